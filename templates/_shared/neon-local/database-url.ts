@@ -1,0 +1,55 @@
+// Where a generated project finds its DATABASE_URL when run on this machine:
+// the environment first, then `.dev.vars` (what `wrangler dev` reads), then
+// `.env.local` / `.env` (what `vercel dev` reads).
+
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { isLoopbackHost } from './targets.ts';
+
+const ENV_FILES = ['.dev.vars', '.env.local', '.env'];
+
+/** Parses KEY=VALUE lines (dotenv syntax without interpolation). */
+export function parseEnvFile(text: string): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    if (!m) continue;
+    let value = m[2];
+    const quoted = /^(['"])(.*)\1$/.exec(value);
+    if (quoted) value = quoted[2];
+    else value = value.replace(/\s+#.*$/, '');
+    vars[m[1]] = value;
+  }
+  return vars;
+}
+
+export function readDatabaseUrl(projectDir: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.DATABASE_URL) return env.DATABASE_URL;
+  for (const name of ENV_FILES) {
+    const file = path.join(projectDir, name);
+    if (!existsSync(file)) continue;
+    const value = parseEnvFile(readFileSync(file, 'utf8')).DATABASE_URL;
+    if (value) return value;
+  }
+  return undefined;
+}
+
+/** True when the URL's host is this machine, so the local proxy must stand in for Neon's. */
+export function isLocalDatabaseUrl(databaseUrl: string): boolean {
+  try {
+    return isLoopbackHost(new URL(databaseUrl).hostname);
+  } catch {
+    return false;
+  }
+}
+
+/** `postgres://user:****@host/db`: safe to print. */
+export function maskDatabaseUrl(databaseUrl: string): string {
+  try {
+    const url = new URL(databaseUrl);
+    if (url.password) url.password = '****';
+    return url.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}

@@ -1,0 +1,38 @@
+// Runs the local proxy on its own:
+//   node neon-local/main.ts [--port 4444] [--allow host:port ...]
+// With no --allow, the target is DATABASE_URL's host:port (from the
+// environment or .dev.vars). Prints one line, `neon-local listening on
+// HOST:PORT`, once it accepts connections; SIGINT/SIGTERM stop it.
+
+import { parseArgs } from 'node:util';
+import { readDatabaseUrl } from './database-url.ts';
+import { startNeonLocalProxy } from './proxy.ts';
+import { targetOf } from './targets.ts';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: process.env.NEON_LOCAL_PORT ?? '4444' },
+    allow: { type: 'string', multiple: true },
+    'max-connections': { type: 'string', default: '100' },
+  },
+});
+
+const databaseUrl = readDatabaseUrl(process.cwd());
+const allow = values.allow ?? (databaseUrl ? [targetOf(databaseUrl)] : []);
+if (allow.length === 0) {
+  console.error('neon-local: nothing to relay to: set DATABASE_URL (in .dev.vars) or pass --allow host:port');
+  process.exit(2);
+}
+
+const proxy = await startNeonLocalProxy({
+  allow,
+  port: Number(values.port),
+  maxConnections: Number(values['max-connections']),
+});
+console.log(`neon-local listening on ${proxy.address}`);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void proxy.close().then(() => process.exit(0));
+  });
+}

@@ -1,0 +1,40 @@
+// Starts neon-local/main.ts as a child process and resolves once it listens.
+// Test runners use this rather than importing the proxy, so the proxy always
+// runs in plain Node, whatever module conditions the runner's bundler applies.
+
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export interface ProxyProcess {
+  readonly address: string;
+  stop(): Promise<void>;
+}
+
+export function spawnNeonLocalProxy(allow: string[], port = 0): Promise<ProxyProcess> {
+  const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+  const args = ['--experimental-strip-types', '--no-warnings', main, '--port', String(port)];
+  for (const target of allow) args.push('--allow', target);
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      output += chunk;
+      const m = /neon-local listening on (\S+)/.exec(output);
+      if (!m) return;
+      child.stdout.removeAllListeners('data');
+      child.stdout.resume();
+      resolve({
+        address: m[1],
+        async stop() {
+          if (child.exitCode === null) child.kill('SIGTERM');
+          await exited;
+        },
+      });
+    });
+    child.once('exit', (code) => reject(new Error(`neon-local exited with code ${code} before listening`)));
+    child.once('error', reject);
+  });
+}

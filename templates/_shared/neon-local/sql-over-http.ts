@@ -1,0 +1,246 @@
+// The HTTP half of the proxy: Neon's `POST /sql` endpoint, which `neon()` and
+// `Pool` with `poolQueryViaFetch` call. Request and response shapes follow
+// Neon's proxy (sql_over_http.rs) closely enough that the driver cannot tell.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import pg from 'pg';
+import type { ProxyStats } from './stats.ts';
+import type { TargetPolicy } from './targets.ts';
+
+const MAX_BODY_BYTES = 10 * 1024 * 1024; // Neon answers 413 past its own limit
+
+// Neon-Raw-Text-Output: every value stays the text Postgres sent.
+const rawText = { getTypeParser: () => (value: string) => value };
+
+const ISOLATION_LEVELS: Record<string, string> = {
+  ReadUncommitted: 'read uncommitted',
+  ReadCommitted: 'read committed',
+  RepeatableRead: 'repeatable read',
+  Serializable: 'serializable',
+};
+
+// The fields of a Postgres error that Neon returns, in Neon's order.
+const ERROR_FIELDS = [
+  'severity', 'code', 'detail', 'hint', 'position', 'internalPosition', 'internalQuery', 'where',
+  'schema', 'table', 'column', 'dataType', 'constraint', 'file', 'line', 'routine',
+] as const;
+
+interface SqlQuery {
+  query: string;
+  params?: unknown[];
+}
+
+class HttpError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+function corsHeaders(): Record<string, string> {
+  return {
+    'Access-Control-Allow-Origin': '*',
+    'Access-Control-Allow-Methods': 'POST, OPTIONS',
+    'Access-Control-Allow-Headers':
+      'Authorization, Content-Type, Neon-Connection-String, Neon-Raw-Text-Output, Neon-Array-Mode, ' +
+      'Neon-Batch-Isolation-Level, Neon-Batch-Read-Only, Neon-Batch-Deferrable, Neon-Pool-Opt-In',
+    'Access-Control-Max-Age': '86400',
+  };
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    ...corsHeaders(),
+  });
+  res.end(text);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, `request body too large (limit ${MAX_BODY_BYTES} bytes)`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function isQuery(value: unknown): value is SqlQuery {
+  if (typeof value !== 'object' || value === null) return false;
+  const q = value as Record<string, unknown>;
+  return typeof q.query === 'string' && (q.params === undefined || Array.isArray(q.params));
+}
+
+function parsePayload(text: string): { single?: SqlQuery; batch?: SqlQuery[] } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'request body is not valid JSON');
+  }
+  if (isQuery(json)) return { single: json };
+  const queries = (json as { queries?: unknown } | null)?.queries;
+  if (Array.isArray(queries) && queries.every(isQuery)) return { batch: queries };
+  throw new HttpError(400, 'request body must be {"query": string, "params": [...]} or {"queries": [...]}');
+}
+
+// Neon accepts parameters as strings/null (what the driver sends) and also as
+// raw JSON values; objects are sent to Postgres as their JSON text.
+function toParam(value: unknown): unknown {
+  if (value === null || typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return value.map(toParam);
+  return JSON.stringify(value);
+}
+
+function errorBody(err: unknown): Record<string, unknown> {
+  const e = err as Record<string, unknown>;
+  const body: Record<string, unknown> = { message: err instanceof Error ? err.message : String(err) };
+  for (const field of ERROR_FIELDS) body[field] = e[field] ?? null;
+  return body;
+}
+
+function isPostgresError(err: unknown): boolean {
+  return err instanceof pg.DatabaseError;
+}
+
+export interface SqlOverHttpOptions {
+  policy: TargetPolicy;
+  stats: ProxyStats;
+}
+
+export function createSqlOverHttp({ policy, stats }: SqlOverHttpOptions) {
+  // One small pool per connection string, like Neon's connection cache.
+  const pools = new Map<string, pg.Pool>();
+
+  function poolFor(connectionString: string): pg.Pool {
+    let pool = pools.get(connectionString);
+    if (!pool) {
+      let url: URL;
+      try {
+        url = new URL(connectionString);
+      } catch {
+        throw new HttpError(400, 'Neon-Connection-String is not a valid URL');
+      }
+      if (!/^postgres(ql)?:$/.test(url.protocol)) throw new HttpError(400, 'Neon-Connection-String must be a postgres:// URL');
+      if (!policy.allows(url.hostname, Number(url.port || 5432))) {
+        throw new HttpError(400, 'proxying to specified address not allowed');
+      }
+      pool = new pg.Pool({ connectionString, max: 10, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 10_000 });
+      pool.on('error', () => {}); // an idle client lost its server; the pool replaces it
+      pools.set(connectionString, pool);
+    }
+    return pool;
+  }
+
+  async function run(client: pg.PoolClient, q: SqlQuery, arrayMode: boolean, rawTextOutput: boolean) {
+    stats.httpQueries++;
+    const result = await client.query({
+      text: q.query,
+      values: (q.params ?? []).map(toParam),
+      rowMode: arrayMode ? 'array' : undefined,
+      types: rawTextOutput ? rawText : undefined,
+      // Neon always uses the extended protocol: one statement per query.
+      queryMode: 'extended',
+    } as pg.QueryConfig);
+    return {
+      command: result.command,
+      rowCount: result.rowCount ?? null,
+      rows: result.rows,
+      fields: result.fields.map((f) => ({
+        name: f.name,
+        dataTypeID: f.dataTypeID,
+        tableID: f.tableID,
+        columnID: f.columnID,
+        dataTypeSize: f.dataTypeSize,
+        dataTypeModifier: f.dataTypeModifier,
+        format: f.format,
+      })),
+      rowAsArray: arrayMode,
+    };
+  }
+
+  function beginStatement(req: IncomingMessage): string {
+    const level = ISOLATION_LEVELS[String(req.headers['neon-batch-isolation-level'] ?? '')];
+    let sql = 'begin';
+    if (level) sql += ` isolation level ${level}`;
+    if (req.headers['neon-batch-read-only'] === 'true') sql += ' read only';
+    if (req.headers['neon-batch-deferrable'] === 'true') sql += ' deferrable';
+    return sql;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    stats.httpRequests++;
+    const connectionString = req.headers['neon-connection-string'];
+    if (typeof connectionString !== 'string' || connectionString === '') {
+      throw new HttpError(400, 'missing Neon-Connection-String header');
+    }
+    const payload = parsePayload(await readBody(req));
+    const arrayMode = req.headers['neon-array-mode'] === 'true';
+    const rawTextOutput = req.headers['neon-raw-text-output'] === 'true';
+    const client = await poolFor(connectionString).connect();
+    let broken = false;
+    try {
+      if (payload.single) {
+        send(res, 200, await run(client, payload.single, arrayMode, rawTextOutput));
+        return;
+      }
+      await client.query(beginStatement(req));
+      try {
+        const results = [];
+        for (const q of payload.batch ?? []) results.push(await run(client, q, arrayMode, rawTextOutput));
+        await client.query('commit');
+        send(res, 200, { results });
+      } catch (err) {
+        await client.query('rollback').catch(() => (broken = true));
+        throw err;
+      }
+    } catch (err) {
+      if (!isPostgresError(err)) broken = true;
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  return {
+    async handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, corsHeaders());
+        res.end();
+        return;
+      }
+      if (req.method !== 'POST') {
+        stats.refused++;
+        send(res, 405, { message: 'use POST /sql' });
+        return;
+      }
+      try {
+        await handle(req, res);
+      } catch (err) {
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        if (err instanceof HttpError) {
+          stats.refused++;
+          send(res, err.status, { message: err.message });
+        } else if (isPostgresError(err)) {
+          send(res, 400, errorBody(err));
+        } else {
+          // Could not reach or talk to Postgres at all.
+          send(res, 500, { message: `could not connect to the database: ${err instanceof Error ? err.message : String(err)}` });
+        }
+      }
+    },
+    async close(): Promise<void> {
+      await Promise.all([...pools.values()].map((p) => p.end().catch(() => {})));
+      pools.clear();
+    },
+  };
+}

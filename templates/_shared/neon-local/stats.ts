@@ -1,0 +1,33 @@
+// Counters kept by the proxy, served at GET /_neon_local/stats. Tests use them
+// to prove a request never reached the database (a cache hit) and benchmarks
+// use them to count the messages and round trips a driver needs.
+
+export interface ProxyStats {
+  /** WebSocket sessions opened since start (each is one Postgres connection). */
+  wsConnections: number;
+  /** WebSocket sessions open right now. */
+  wsOpen: number;
+  /** Binary messages from the driver to Postgres, and back. */
+  wsMessagesIn: number;
+  wsMessagesOut: number;
+  /** Turns: each time the flow switches from driver→Postgres to Postgres→driver. */
+  wsTurns: number;
+  /** HTTP `/sql` requests, and the SQL statements they carried. */
+  httpRequests: number;
+  httpQueries: number;
+  /** Requests refused: disallowed target, over the connection cap, bad input. */
+  refused: number;
+}
+
+export function emptyStats(): ProxyStats {
+  return {
+    wsConnections: 0,
+    wsOpen: 0,
+    wsMessagesIn: 0,
+    wsMessagesOut: 0,
+    wsTurns: 0,
+    httpRequests: 0,
+    httpQueries: 0,
+    refused: 0,
+  };
+}

@@ -1,0 +1,29 @@
+// vitest globalSetup (runs in Node, before the tests run inside the edge
+// runtime): finds DATABASE_URL, starts the local proxy when the database is on
+// this machine, and hands both to the tests through `inject()` (typed in
+// test/provided-context.d.ts).
+
+import { maskDatabaseUrl, isLocalDatabaseUrl, readDatabaseUrl } from './database-url.ts';
+import { spawnNeonLocalProxy } from './spawn-proxy.ts';
+import { targetOf } from './targets.ts';
+
+interface SetupProject {
+  provide<K extends 'databaseUrl' | 'neonLocalProxy'>(key: K, value: string): void;
+}
+
+export default async function setup(project: SetupProject): Promise<() => Promise<void>> {
+  const databaseUrl = readDatabaseUrl(process.cwd());
+  if (!databaseUrl) {
+    throw new Error('DATABASE_URL is not set: put DATABASE_URL=postgres://... in .dev.vars (or export it) and run the tests again');
+  }
+  project.provide('databaseUrl', databaseUrl);
+  if (!isLocalDatabaseUrl(databaseUrl)) {
+    console.log(`[neon-local] testing against ${maskDatabaseUrl(databaseUrl)}`);
+    project.provide('neonLocalProxy', '');
+    return async () => {};
+  }
+  const proxy = await spawnNeonLocalProxy([targetOf(databaseUrl)]);
+  console.log(`[neon-local] proxy on ${proxy.address} → ${maskDatabaseUrl(databaseUrl)}`);
+  project.provide('neonLocalProxy', proxy.address);
+  return () => proxy.stop();
+}

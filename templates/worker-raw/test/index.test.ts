@@ -1,0 +1,74 @@
+// These tests run inside workerd, the runtime of Cloudflare Workers, and send
+// real requests to the Worker, which queries the real database named by
+// DATABASE_URL (through the local proxy when that database is on this machine).
+
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { exports } from 'cloudflare:workers';
+import { describe, expect, inject, it } from 'vitest';
+import worker from '../src/index.ts';
+
+async function get(path: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await exports.default.fetch(`https://example.com${path}`);
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+function expectRecent(timestamp: unknown): void {
+  expect(typeof timestamp).toBe('string');
+  const skew = Math.abs(Date.parse(timestamp as string) - Date.now());
+  expect(skew).toBeLessThan(60_000); // the database's clock, read just now
+}
+
+describe('worker-raw against the database', () => {
+  it('GET / reads now() over a WebSocket Client', async () => {
+    const { status, body } = await get('/');
+    expect(status).toBe(200);
+    expect(body.via).toBe('websocket');
+    expectRecent(body.now);
+  });
+
+  it('GET /http reads now() over HTTP with neon()', async () => {
+    const { status, body } = await get('/http');
+    expect(status).toBe(200);
+    expect(body.via).toBe('http');
+    expectRecent(body.now);
+  });
+
+  it('GET /tx runs both statements in one transaction', async () => {
+    const first = await get('/tx');
+    expect(first.status).toBe(200);
+    expect(first.body.sameTransaction).toBe(true);
+    expect(first.body.txid).toMatch(/^\d+$/);
+    expectRecent(first.body.now);
+    const second = await get('/tx');
+    expect(Number(second.body.txid)).toBeGreaterThan(Number(first.body.txid));
+  });
+
+  it('answers unknown paths with a JSON 404', async () => {
+    const { status, body } = await get('/nope');
+    expect(status).toBe(404);
+    expect(body.routes).toEqual(['/', '/http', '/tx']);
+  });
+});
+
+describe('when the database is unreachable', () => {
+  // The real credentials, pointed at a loopback port nothing listens on.
+  const databaseUrl = inject('databaseUrl');
+  const down = new URL(databaseUrl);
+  down.hostname = '127.0.0.1';
+  down.port = '1';
+  const password = decodeURIComponent(new URL(databaseUrl).password);
+
+  for (const path of ['/', '/http', '/tx']) {
+    it(`GET ${path} answers 503 JSON without a stack or secret`, async () => {
+      const ctx = createExecutionContext();
+      const env = { DATABASE_URL: down.toString(), NEON_LOCAL_PROXY: inject('neonLocalProxy') };
+      const response = await worker.fetch(new Request(`https://example.com${path}`), env, ctx);
+      const text = await response.text();
+      await waitOnExecutionContext(ctx);
+      expect(response.status).toBe(503);
+      expect(JSON.parse(text)).toEqual({ error: 'database unavailable' });
+      if (password) expect(text).not.toContain(password);
+      expect(text).not.toContain('    at ');
+    });
+  }
+});
