@@ -62,8 +62,17 @@ export function postgresAvailable(): boolean {
 }
 
 export async function startPostgres(options: PostgresOptions = {}): Promise<TestPostgres> {
-  const auth = options.auth ?? 'scram-sha-256';
   const dir = mkdtempSync(path.join(tmpdir(), 'neon-edge-pg-'));
+  try {
+    return await createCluster(dir, options.auth ?? 'scram-sha-256');
+  } catch (err) {
+    await asPostgresUser('pg_ctl', ['-D', path.join(dir, 'data'), '-m', 'immediate', 'stop']).catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function createCluster(dir: string, auth: PasswordAuth): Promise<TestPostgres> {
   const data = path.join(dir, 'data');
   const password = randomBytes(12).toString('hex');
   const pwfile = path.join(dir, 'pwfile');

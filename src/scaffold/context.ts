@@ -1,0 +1,31 @@
+// What every step receives: the parsed flags, the environment, and the
+// injected prompt/log, so steps run in tests without a terminal.
+
+import type { CliArgs } from './options.ts';
+import type { PackageManager } from './package-manager.ts';
+import type { Logger, Prompter } from './prompter.ts';
+import type { Template } from './templates.ts';
+
+export interface Context {
+  args: CliArgs;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** False without a TTY: nothing may be asked. */
+  interactive: boolean;
+  prompt: Prompter;
+  log: Logger;
+}
+
+export interface Answers {
+  /** Absolute path of the project. */
+  targetDir: string;
+  /** The directory as the user should type it in `cd`. */
+  displayDir: string;
+  projectName: string;
+  template: Template;
+  databaseUrl?: string;
+  install: boolean;
+  packageManager: PackageManager;
+  git: boolean;
+  secret: boolean;
+}

@@ -1,0 +1,66 @@
+// Child processes started by the scaffolder. They are tracked so that Ctrl-C
+// or SIGTERM can stop them before the half-made project is removed.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+
+export interface RunResult {
+  /** Exit code; null when the command could not be started (see `missing`). */
+  code: number | null;
+  /** True when the executable was not found. */
+  missing: boolean;
+  /** stdout and stderr, interleaved. */
+  output: string;
+}
+
+const running = new Set<ChildProcess>();
+
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; input?: string; env?: NodeJS.ProcessEnv },
+): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      // Windows needs a shell to find npm.cmd; elsewhere argv goes to exec as-is.
+      shell: process.platform === 'win32',
+    });
+    running.add(child);
+    let output = '';
+    const collect = (chunk: Buffer) => (output += chunk.toString('utf8'));
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    child.stdin?.on('error', () => {}); // the command may exit without reading its input
+    child.stdin?.end(options.input ?? '');
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      running.delete(child);
+      resolve({ code: null, missing: err.code === 'ENOENT', output: output + err.message });
+    });
+    child.once('close', (code) => {
+      running.delete(child);
+      resolve({ code: code ?? 1, missing: false, output });
+    });
+  });
+}
+
+/** Stops every running child and waits (briefly) for them to exit. */
+export async function stopChildren(signal: NodeJS.Signals): Promise<void> {
+  const waits = [...running].map(
+    (child) =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          resolve();
+        }, 3_000);
+        child.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill(signal);
+      }),
+  );
+  await Promise.all(waits);
+}

@@ -1,0 +1,141 @@
+// Every question, asked before anything is written. A question answered by a
+// flag is printed as if it had been asked; with --yes, or without a terminal,
+// a question with a default takes it, and one without fails naming its flag.
+
+import path from 'node:path';
+import type { Answers, Context } from './context.ts';
+import { CliError } from './errors.ts';
+import { detectPackageManager } from './package-manager.ts';
+import { targetProblem } from './target-dir.ts';
+import { DEFAULT_TEMPLATE, TEMPLATES, type Template } from './templates.ts';
+import { isLocalDatabaseUrl, maskDatabaseUrl, projectNameFor, validateDatabaseUrl, validateTemplateName } from './validate.ts';
+
+export const DEFAULT_DIR = 'my-neon-app';
+
+interface Question<T> {
+  /** The question as a prompt shows it. */
+  message: string;
+  /** The value from a flag (or environment), if any. */
+  given: T | undefined;
+  /** How to print an answer. */
+  show: (value: T) => string;
+  /** Checked for flag values; prompts re-ask instead. */
+  validate?: (value: T) => string | undefined;
+  /** Taken with --yes, or without a terminal unless `needsFlag`. */
+  fallback: T;
+  /** Without a terminal and without --yes, fail with this hint instead of taking the fallback. */
+  needsFlag?: string;
+  ask: () => Promise<T>;
+}
+
+async function answer<T>(ctx: Context, q: Question<T>): Promise<T> {
+  if (q.given !== undefined) {
+    const problem = q.validate?.(q.given);
+    if (problem) throw new CliError(problem);
+    ctx.log.answered(q.message, q.show(q.given));
+    return q.given;
+  }
+  if (ctx.args.yes || !ctx.interactive) {
+    if (!ctx.args.yes && q.needsFlag) throw new CliError(`No terminal to ask "${q.message}": ${q.needsFlag} (or --yes).`);
+    const problem = q.validate?.(q.fallback);
+    if (problem) throw new CliError(problem);
+    ctx.log.answered(q.message, `${q.show(q.fallback)} (default)`);
+    return q.fallback;
+  }
+  return q.ask();
+}
+
+const yesNo = (value: boolean) => (value ? 'yes' : 'no');
+
+export async function askProjectDir(ctx: Context): Promise<{ targetDir: string; displayDir: string; projectName: string }> {
+  const problem = (dir: string) =>
+    dir.trim() === '' ? 'Please enter a directory name.' : targetProblem(path.resolve(ctx.cwd, dir), dir, ctx.args.force);
+  const dir = await answer(ctx, {
+    message: 'In which directory should the project be created?',
+    given: ctx.args.dir,
+    show: (d) => d,
+    validate: problem,
+    fallback: DEFAULT_DIR,
+    needsFlag: 'pass the project directory as the first argument',
+    ask: () => ctx.prompt.text({ message: 'In which directory should the project be created?', placeholder: `./${DEFAULT_DIR}`, defaultValue: DEFAULT_DIR, validate: problem }),
+  });
+  const targetDir = path.resolve(ctx.cwd, dir);
+  const projectName = projectNameFor(targetDir);
+  if (projectName !== path.basename(targetDir)) ctx.log.info(`Package name: ${projectName}`);
+  return { targetDir, displayDir: path.relative(ctx.cwd, targetDir) || '.', projectName };
+}
+
+export async function askTemplate(ctx: Context): Promise<Template> {
+  const name = await answer(ctx, {
+    message: 'Which template?',
+    given: ctx.args.template,
+    show: (n) => n,
+    validate: (n) => validateTemplateName(n, TEMPLATES),
+    fallback: DEFAULT_TEMPLATE,
+    needsFlag: 'pass --template <name>',
+    ask: () =>
+      ctx.prompt.select({
+        message: 'Which template?',
+        options: TEMPLATES.map((t) => ({ value: t.name, label: t.name, hint: t.description })),
+        initialValue: DEFAULT_TEMPLATE,
+      }),
+  });
+  return TEMPLATES.find((t) => t.name === name) as Template;
+}
+
+export async function askDatabaseUrl(ctx: Context): Promise<string | undefined> {
+  const fromFlag = ctx.args.databaseUrl ?? ctx.env.DATABASE_URL;
+  const message = 'Postgres connection string (DATABASE_URL)?';
+  const validate = (url: string) => (url === '' ? undefined : validateDatabaseUrl(url));
+  const url = await answer(ctx, {
+    message,
+    given: fromFlag,
+    show: (u) => (u ? maskDatabaseUrl(u) : 'not set: add it to .dev.vars later'),
+    validate,
+    fallback: '',
+    ask: () => ctx.prompt.password({ message: `${message} Leave empty to set it later.`, validate }),
+  });
+  return url === '' ? undefined : url;
+}
+
+export async function askConfirm(
+  ctx: Context,
+  message: string,
+  given: boolean | undefined,
+  fallback: boolean,
+): Promise<boolean> {
+  return answer(ctx, {
+    message,
+    given,
+    show: yesNo,
+    fallback,
+    ask: () => ctx.prompt.confirm({ message, initialValue: fallback }),
+  });
+}
+
+export async function askSecret(ctx: Context, databaseUrl: string | undefined): Promise<boolean> {
+  const message = 'Store DATABASE_URL as a Cloudflare secret now (wrangler secret put)?';
+  if (!databaseUrl) {
+    if (ctx.args.secret) throw new CliError('--secret needs a database URL: pass --database-url (or set DATABASE_URL).');
+    return false;
+  }
+  if (isLocalDatabaseUrl(databaseUrl)) {
+    if (ctx.args.secret) {
+      throw new CliError('--secret with a local database URL would deploy an address only this machine can reach: pass a Neon URL or drop --secret.');
+    }
+    return false;
+  }
+  return askConfirm(ctx, message, ctx.args.secret, false);
+}
+
+/** All questions, in order. Nothing is written until this returns. */
+export async function askAll(ctx: Context): Promise<Answers> {
+  const target = await askProjectDir(ctx);
+  const template = await askTemplate(ctx);
+  const databaseUrl = await askDatabaseUrl(ctx);
+  const install = await askConfirm(ctx, 'Install dependencies?', ctx.args.install, true);
+  const packageManager = ctx.args.packageManager ?? detectPackageManager(ctx.env.npm_config_user_agent);
+  const git = await askConfirm(ctx, 'Initialise a git repository?', ctx.args.git, true);
+  const secret = await askSecret(ctx, databaseUrl);
+  return { ...target, template, databaseUrl, install, packageManager, git, secret };
+}

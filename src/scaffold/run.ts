@@ -1,0 +1,137 @@
+// The whole run: parse flags, ask everything, then write, install, store the
+// secret and commit, undoing the writes if anything fails or is interrupted.
+
+import pkg from '../../package.json' with { type: 'json' };
+import type { Answers, Context } from './context.ts';
+import { CancelledError, CliError } from './errors.ts';
+import { stopChildren } from './exec.ts';
+import { initGit } from './git.ts';
+import { installDependencies } from './install.ts';
+import { helpText, parseCliArgs } from './options.ts';
+import { runScript } from './package-manager.ts';
+import { clackLogger, clackPrompter, type Logger, type Prompter } from './prompter.ts';
+import { askAll } from './questions.ts';
+import { putSecret } from './secret.ts';
+import { TEMPLATES, templatesRoot } from './templates.ts';
+import { isLocalDatabaseUrl } from './validate.ts';
+import { Workspace } from './workspace.ts';
+import { writeProject } from './write-project.ts';
+
+export interface RunOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  interactive?: boolean;
+  prompt?: Prompter;
+  log?: Logger;
+}
+
+const SIGNAL_EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
+/**
+ * While the project is being written, a signal stops the children, rolls the
+ * writes back and exits. Returns the function that removes the handlers.
+ */
+function rollbackOnSignal(workspace: Workspace): () => void {
+  const handlers = Object.entries(SIGNAL_EXIT_CODES).map(([signal, code]) => {
+    const handler = () => {
+      void stopChildren(signal as NodeJS.Signals).finally(() => {
+        const undone = workspace.rollback();
+        process.stderr.write(`\n✖ Cancelled by ${signal}${undone ? `: ${undone}` : ''}.\n`);
+        process.exit(code);
+      });
+    };
+    process.once(signal as NodeJS.Signals, handler);
+    return [signal, handler] as const;
+  });
+  return () => {
+    for (const [signal, handler] of handlers) process.removeListener(signal, handler);
+  };
+}
+
+export async function scaffold(ctx: Context, answers: Answers): Promise<{ secretStored: boolean }> {
+  const workspace = new Workspace(answers.targetDir);
+  const removeSignalHandlers = rollbackOnSignal(workspace);
+  try {
+    workspace.begin();
+    writeProject(templatesRoot(), answers);
+    ctx.log.success(`Wrote the ${answers.template.name} template to ${answers.displayDir}`);
+    if (answers.install) await installDependencies(ctx, answers);
+    // From here on the project is complete: the secret and git only report problems.
+    workspace.commit();
+    const secretStored =
+      answers.secret && answers.databaseUrl
+        ? await putSecret(ctx, answers.targetDir, answers.displayDir, answers.databaseUrl)
+        : false;
+    if (answers.git) await initGit(ctx, answers.targetDir);
+    return { secretStored };
+  } catch (err) {
+    const undone = workspace.rollback();
+    if (undone) ctx.log.info(`Rolled back: ${undone}.`);
+    throw err;
+  } finally {
+    removeSignalHandlers();
+  }
+}
+
+export function nextSteps(answers: Answers, secretStored: boolean): string {
+  const pm = answers.packageManager;
+  const lines: string[] = [];
+  if (answers.displayDir !== '.') lines.push(`cd ${answers.displayDir.includes(' ') ? JSON.stringify(answers.displayDir) : answers.displayDir}`);
+  if (!answers.install) lines.push(`${pm} install`);
+  if (!answers.databaseUrl) lines.push('# put DATABASE_URL=postgres://… in .dev.vars (see .dev.vars.example)');
+  lines.push(`${runScript(pm, 'start')}        # local dev: wrangler dev (with the local proxy for a local database)`);
+  lines.push(`${runScript(pm, 'test')}         # the tests, inside workerd, against your database`);
+  if (!secretStored && (!answers.databaseUrl || !isLocalDatabaseUrl(answers.databaseUrl))) {
+    lines.push('npx wrangler secret put DATABASE_URL   # once, before the first deploy');
+  }
+  lines.push(`${runScript(pm, 'deploy')}   # wrangler deploy`);
+  return lines.join('\n');
+}
+
+function version(): string {
+  return (pkg as { version: string }).version;
+}
+
+/** Runs the CLI; returns the exit code. Errors are printed as one line. */
+export async function main(argv: readonly string[], options: RunOptions = {}): Promise<number> {
+  const env = options.env ?? process.env;
+  try {
+    const args = parseCliArgs(argv);
+    if (args.help) {
+      process.stdout.write(helpText(TEMPLATES));
+      return 0;
+    }
+    if (args.version) {
+      process.stdout.write(`${version()}\n`);
+      return 0;
+    }
+    const interactive = options.interactive ?? Boolean(process.stdin.isTTY && process.stdout.isTTY);
+    const ctx: Context = {
+      args,
+      // `npm run create -- dir` runs in the repository root; INIT_CWD is where the user typed it.
+      cwd: options.cwd ?? (env.npm_lifecycle_event === 'create' && env.INIT_CWD ? env.INIT_CWD : process.cwd()),
+      env,
+      interactive,
+      prompt: options.prompt ?? clackPrompter,
+      log: options.log ?? clackLogger(interactive),
+    };
+    ctx.log.intro(`create-neon-edge ${version()}`);
+    const answers = await askAll(ctx);
+    const { secretStored } = await scaffold(ctx, answers);
+    ctx.log.step(`Next steps:\n${nextSteps(answers, secretStored)}`);
+    ctx.log.outro(`Done: ${answers.projectName} is ready.`);
+    return 0;
+  } catch (err) {
+    if (err instanceof CancelledError) {
+      process.stderr.write('✖ Cancelled: nothing was written.\n');
+      return err.exitCode;
+    }
+    if (err instanceof CliError) {
+      process.stderr.write(`✖ ${err.message}\n`);
+      return err.exitCode;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`✖ Unexpected error: ${message.split('\n')[0]} (please report it with the command you ran).\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,67 @@
+// Writes the project: the template's files as they are, then the few files
+// that carry the project's name and its DATABASE_URL.
+
+import { chmodSync, cpSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Answers } from './context.ts';
+import { toWorkerName } from './validate.ts';
+
+/** Dotfiles are stored with `_` in templates: npm drops `.gitignore` from published packages. */
+export const RENAMES: Record<string, string> = {
+  _gitignore: '.gitignore',
+  '_dev.vars.example': '.dev.vars.example',
+  '_env.example': '.env.example',
+};
+
+// What a template folder may hold on a developer's machine but never ships.
+const NOT_COPIED = new Set(['node_modules', '.wrangler', '.vercel', 'dist', 'package-lock.json', '.dev.vars', '.env', '.env.local']);
+
+export function isTemplateFile(file: string): boolean {
+  return !NOT_COPIED.has(path.basename(file));
+}
+
+export function copyTemplate(templateDir: string, targetDir: string): void {
+  // dereference: shared parts of templates are symlinks in the repository.
+  cpSync(templateDir, targetDir, { recursive: true, dereference: true, filter: isTemplateFile });
+  for (const [stored, real] of Object.entries(RENAMES)) {
+    const from = path.join(targetDir, stored);
+    if (existsSync(from)) renameSync(from, path.join(targetDir, real));
+  }
+}
+
+export function setPackageName(targetDir: string, name: string): void {
+  const file = path.join(targetDir, 'package.json');
+  const pkg = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  writeFileSync(file, `${JSON.stringify({ ...pkg, name }, null, 2)}\n`);
+}
+
+/** Sets the top-level "name" in wrangler.jsonc, keeping its comments. */
+export function setWorkerName(targetDir: string, name: string): void {
+  const file = path.join(targetDir, 'wrangler.jsonc');
+  if (!existsSync(file)) return;
+  const text = readFileSync(file, 'utf8');
+  const updated = text.replace(/^(\s*"name"\s*:\s*)"[^"]*"/m, `$1${JSON.stringify(name)}`);
+  if (updated === text) throw new Error(`wrangler.jsonc in the template has no "name" to set`);
+  writeFileSync(file, updated);
+}
+
+/** KEY=value in dotenv syntax, quoted only when the value needs it (dotenv has no escapes). */
+export function envLine(key: string, value: string): string {
+  if (/^[^\s#'"`\\$]*$/.test(value)) return `${key}=${value}\n`;
+  return value.includes("'") ? `${key}="${value}"\n` : `${key}='${value}'\n`;
+}
+
+/** Writes a secrets file readable by its owner only (mode 0600, whatever the umask). */
+export function writeSecretFile(file: string, content: string): void {
+  writeFileSync(file, content, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
+export function writeProject(templatesRoot: string, answers: Answers): void {
+  copyTemplate(path.join(templatesRoot, answers.template.name), answers.targetDir);
+  setPackageName(answers.targetDir, answers.projectName);
+  setWorkerName(answers.targetDir, toWorkerName(answers.projectName));
+  if (answers.databaseUrl) {
+    writeSecretFile(path.join(answers.targetDir, '.dev.vars'), envLine('DATABASE_URL', answers.databaseUrl));
+  }
+}

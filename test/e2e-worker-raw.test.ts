@@ -1,0 +1,118 @@
+// End to end, as a user: the built CLI scaffolds worker-raw against a
+// throwaway PostgreSQL, installs it, and the generated project's own checks
+// pass: `npm test` inside workerd, the type check, and `npm start` serving
+// real answers from the database.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanEnv, run, runCli, type Ran } from './support/cli.ts';
+import { freePort, startPostgres, type TestPostgres } from './support/postgres.ts';
+
+let db: TestPostgres;
+let workDir: string;
+let project: string;
+let created: Ran;
+
+beforeAll(async () => {
+  db = await startPostgres();
+  workDir = mkdtempSync(path.join(tmpdir(), 'neon-edge-e2e-'));
+  project = path.join(workDir, 'my-app');
+  created = await runCli(['my-app', '--template', 'worker-raw', '--database-url', db.url, '--git', '--install'], {
+    cwd: workDir,
+    env: cleanEnv({ npm_config_user_agent: 'npm/11.0.0 node/v22.23.3 linux x64' }),
+  });
+}, 300_000);
+
+afterAll(async () => {
+  await db?.destroy();
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+describe('create-neon-edge my-app --template worker-raw', () => {
+  it('scaffolds, installs and commits without printing the password', () => {
+    expect(created.code, created.output).toBe(0);
+    expect(created.output).toContain('Next steps');
+    expect(created.output).toContain('postgres://app:****@127.0.0.1');
+    expect(created.output).not.toContain(db.password);
+  });
+
+  it('keeps DATABASE_URL in .dev.vars (0600), out of the first commit', async () => {
+    expect(readFileSync(path.join(project, '.dev.vars'), 'utf8')).toBe(`DATABASE_URL=${db.url}\n`);
+    expect(statSync(path.join(project, '.dev.vars')).mode & 0o777).toBe(0o600);
+    const files = await run('git', ['ls-files'], { cwd: project });
+    expect(files.stdout.split('\n')).toEqual(expect.arrayContaining(['.gitignore', '.dev.vars.example', 'src/index.ts', 'neon-local/proxy.ts']));
+    expect(files.stdout).not.toMatch(/^\.dev\.vars$/m);
+    const log = await run('git', ['log', '--oneline'], { cwd: project });
+    expect(log.stdout.trim().split('\n')).toHaveLength(1);
+    const grep = await run('git', ['grep', '-l', db.password, 'HEAD'], { cwd: project });
+    expect(grep.stdout).toBe('');
+  });
+
+  it("passes the generated project's own npm test inside workerd against PostgreSQL", async () => {
+    const result = await run('npm', ['test'], { cwd: project, timeoutMs: 240_000 });
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toMatch(/Tests\s+7 passed/);
+    expect(result.output).not.toContain(db.password);
+  }, 300_000);
+
+  it('type-checks', async () => {
+    const result = await run('npm', ['run', 'typecheck'], { cwd: project });
+    expect(result.code, result.output).toBe(0);
+  }, 120_000);
+
+  const neonUrl = process.env.NEON_TEST_DATABASE_URL;
+  if (!neonUrl) console.log('NEON_TEST_DATABASE_URL is not set: skipping the run against a real Neon database');
+  it.skipIf(!neonUrl)('passes the same tests against NEON_TEST_DATABASE_URL', async () => {
+    const result = await run('npm', ['test'], { cwd: project, env: cleanEnv({ DATABASE_URL: neonUrl }), timeoutMs: 240_000 });
+    expect(result.code, result.output).toBe(0);
+  }, 300_000);
+
+  it('npm start serves /, /http and /tx from the database, and Ctrl-C stops everything', async () => {
+    const port = await freePort();
+    const dev = spawn('npm', ['start', '--', '--port', String(port), '--ip', '127.0.0.1'], {
+      cwd: project,
+      env: cleanEnv(),
+      detached: true, // its own process group, as in a terminal
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    dev.stdout.on('data', (c: Buffer) => (output += c));
+    dev.stderr.on('data', (c: Buffer) => (output += c));
+    const exited = new Promise<number | null>((resolve) => dev.once('exit', (code) => resolve(code)));
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      const deadline = Date.now() + 60_000;
+      while (!(await fetch(`${base}/http`).then((r) => r.ok, () => false))) {
+        if (Date.now() > deadline || dev.exitCode !== null) throw new Error(`wrangler dev did not come up:\n${output}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      for (const route of ['/', '/http', '/tx']) {
+        const response = await fetch(`${base}${route}`);
+        const body = (await response.json()) as { now: string; sameTransaction?: boolean };
+        expect(response.status, `${route}: ${JSON.stringify(body)}`).toBe(200);
+        expect(Math.abs(Date.parse(body.now) - Date.now())).toBeLessThan(60_000);
+        if (route === '/tx') expect(body.sameTransaction).toBe(true);
+      }
+      expect(output).toMatch(/\[neon-local\] proxy on 127\.0\.0\.1:\d+/);
+    } finally {
+      process.kill(-dev.pid!, 'SIGINT');
+    }
+    await exited;
+    // Nothing of the process group may survive Ctrl-C.
+    const groupAlive = () => {
+      try {
+        process.kill(-dev.pid!, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const deadline = Date.now() + 15_000;
+    while (groupAlive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(groupAlive()).toBe(false);
+    expect(output).not.toContain(db.password);
+  }, 120_000);
+});

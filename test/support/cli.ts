@@ -1,0 +1,65 @@
+// Runs the built CLI (dist/create-neon-edge.js) and other commands as a user
+// would, in real directories, and collects what they print.
+
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const CLI = `${REPO_ROOT}dist/create-neon-edge.js`;
+
+export interface Ran {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** stdout + stderr */
+  output: string;
+}
+
+/**
+ * The environment of a fresh shell: no DATABASE_URL, no npm script context,
+ * Node 22 first on PATH, and a git identity so commits work anywhere.
+ */
+export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (key === 'DATABASE_URL' || key === 'INIT_CWD' || key.startsWith('npm_') || key.startsWith('VITEST')) continue;
+    env[key] = value;
+  }
+  return {
+    ...env,
+    PATH: `${REPO_ROOT}node_modules/.bin:${process.env.PATH}`,
+    GIT_AUTHOR_NAME: 'Test',
+    GIT_AUTHOR_EMAIL: 'test@example.com',
+    GIT_COMMITTER_NAME: 'Test',
+    GIT_COMMITTER_EMAIL: 'test@example.com',
+    NO_COLOR: '1',
+    ...extra,
+  };
+}
+
+export function run(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number },
+): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? cleanEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => ((stdout += c), (output += c)));
+    child.stderr.on('data', (c: Buffer) => ((stderr += c), (output += c)));
+    child.stdin.end(options.input ?? '');
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, output });
+    });
+  });
+}
+
+export function runCli(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; input?: string }): Promise<Ran> {
+  return run(process.execPath, [CLI, ...args], options);
+}
