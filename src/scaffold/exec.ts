@@ -26,6 +26,9 @@ export function runCommand(
       stdio: ['pipe', 'pipe', 'pipe'],
       // Windows needs a shell to find npm.cmd; elsewhere argv goes to exec as-is.
       shell: process.platform === 'win32',
+      // Its own process group, so an interruption can stop its whole tree
+      // (an install runs scripts that run further processes).
+      detached: process.platform !== 'win32',
     });
     running.add(child);
     let output = '';
@@ -45,6 +48,15 @@ export function runCommand(
   });
 }
 
+function killTree(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid && process.platform !== 'win32') process.kill(-child.pid, signal);
+    else child.kill(signal);
+  } catch {
+    // already gone
+  }
+}
+
 /** Stops every running child and waits (briefly) for them to exit. */
 export async function stopChildren(signal: NodeJS.Signals): Promise<void> {
   const waits = [...running].map(
@@ -52,14 +64,14 @@ export async function stopChildren(signal: NodeJS.Signals): Promise<void> {
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         const timer = setTimeout(() => {
-          child.kill('SIGKILL');
+          killTree(child, 'SIGKILL');
           resolve();
         }, 3_000);
         child.once('close', () => {
           clearTimeout(timer);
           resolve();
         });
-        child.kill(signal);
+        killTree(child, signal);
       }),
   );
   await Promise.all(waits);

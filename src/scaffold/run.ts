@@ -29,11 +29,14 @@ const SIGNAL_EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130
 
 /**
  * While the project is being written, a signal stops the children, rolls the
- * writes back and exits. Returns the function that removes the handlers.
+ * writes back and exits. `interrupted` tells the step that was running (and
+ * fails because its child was stopped) to leave the reporting to the handler.
  */
-function rollbackOnSignal(workspace: Workspace): () => void {
+function rollbackOnSignal(workspace: Workspace): { interrupted: () => boolean; remove: () => void } {
+  let interrupted = false;
   const handlers = Object.entries(SIGNAL_EXIT_CODES).map(([signal, code]) => {
     const handler = () => {
+      interrupted = true;
       void stopChildren(signal as NodeJS.Signals).finally(() => {
         const undone = workspace.rollback();
         process.stderr.write(`\n✖ Cancelled by ${signal}${undone ? `: ${undone}` : ''}.\n`);
@@ -43,14 +46,17 @@ function rollbackOnSignal(workspace: Workspace): () => void {
     process.once(signal as NodeJS.Signals, handler);
     return [signal, handler] as const;
   });
-  return () => {
-    for (const [signal, handler] of handlers) process.removeListener(signal, handler);
+  return {
+    interrupted: () => interrupted,
+    remove() {
+      for (const [signal, handler] of handlers) process.removeListener(signal, handler);
+    },
   };
 }
 
 export async function scaffold(ctx: Context, answers: Answers): Promise<{ secretStored: boolean }> {
   const workspace = new Workspace(answers.targetDir);
-  const removeSignalHandlers = rollbackOnSignal(workspace);
+  const signals = rollbackOnSignal(workspace);
   try {
     workspace.begin();
     writeProject(templatesRoot(), answers);
@@ -65,11 +71,12 @@ export async function scaffold(ctx: Context, answers: Answers): Promise<{ secret
     if (answers.git) await initGit(ctx, answers.targetDir);
     return { secretStored };
   } catch (err) {
+    if (signals.interrupted()) await new Promise(() => {}); // the signal handler exits
     const undone = workspace.rollback();
     if (undone) ctx.log.info(`Rolled back: ${undone}.`);
     throw err;
   } finally {
-    removeSignalHandlers();
+    signals.remove();
   }
 }
 

@@ -12,6 +12,7 @@ export class Workspace {
   /** Entries of a pre-existing directory before we wrote. */
   private readonly before: Set<string> | undefined;
   private active = false;
+  private undone: string | undefined;
 
   constructor(dir: string) {
     this.dir = dir;
@@ -33,17 +34,22 @@ export class Workspace {
     this.active = false;
   }
 
-  /** Undoes what this run wrote. Synchronous, so it also works from a signal handler. */
+  /**
+   * Undoes what this run wrote, once; says what was undone (now or by an
+   * earlier call). Synchronous, so it also works from a signal handler.
+   */
   rollback(): string | undefined {
-    if (!this.active) return undefined;
+    if (!this.active) return this.undone;
     this.active = false;
     if (this.createdRoot) {
       rmSync(this.createdRoot, { recursive: true, force: true });
-      return `removed ${this.createdRoot}`;
+      this.undone = `removed ${this.createdRoot}`;
+    } else {
+      for (const entry of readdirSync(this.dir)) {
+        if (!this.before?.has(entry)) rmSync(path.join(this.dir, entry), { recursive: true, force: true });
+      }
+      this.undone = `removed what was written to ${this.dir}`;
     }
-    for (const entry of readdirSync(this.dir)) {
-      if (!this.before?.has(entry)) rmSync(path.join(this.dir, entry), { recursive: true, force: true });
-    }
-    return `removed what was written to ${this.dir}`;
+    return this.undone;
   }
 }
