@@ -64,8 +64,9 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   }
   const { values, positionals } = parsed;
   if (positionals.length > 1) {
+    // Not echoed: a stray argument may be a connection string with its password.
     throw new CliError(
-      `Expected one project directory, got ${positionals.length} (${positionals.join(', ')}). Quote a name that contains spaces.`,
+      `Expected one project directory, got ${positionals.length} arguments: quote a name with spaces, and pass a URL with --database-url.`,
     );
   }
   for (const name of Object.keys(values) as (keyof typeof OPTIONS)[]) {

@@ -15,7 +15,10 @@ export function installCommand(pm: PackageManager): [string, string[]] {
 
 /** How a user runs a package.json script with this package manager. */
 export function runScript(pm: PackageManager, script: string): string {
-  if (pm === 'npm') return ['start', 'test'].includes(script) ? `npm ${script}` : `npm run ${script}`;
+  const shorthand = ['start', 'test'].includes(script);
+  if (pm === 'npm') return shorthand ? `npm ${script}` : `npm run ${script}`;
+  // `pnpm deploy` is a built-in command of pnpm's, not the script.
+  if (pm === 'pnpm') return shorthand ? `pnpm ${script}` : `pnpm run ${script}`;
   if (pm === 'bun') return `bun run ${script}`;
-  return `${pm} ${script}`;
+  return `yarn ${script}`;
 }

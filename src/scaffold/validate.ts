@@ -66,7 +66,8 @@ export function validateTemplateName(name: string, templates: readonly TemplateI
  */
 export function validateDatabaseUrl(value: string): string | undefined {
   const hint = 'expected postgres://user:password@host[:port]/database';
-  if (/^\s|\s$/.test(value)) return `The database URL has leading or trailing spaces: ${hint}.`;
+  if (/[\s\x00-\x1f\x7f]/.test(value)) return `The database URL contains spaces or control characters: ${hint}.`;
+  if (value.includes('#')) return "The database URL contains '#': percent-encode it in the password (# as %23).";
   const scheme = /^([a-z][a-z\d+.-]*):/i.exec(value)?.[1];
   if (!scheme) return `The database URL has no scheme: ${hint}.`;
   if (!/^postgres(ql)?$/i.test(scheme)) return `The database URL must start with postgres:// or postgresql://, not ${scheme}://.`;

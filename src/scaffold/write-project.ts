@@ -13,11 +13,14 @@ export const RENAMES: Record<string, string> = {
   '_env.example': '.env.example',
 };
 
-// What a template folder may hold on a developer's machine but never ships.
-const NOT_COPIED = new Set(['node_modules', '.wrangler', '.vercel', 'dist', 'package-lock.json', '.dev.vars', '.env', '.env.local']);
+// What a template folder may hold on a developer's machine but never ships:
+// build output, installs, and every secrets file (.dev.vars.<env>, .env.<mode>…).
+const NOT_COPIED = new Set(['node_modules', '.wrangler', '.vercel', 'dist', 'package-lock.json']);
+const SECRETS_FILE = /^\.(dev\.vars|env)(\..*)?$/;
 
 export function isTemplateFile(file: string): boolean {
-  return !NOT_COPIED.has(path.basename(file));
+  const name = path.basename(file);
+  return !NOT_COPIED.has(name) && !(SECRETS_FILE.test(name) && !name.endsWith('.example'));
 }
 
 export function copyTemplate(templateDir: string, targetDir: string): void {

@@ -43,13 +43,20 @@ export function isLocalDatabaseUrl(databaseUrl: string): boolean {
   }
 }
 
-/** `postgres://user:****@host/db`: safe to print. */
+/**
+ * `postgres://user:****@host/db`: safe to print. Also masks `?password=`
+ * (libpq and pg accept it) and anything shaped `user:secret@` in text that is
+ * not a proper URL.
+ */
 export function maskDatabaseUrl(databaseUrl: string): string {
+  let text = databaseUrl;
   try {
     const url = new URL(databaseUrl);
     if (url.password) url.password = '****';
-    return url.toString();
+    if (url.searchParams.has('password')) url.searchParams.set('password', '****');
+    text = url.toString();
   } catch {
-    return '(unparseable URL)';
+    // not a URL: the pattern below still hides the credentials
   }
+  return text.replace(/([^\s:/@]*):[^\s@/]*@/g, '$1:****@').replace(/([?&]password=)[^&\s]*/gi, '$1****');
 }

@@ -1,0 +1,581 @@
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Context } from '../../src/scaffold/context.ts';
+import { CancelledError, CliError } from '../../src/scaffold/errors.ts';
+import type { CliArgs } from '../../src/scaffold/options.ts';
+import type { Choice, Logger, Prompter } from '../../src/scaffold/prompter.ts';
+import { askAll, askDatabaseUrl, DEFAULT_DIR } from '../../src/scaffold/questions.ts';
+import { DEFAULT_TEMPLATE } from '../../src/scaffold/templates.ts';
+
+const PASSWORD = 'Sup3rS3cretPw';
+const NEON_URL = `postgres://alice:${PASSWORD}@ep-cool-123.us-east-2.aws.neon.tech/neondb?sslmode=require`;
+const NEON_URL_MASKED = 'postgres://alice:****@ep-cool-123.us-east-2.aws.neon.tech/neondb?sslmode=require';
+const LOCAL_URL = `postgres://app:${PASSWORD}@127.0.0.1:5432/app`;
+
+const Q = {
+  dir: 'In which directory should the project be created?',
+  template: 'Which template?',
+  url: 'Postgres connection string (DATABASE_URL)?',
+  install: 'Install dependencies?',
+  git: 'Initialise a git repository?',
+  secret: 'Store DATABASE_URL as a Cloudflare secret now (wrangler secret put)?',
+};
+
+type Method = keyof Prompter;
+
+interface PromptCall {
+  method: Method;
+  message: string;
+  opts: {
+    message: string;
+    placeholder?: string;
+    defaultValue?: string;
+    initialValue?: string | boolean;
+    options?: Choice[];
+    validate?: (v: string) => string | undefined;
+  };
+}
+
+type Scripted = string | boolean | Error;
+
+/** Answers from a queue, each checked against the method it was meant for; records every call. */
+class FakePrompter implements Prompter {
+  readonly calls: PromptCall[] = [];
+  private readonly queue: [Method, Scripted][];
+
+  constructor(answers: [Method, Scripted][] = []) {
+    this.queue = [...answers];
+  }
+
+  get remaining(): number {
+    return this.queue.length;
+  }
+
+  private next(method: Method, opts: PromptCall['opts']): Scripted {
+    this.calls.push({ method, message: opts.message, opts });
+    const entry = this.queue.shift();
+    if (!entry) throw new Error(`unexpected ${method} prompt: ${opts.message}`);
+    if (entry[0] !== method) throw new Error(`expected a ${entry[0]} prompt, got ${method}: ${opts.message}`);
+    if (entry[1] instanceof Error) throw entry[1];
+    return entry[1];
+  }
+
+  async text(opts: PromptCall['opts']): Promise<string> {
+    return this.next('text', opts) as string;
+  }
+  async password(opts: PromptCall['opts']): Promise<string> {
+    return this.next('password', opts) as string;
+  }
+  async select(opts: { message: string; options: Choice[]; initialValue?: string }): Promise<string> {
+    return this.next('select', opts) as string;
+  }
+  async confirm(opts: { message: string; initialValue?: boolean }): Promise<boolean> {
+    return this.next('confirm', opts) as boolean;
+  }
+}
+
+/** Records every line; `task` just runs the work. */
+class RecordingLogger implements Logger {
+  readonly lines: { kind: string; text: string }[] = [];
+  readonly answers: [string, string][] = [];
+
+  intro(title: string): void {
+    this.lines.push({ kind: 'intro', text: title });
+  }
+  answered(question: string, answer: string): void {
+    this.answers.push([question, answer]);
+    this.lines.push({ kind: 'answered', text: `${question}\n${answer}` });
+  }
+  step(message: string): void {
+    this.lines.push({ kind: 'step', text: message });
+  }
+  info(message: string): void {
+    this.lines.push({ kind: 'info', text: message });
+  }
+  warn(message: string): void {
+    this.lines.push({ kind: 'warn', text: message });
+  }
+  success(message: string): void {
+    this.lines.push({ kind: 'success', text: message });
+  }
+  outro(message: string): void {
+    this.lines.push({ kind: 'outro', text: message });
+  }
+  async task<T>(title: string, work: () => Promise<T>): Promise<T> {
+    this.lines.push({ kind: 'task', text: title });
+    return work();
+  }
+  get all(): string {
+    return this.lines.map((l) => l.text).join('\n');
+  }
+}
+
+function args(overrides: Partial<CliArgs> = {}): CliArgs {
+  return { yes: false, force: false, help: false, version: false, ...overrides };
+}
+
+let cwd: string;
+
+beforeEach(() => {
+  cwd = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'neon-questions-')));
+});
+
+afterEach(() => {
+  rmSync(cwd, { recursive: true, force: true });
+});
+
+function context(opts: {
+  args?: Partial<CliArgs>;
+  interactive?: boolean;
+  env?: NodeJS.ProcessEnv;
+  answers?: [Method, Scripted][];
+  cwd?: string;
+}): { ctx: Context; prompt: FakePrompter; log: RecordingLogger } {
+  const prompt = new FakePrompter(opts.answers);
+  const log = new RecordingLogger();
+  const ctx: Context = {
+    args: args(opts.args),
+    cwd: opts.cwd ?? cwd,
+    env: opts.env ?? {},
+    interactive: opts.interactive ?? true,
+    prompt,
+    log,
+  };
+  return { ctx, prompt, log };
+}
+
+async function cliError(promise: Promise<unknown>): Promise<CliError> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).toBeInstanceOf(CliError);
+    return err as CliError;
+  }
+  throw new Error('expected a CliError, but the questions succeeded');
+}
+
+describe('askAll with every answer given by flags', () => {
+  it('asks nothing and prints each flag value, the URL masked', async () => {
+    const { ctx, prompt, log } = context({
+      args: {
+        dir: 'proj',
+        template: 'worker-raw',
+        databaseUrl: NEON_URL,
+        install: false,
+        packageManager: 'pnpm',
+        git: false,
+        secret: true,
+      },
+    });
+    const answers = await askAll(ctx);
+    expect(prompt.calls).toEqual([]);
+    expect(log.answers).toEqual([
+      [Q.dir, 'proj'],
+      [Q.template, 'worker-raw'],
+      [Q.url, NEON_URL_MASKED],
+      [Q.install, 'no'],
+      [Q.git, 'no'],
+      [Q.secret, 'yes'],
+    ]);
+    expect(log.all).not.toContain(PASSWORD);
+    expect(answers).toEqual({
+      targetDir: path.join(cwd, 'proj'),
+      displayDir: 'proj',
+      projectName: 'proj',
+      template: expect.objectContaining({ name: 'worker-raw' }),
+      databaseUrl: NEON_URL,
+      install: false,
+      packageManager: 'pnpm',
+      git: false,
+      secret: true,
+    });
+  });
+
+  it('prints the opposite values too, and works without a terminal', async () => {
+    const { ctx, prompt, log } = context({
+      interactive: false,
+      args: { dir: 'proj', template: 'worker-raw', databaseUrl: NEON_URL, install: true, git: true, secret: false },
+    });
+    const answers = await askAll(ctx);
+    expect(prompt.calls).toEqual([]);
+    expect(log.answers).toEqual([
+      [Q.dir, 'proj'],
+      [Q.template, 'worker-raw'],
+      [Q.url, NEON_URL_MASKED],
+      [Q.install, 'yes'],
+      [Q.git, 'yes'],
+      [Q.secret, 'no'],
+    ]);
+    expect(answers).toMatchObject({ install: true, git: true, secret: false });
+  });
+
+  it('prints an empty --database-url as "set later" and skips the secret question', async () => {
+    const { ctx, prompt, log } = context({
+      args: { dir: 'proj', template: 'worker-raw', databaseUrl: '', install: false, git: false },
+    });
+    const answers = await askAll(ctx);
+    expect(prompt.calls).toEqual([]);
+    expect(answers.databaseUrl).toBeUndefined();
+    expect(answers.secret).toBe(false);
+    expect(log.answers.find(([q]) => q === Q.url)?.[1]).toMatch(/^not set/);
+    expect(log.answers.map(([q]) => q)).not.toContain(Q.secret);
+  });
+
+  it('names the package when it differs from the directory', async () => {
+    const { ctx, log } = context({ args: { dir: 'My App', template: 'worker-raw', yes: true } });
+    const answers = await askAll(ctx);
+    expect(answers.projectName).toBe('my-app');
+    expect(answers.targetDir).toBe(path.join(cwd, 'My App'));
+    expect(log.lines).toContainEqual({ kind: 'info', text: 'Package name: my-app' });
+  });
+
+  it('rejects an invalid --database-url in one line without its password', async () => {
+    const { ctx, prompt } = context({
+      args: { dir: 'proj', template: 'worker-raw', databaseUrl: `mysql://alice:${PASSWORD}@host/db` },
+    });
+    const err = await cliError(askAll(ctx));
+    expect(err.message).toContain('postgres://');
+    expect(err.message).not.toContain(PASSWORD);
+    expect(err.message).not.toMatch(/\n/);
+    expect(prompt.calls).toEqual([]);
+  });
+
+  it('rejects an unknown --template', async () => {
+    const { ctx } = context({ args: { dir: 'proj', template: 'nope' } });
+    const err = await cliError(askAll(ctx));
+    expect(err.message).toBe('Unknown template "nope": use --template worker-raw.');
+  });
+});
+
+describe('askAll interactively', () => {
+  it('asks dir, template, URL (hidden), install, git, then the secret for a Neon URL', async () => {
+    const { ctx, prompt, log } = context({
+      env: { npm_config_user_agent: 'yarn/1.22.22 npm/? node/v22.12.0 linux x64' },
+      answers: [
+        ['text', 'my-app'],
+        ['select', 'worker-raw'],
+        ['password', NEON_URL],
+        ['confirm', false],
+        ['confirm', true],
+        ['confirm', true],
+      ],
+    });
+    const answers = await askAll(ctx);
+    expect(prompt.calls.map((c) => [c.method, c.message])).toEqual([
+      ['text', Q.dir],
+      ['select', Q.template],
+      ['password', `${Q.url} Leave empty to set it later.`],
+      ['confirm', Q.install],
+      ['confirm', Q.git],
+      ['confirm', Q.secret],
+    ]);
+    expect(prompt.remaining).toBe(0);
+    expect(log.answers).toEqual([]);
+    expect(log.all).not.toContain(PASSWORD);
+    expect(answers).toEqual({
+      targetDir: path.join(cwd, 'my-app'),
+      displayDir: 'my-app',
+      projectName: 'my-app',
+      template: expect.objectContaining({ name: 'worker-raw' }),
+      databaseUrl: NEON_URL,
+      install: false,
+      packageManager: 'yarn',
+      git: true,
+      secret: true,
+    });
+  });
+
+  it('offers the defaults in the prompts', async () => {
+    const { ctx, prompt } = context({
+      answers: [
+        ['text', 'my-app'],
+        ['select', 'worker-raw'],
+        ['password', NEON_URL],
+        ['confirm', true],
+        ['confirm', true],
+        ['confirm', false],
+      ],
+    });
+    await askAll(ctx);
+    const [dir, template, , install, git, secret] = prompt.calls;
+    expect(dir.opts.defaultValue).toBe(DEFAULT_DIR);
+    expect(template.opts.initialValue).toBe(DEFAULT_TEMPLATE);
+    expect(template.opts.options?.map((o) => o.value)).toContain('worker-raw');
+    expect(install.opts.initialValue).toBe(true);
+    expect(git.opts.initialValue).toBe(true);
+    expect(secret.opts.initialValue).toBe(false);
+  });
+
+  it('does not ask about the secret for a local URL', async () => {
+    const { ctx, prompt } = context({
+      answers: [
+        ['text', 'my-app'],
+        ['select', 'worker-raw'],
+        ['password', LOCAL_URL],
+        ['confirm', true],
+        ['confirm', true],
+      ],
+    });
+    const answers = await askAll(ctx);
+    expect(prompt.calls.map((c) => c.method)).toEqual(['text', 'select', 'password', 'confirm', 'confirm']);
+    expect(answers.databaseUrl).toBe(LOCAL_URL);
+    expect(answers.secret).toBe(false);
+  });
+
+  it('does not ask about the secret when the URL is left empty', async () => {
+    const { ctx, prompt } = context({
+      answers: [
+        ['text', 'my-app'],
+        ['select', 'worker-raw'],
+        ['password', ''],
+        ['confirm', true],
+        ['confirm', false],
+      ],
+    });
+    const answers = await askAll(ctx);
+    expect(prompt.calls.map((c) => c.method)).toEqual(['text', 'select', 'password', 'confirm', 'confirm']);
+    expect(answers.databaseUrl).toBeUndefined();
+    expect(answers.secret).toBe(false);
+    expect(answers.git).toBe(false);
+  });
+
+  it('gives the prompts validators that re-ask on bad input', async () => {
+    mkdirSync(path.join(cwd, 'taken'));
+    writeFileSync(path.join(cwd, 'taken', 'file.txt'), 'x');
+    const { ctx, prompt } = context({
+      answers: [
+        ['text', 'my-app'],
+        ['select', 'worker-raw'],
+        ['password', ''],
+        ['confirm', true],
+        ['confirm', true],
+      ],
+    });
+    await askAll(ctx);
+    const validateDir = prompt.calls[0].opts.validate;
+    const validateUrl = prompt.calls[2].opts.validate;
+    if (!validateDir || !validateUrl) throw new Error('the dir and URL prompts must validate');
+    expect(validateDir('my-app')).toBeUndefined();
+    expect(validateDir('')).toBe('Please enter a directory name.');
+    expect(validateDir('   ')).toBe('Please enter a directory name.');
+    expect(validateDir('taken')).toMatch(/not empty.*--force/);
+    expect(validateUrl('')).toBeUndefined();
+    expect(validateUrl(NEON_URL)).toBeUndefined();
+    const problem = validateUrl(`mysql://alice:${PASSWORD}@host/db`);
+    expect(problem).toMatch(/postgres:\/\//);
+    expect(problem).not.toContain(PASSWORD);
+  });
+
+  it('asks only what no flag answered', async () => {
+    const { ctx, prompt, log } = context({
+      args: { template: 'worker-raw', install: false },
+      answers: [
+        ['text', 'my-app'],
+        ['password', ''],
+        ['confirm', true],
+      ],
+    });
+    const answers = await askAll(ctx);
+    expect(prompt.calls.map((c) => c.message)).toEqual([Q.dir, `${Q.url} Leave empty to set it later.`, Q.git]);
+    expect(log.answers).toEqual([
+      [Q.template, 'worker-raw'],
+      [Q.install, 'no'],
+    ]);
+    expect(answers.install).toBe(false);
+  });
+
+  it('lets a CancelledError from the prompter propagate', async () => {
+    const { ctx, prompt } = context({
+      answers: [
+        ['text', 'my-app'],
+        ['select', new CancelledError()],
+      ],
+    });
+    const err = await askAll(ctx).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(CancelledError);
+    expect((err as CancelledError).exitCode).toBe(130);
+    expect(prompt.calls.map((c) => c.method)).toEqual(['text', 'select']);
+  });
+});
+
+describe('askAll with --yes', () => {
+  it('takes every default without asking', async () => {
+    const { ctx, prompt, log } = context({ args: { yes: true } });
+    const answers = await askAll(ctx);
+    expect(prompt.calls).toEqual([]);
+    expect(answers).toEqual({
+      targetDir: path.join(cwd, 'my-neon-app'),
+      displayDir: 'my-neon-app',
+      projectName: 'my-neon-app',
+      template: expect.objectContaining({ name: 'worker-raw' }),
+      databaseUrl: undefined,
+      install: true,
+      packageManager: 'npm',
+      git: true,
+      secret: false,
+    });
+    expect(log.answers).toEqual([
+      [Q.dir, 'my-neon-app (default)'],
+      [Q.template, 'worker-raw (default)'],
+      [Q.url, 'not set: add it to .dev.vars later (default)'],
+      [Q.install, 'yes (default)'],
+      [Q.git, 'yes (default)'],
+    ]);
+  });
+
+  it('takes the defaults without a terminal too', async () => {
+    const { ctx, prompt } = context({ args: { yes: true }, interactive: false });
+    const answers = await askAll(ctx);
+    expect(prompt.calls).toEqual([]);
+    expect(answers.targetDir).toBe(path.join(cwd, DEFAULT_DIR));
+  });
+
+  it('fails when the default directory is not empty', async () => {
+    mkdirSync(path.join(cwd, DEFAULT_DIR));
+    writeFileSync(path.join(cwd, DEFAULT_DIR, 'x'), '');
+    const { ctx } = context({ args: { yes: true } });
+    const err = await cliError(askAll(ctx));
+    expect(err.message).toContain('--force');
+  });
+});
+
+describe('askAll without a terminal', () => {
+  it('fails naming the first argument when no directory is given', async () => {
+    const { ctx, prompt } = context({ interactive: false });
+    const err = await cliError(askAll(ctx));
+    expect(err.message).toContain('first argument');
+    expect(err.message).toContain('--yes');
+    expect(err.message).not.toMatch(/\n/);
+    expect(prompt.calls).toEqual([]);
+  });
+
+  it('fails naming --template when only the directory is given', async () => {
+    const { ctx } = context({ interactive: false, args: { dir: 'proj' } });
+    const err = await cliError(askAll(ctx));
+    expect(err.message).toContain('--template');
+    expect(err.message).not.toMatch(/\n/);
+  });
+
+  it('takes the other defaults once the directory and template are given', async () => {
+    const { ctx, prompt } = context({ interactive: false, args: { dir: 'proj', template: 'worker-raw' } });
+    const answers = await askAll(ctx);
+    expect(prompt.calls).toEqual([]);
+    expect(answers).toMatchObject({ databaseUrl: undefined, install: true, git: true, secret: false });
+  });
+});
+
+describe('DATABASE_URL from the environment', () => {
+  it('is used when no flag is given, and printed masked', async () => {
+    const { ctx, prompt, log } = context({ args: { yes: true }, env: { DATABASE_URL: NEON_URL } });
+    const answers = await askAll(ctx);
+    expect(prompt.calls).toEqual([]);
+    expect(answers.databaseUrl).toBe(NEON_URL);
+    expect(log.answers).toContainEqual([Q.url, NEON_URL_MASKED]);
+    expect(log.all).not.toContain(PASSWORD);
+  });
+
+  it('is not asked for interactively', async () => {
+    const { ctx, prompt } = context({ env: { DATABASE_URL: NEON_URL } });
+    expect(await askDatabaseUrl(ctx)).toBe(NEON_URL);
+    expect(prompt.calls).toEqual([]);
+  });
+
+  it('loses to --database-url', async () => {
+    const { ctx } = context({ args: { databaseUrl: LOCAL_URL }, env: { DATABASE_URL: NEON_URL } });
+    expect(await askDatabaseUrl(ctx)).toBe(LOCAL_URL);
+  });
+
+  it('is checked like the flag', async () => {
+    const { ctx } = context({ env: { DATABASE_URL: `postgres://alice:${PASSWORD}@host` } });
+    const err = await cliError(askDatabaseUrl(ctx));
+    expect(err.message).toContain('no database name');
+    expect(err.message).not.toContain(PASSWORD);
+  });
+});
+
+describe('--secret', () => {
+  it('without a database URL fails', async () => {
+    const { ctx } = context({ args: { dir: 'proj', template: 'worker-raw', secret: true, yes: true } });
+    const err = await cliError(askAll(ctx));
+    expect(err.message).toContain('--database-url');
+    expect(err.message).not.toMatch(/\n/);
+  });
+
+  it('with a local URL fails', async () => {
+    const { ctx } = context({
+      args: { dir: 'proj', template: 'worker-raw', secret: true, databaseUrl: LOCAL_URL, yes: true },
+    });
+    const err = await cliError(askAll(ctx));
+    expect(err.message).toMatch(/local database URL/);
+    expect(err.message).not.toContain(PASSWORD);
+    expect(err.message).not.toMatch(/\n/);
+  });
+
+  it('--no-secret with a local URL is fine', async () => {
+    const { ctx } = context({
+      args: { dir: 'proj', template: 'worker-raw', secret: false, databaseUrl: LOCAL_URL, yes: true },
+    });
+    expect((await askAll(ctx)).secret).toBe(false);
+  });
+});
+
+describe('the target directory', () => {
+  it('must be empty without --force', async () => {
+    mkdirSync(path.join(cwd, 'proj'));
+    writeFileSync(path.join(cwd, 'proj', 'README.md'), 'mine');
+    const { ctx } = context({ args: { dir: 'proj', template: 'worker-raw', yes: true } });
+    const err = await cliError(askAll(ctx));
+    expect(err.message).toBe('Directory proj is not empty: choose another directory, or pass --force to write into it.');
+  });
+
+  it('may be non-empty with --force', async () => {
+    mkdirSync(path.join(cwd, 'proj'));
+    writeFileSync(path.join(cwd, 'proj', 'README.md'), 'mine');
+    const { ctx } = context({ args: { dir: 'proj', template: 'worker-raw', yes: true, force: true } });
+    const answers = await askAll(ctx);
+    expect(answers.targetDir).toBe(path.join(cwd, 'proj'));
+  });
+
+  it('counts a folder holding only .git as empty', async () => {
+    mkdirSync(path.join(cwd, 'proj', '.git'), { recursive: true });
+    const { ctx } = context({ args: { dir: 'proj', template: 'worker-raw', yes: true } });
+    expect((await askAll(ctx)).targetDir).toBe(path.join(cwd, 'proj'));
+  });
+
+  it('must not be a file', async () => {
+    writeFileSync(path.join(cwd, 'proj'), '');
+    const { ctx } = context({ args: { dir: 'proj', template: 'worker-raw', yes: true, force: true } });
+    const err = await cliError(askAll(ctx));
+    expect(err.message).toContain('not a directory');
+  });
+
+  it("'.' in an empty cwd is the cwd itself", async () => {
+    const empty = path.join(cwd, 'Empty Dir');
+    mkdirSync(empty);
+    const { ctx } = context({ cwd: empty, args: { dir: '.', template: 'worker-raw', yes: true } });
+    const answers = await askAll(ctx);
+    expect(answers.targetDir).toBe(empty);
+    expect(answers.displayDir).toBe('.');
+    expect(answers.projectName).toBe('empty-dir');
+  });
+
+  it("'.' in the temp cwd itself", async () => {
+    const { ctx } = context({ args: { dir: '.', template: 'worker-raw', yes: true } });
+    const answers = await askAll(ctx);
+    expect(answers.targetDir).toBe(cwd);
+    expect(answers.displayDir).toBe('.');
+  });
+
+  it('may be nested and relative, shown relative to the cwd', async () => {
+    const { ctx } = context({ args: { dir: 'a/b/../c', template: 'worker-raw', yes: true } });
+    const answers = await askAll(ctx);
+    expect(answers.targetDir).toBe(path.join(cwd, 'a', 'c'));
+    expect(answers.displayDir).toBe(path.join('a', 'c'));
+    expect(answers.projectName).toBe('c');
+  });
+});

@@ -1,0 +1,382 @@
+import { execFileSync } from 'node:child_process';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseEnvFile } from '../../templates/_shared/neon-local/database-url.ts';
+import type { Answers } from '../../src/scaffold/context.ts';
+import { type Template, TEMPLATES, templatesRoot } from '../../src/scaffold/templates.ts';
+import {
+  copyTemplate,
+  envLine,
+  isTemplateFile,
+  RENAMES,
+  setPackageName,
+  setWorkerName,
+  writeProject,
+  writeSecretFile,
+} from '../../src/scaffold/write-project.ts';
+
+const TEMPLATE_DIR = path.join(templatesRoot(), 'worker-raw');
+
+let tmp: string;
+
+beforeEach(() => {
+  tmp = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'neon-write-')));
+});
+
+afterEach(() => {
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+const mode = (file: string) => statSync(file).mode & 0o777;
+
+/** Files under `dir`, relative, sorted; does not follow symlinks. */
+function listFiles(dir: string, prefix = ''): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const rel = path.join(prefix, entry.name);
+    if (entry.isDirectory()) out.push(...listFiles(path.join(dir, entry.name), rel));
+    else out.push(rel);
+  }
+  return out.sort();
+}
+
+function write(file: string, content = ''): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, content);
+}
+
+function withUmask<T>(mask: number, fn: () => T): T {
+  const previous = process.umask(mask);
+  try {
+    return fn();
+  } finally {
+    process.umask(previous);
+  }
+}
+
+describe('copyTemplate with the repository template', () => {
+  it('copies worker-raw with dotfiles renamed, symlinks resolved and local files left out', () => {
+    const target = path.join(tmp, 'proj');
+    copyTemplate(TEMPLATE_DIR, target);
+
+    expect(readFileSync(path.join(target, '.gitignore'), 'utf8')).toBe(readFileSync(path.join(TEMPLATE_DIR, '_gitignore'), 'utf8'));
+    expect(readFileSync(path.join(target, '.dev.vars.example'), 'utf8')).toBe(
+      readFileSync(path.join(TEMPLATE_DIR, '_dev.vars.example'), 'utf8'),
+    );
+    expect(existsSync(path.join(target, '_gitignore'))).toBe(false);
+    expect(existsSync(path.join(target, '_dev.vars.example'))).toBe(false);
+
+    // The repository's template folder holds these (installed for its own tests): never copied.
+    expect(existsSync(path.join(target, 'node_modules'))).toBe(false);
+    expect(existsSync(path.join(target, 'package-lock.json'))).toBe(false);
+    expect(existsSync(path.join(target, '.dev.vars'))).toBe(false);
+
+    for (const file of ['package.json', 'wrangler.jsonc', 'tsconfig.json', 'src/index.ts']) {
+      expect(readFileSync(path.join(target, file), 'utf8'), file).toBe(readFileSync(path.join(TEMPLATE_DIR, file), 'utf8'));
+    }
+  });
+
+  it('copies the neon-local symlink as real files', () => {
+    expect(lstatSync(path.join(TEMPLATE_DIR, 'neon-local')).isSymbolicLink()).toBe(true);
+    const target = path.join(tmp, 'proj');
+    copyTemplate(TEMPLATE_DIR, target);
+
+    const dir = lstatSync(path.join(target, 'neon-local'));
+    expect(dir.isSymbolicLink()).toBe(false);
+    expect(dir.isDirectory()).toBe(true);
+    const proxy = lstatSync(path.join(target, 'neon-local', 'proxy.ts'));
+    expect(proxy.isSymbolicLink()).toBe(false);
+    expect(proxy.isFile()).toBe(true);
+    expect(readFileSync(path.join(target, 'neon-local', 'proxy.ts'), 'utf8')).toBe(
+      readFileSync(path.join(TEMPLATE_DIR, 'neon-local', 'proxy.ts'), 'utf8'),
+    );
+    expect(listFiles(path.join(target, 'neon-local'))).toEqual(listFiles(realpathSync(path.join(TEMPLATE_DIR, 'neon-local'))));
+  });
+});
+
+describe('copyTemplate filter', () => {
+  function fakeTemplate(): string {
+    const root = path.join(tmp, 'templates');
+    const template = path.join(root, 'fake');
+    write(path.join(template, 'package.json'), '{"name":"fake"}\n');
+    write(path.join(template, 'src', 'index.ts'), 'export {};\n');
+    write(path.join(template, '_gitignore'), 'node_modules\n');
+    write(path.join(template, '_dev.vars.example'), 'DATABASE_URL=\n');
+    write(path.join(template, '_env.example'), 'DATABASE_URL=\n');
+    write(path.join(template, 'src', '.dev.vars.example'), 'kept\n');
+    // What a developer's checkout may hold next to the template files:
+    write(path.join(template, 'node_modules', 'pkg', 'index.js'), '');
+    write(path.join(template, 'src', 'node_modules', 'nested.js'), '');
+    write(path.join(template, 'package-lock.json'), '{}');
+    write(path.join(template, '.dev.vars'), 'DATABASE_URL=postgres://dev:secret@host/db\n');
+    write(path.join(template, '.env'), 'DATABASE_URL=postgres://dev:secret@host/db\n');
+    write(path.join(template, '.env.local'), 'DATABASE_URL=postgres://dev:secret@host/db\n');
+    write(path.join(template, '.wrangler', 'state', 'v3', 'x'), '');
+    write(path.join(template, '.vercel', 'project.json'), '{}');
+    write(path.join(template, 'dist', 'index.js'), '');
+    // A shared part reached through a symlink, as in the repository.
+    write(path.join(root, '_shared', 'lib', 'helper.ts'), 'export const helper = 1;\n');
+    symlinkSync('../_shared/lib', path.join(template, 'lib'));
+    return template;
+  }
+
+  it('leaves out dependencies, lockfiles, build output and local secrets', () => {
+    const target = path.join(tmp, 'out');
+    copyTemplate(fakeTemplate(), target);
+    expect(listFiles(target)).toEqual(
+      [
+        '.dev.vars.example',
+        '.env.example',
+        '.gitignore',
+        'lib/helper.ts',
+        'package.json',
+        'src/.dev.vars.example',
+        'src/index.ts',
+      ].sort(),
+    );
+    expect(lstatSync(path.join(target, 'lib')).isSymbolicLink()).toBe(false);
+    expect(lstatSync(path.join(target, 'lib', 'helper.ts')).isFile()).toBe(true);
+  });
+
+  it('renames only at the top level', () => {
+    const template = path.join(tmp, 'nested');
+    write(path.join(template, 'sub', '_gitignore'), 'x\n');
+    write(path.join(template, '_gitignore'), 'y\n');
+    const target = path.join(tmp, 'out');
+    copyTemplate(template, target);
+    expect(readFileSync(path.join(target, '.gitignore'), 'utf8')).toBe('y\n');
+    expect(existsSync(path.join(target, 'sub', '_gitignore'))).toBe(true);
+  });
+
+  it('copies into an existing directory, keeping what is there', () => {
+    const template = path.join(tmp, 't');
+    write(path.join(template, 'package.json'), '{}');
+    write(path.join(template, '_gitignore'), 'node_modules\n');
+    const target = path.join(tmp, 'existing');
+    write(path.join(target, 'README.md'), 'mine');
+    copyTemplate(template, target);
+    expect(listFiles(target)).toEqual(['.gitignore', 'README.md', 'package.json']);
+    expect(readFileSync(path.join(target, 'README.md'), 'utf8')).toBe('mine');
+  });
+
+  it.each([
+    ['node_modules', false],
+    ['/a/b/node_modules', false],
+    ['/a/package-lock.json', false],
+    ['/a/.dev.vars', false],
+    ['/a/.env', false],
+    ['/a/.env.local', false],
+    ['/a/.wrangler', false],
+    ['/a/.vercel', false],
+    ['/a/dist', false],
+    ['/a/.dev.vars.example', true],
+    ['/a/_dev.vars.example', true],
+    ['/a/package.json', true],
+    ['/a/node_modules_backup', true],
+    ['/a/src/index.ts', true],
+  ])('isTemplateFile(%j) → %s', (file, expected) => {
+    expect(isTemplateFile(file)).toBe(expected);
+  });
+
+  it('renames to dotfiles only', () => {
+    for (const [stored, real] of Object.entries(RENAMES)) {
+      expect(stored.startsWith('_')).toBe(true);
+      expect(real).toBe(`.${stored.slice(1)}`);
+    }
+  });
+});
+
+describe('setPackageName', () => {
+  it('sets the name and keeps everything else, in order', () => {
+    write(
+      path.join(tmp, 'package.json'),
+      JSON.stringify({ name: 'worker-raw', version: '0.0.0', private: true, scripts: { start: 'x' } }, null, 2),
+    );
+    setPackageName(tmp, 'my-app');
+    const text = readFileSync(path.join(tmp, 'package.json'), 'utf8');
+    expect(text).toBe(
+      `${JSON.stringify({ name: 'my-app', version: '0.0.0', private: true, scripts: { start: 'x' } }, null, 2)}\n`,
+    );
+    expect(Object.keys(JSON.parse(text) as object)).toEqual(['name', 'version', 'private', 'scripts']);
+  });
+
+  it('adds a name when there was none', () => {
+    write(path.join(tmp, 'package.json'), '{"version":"1.0.0"}');
+    setPackageName(tmp, '@scope/x');
+    expect(JSON.parse(readFileSync(path.join(tmp, 'package.json'), 'utf8'))).toEqual({ version: '1.0.0', name: '@scope/x' });
+  });
+});
+
+describe('setWorkerName', () => {
+  it('sets the top-level name in the real wrangler.jsonc and keeps its comments', () => {
+    const original = readFileSync(path.join(TEMPLATE_DIR, 'wrangler.jsonc'), 'utf8');
+    write(path.join(tmp, 'wrangler.jsonc'), original);
+    setWorkerName(tmp, 'my-app');
+    const updated = readFileSync(path.join(tmp, 'wrangler.jsonc'), 'utf8');
+    expect(updated).toContain('"name": "my-app"');
+    expect(updated).not.toContain('"name": "worker-raw"');
+    // Every comment line survives, and only the name line changed.
+    const comments = original.split('\n').filter((line) => line.trim().startsWith('//'));
+    expect(comments.length).toBeGreaterThan(0);
+    for (const comment of comments) expect(updated).toContain(comment);
+    const before = original.split('\n');
+    const after = updated.split('\n');
+    expect(after).toHaveLength(before.length);
+    expect(after.filter((line, i) => line !== before[i])).toEqual(['  "name": "my-app",']);
+  });
+
+  it('quotes the name as JSON', () => {
+    write(path.join(tmp, 'wrangler.jsonc'), '{\n  // c\n  "name": "x",\n  "main": "src/index.ts"\n}\n');
+    setWorkerName(tmp, 'a"b');
+    expect(readFileSync(path.join(tmp, 'wrangler.jsonc'), 'utf8')).toBe('{\n  // c\n  "name": "a\\"b",\n  "main": "src/index.ts"\n}\n');
+  });
+
+  it('does nothing without a wrangler.jsonc', () => {
+    setWorkerName(tmp, 'my-app');
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  it('throws when the file has no name to set', () => {
+    write(path.join(tmp, 'wrangler.jsonc'), '{ "main": "src/index.ts" }\n');
+    expect(() => setWorkerName(tmp, 'my-app')).toThrow(/no "name"/);
+  });
+});
+
+describe('envLine', () => {
+  it.each([
+    ['postgres://u:p@h/db', 'K=postgres://u:p@h/db\n'],
+    ['postgres://u:p@h/db?sslmode=require&x=1', 'K=postgres://u:p@h/db?sslmode=require&x=1\n'],
+    ['', 'K=\n'],
+    ['a b', "K='a b'\n"],
+    ['a#b', "K='a#b'\n"],
+    ['a$b', "K='a$b'\n"],
+    ['a`b', "K='a`b'\n"],
+    ['a\\b', "K='a\\b'\n"],
+    ['a"b', `K='a"b'\n`],
+    ["a'b", `K="a'b"\n`],
+  ])('%j → %j', (value, line) => {
+    expect(envLine('K', value)).toBe(line);
+  });
+
+  it('round-trips through the generated project’s .dev.vars parser', () => {
+    const values = [
+      'postgres://alice:s3cret@ep-x.neon.tech/neondb?sslmode=require',
+      'postgres://alice:p%23ss@host/db',
+      'has space',
+      'x # not a comment',
+      '#leading-hash',
+      "it's",
+      'say "hi"',
+      '$HOME and ${HOME}',
+      'back\\slash',
+      'a`b',
+      "both ' and \"",
+    ];
+    for (const value of values) {
+      expect(parseEnvFile(envLine('DATABASE_URL', value)).DATABASE_URL, value).toBe(value);
+    }
+  });
+});
+
+describe('writeSecretFile', () => {
+  it('creates the file with mode 0600 even with umask 0', () => {
+    const file = path.join(tmp, '.dev.vars');
+    withUmask(0, () => writeSecretFile(file, 'DATABASE_URL=x\n'));
+    expect(mode(file)).toBe(0o600);
+    expect(readFileSync(file, 'utf8')).toBe('DATABASE_URL=x\n');
+  });
+
+  it('tightens an existing world-readable file', () => {
+    const file = path.join(tmp, '.dev.vars');
+    withUmask(0, () => writeFileSync(file, 'old', { mode: 0o666 }));
+    expect(mode(file)).toBe(0o666);
+    withUmask(0, () => writeSecretFile(file, 'new'));
+    expect(mode(file)).toBe(0o600);
+    expect(readFileSync(file, 'utf8')).toBe('new');
+  });
+});
+
+describe('writeProject', () => {
+  const found = TEMPLATES.find((t) => t.name === 'worker-raw');
+  if (!found) throw new Error('worker-raw template missing');
+  const template: Template = found;
+
+  function answers(targetDir: string, overrides: Partial<Answers> = {}): Answers {
+    return {
+      targetDir,
+      displayDir: path.basename(targetDir),
+      projectName: 'my-app',
+      template,
+      install: false,
+      packageManager: 'npm',
+      git: false,
+      secret: false,
+      ...overrides,
+    };
+  }
+
+  it('writes .dev.vars (mode 0600) with the database URL', () => {
+    const target = path.join(tmp, 'proj');
+    mkdirSync(target);
+    const url = "postgres://alice:p'ss w0rd@ep-x.neon.tech/neondb?sslmode=require";
+    withUmask(0, () => writeProject(templatesRoot(), answers(target, { databaseUrl: url, projectName: 'my.app' })));
+
+    const devVars = path.join(target, '.dev.vars');
+    expect(mode(devVars)).toBe(0o600);
+    expect(parseEnvFile(readFileSync(devVars, 'utf8'))).toEqual({ DATABASE_URL: url });
+    expect(JSON.parse(readFileSync(path.join(target, 'package.json'), 'utf8')).name).toBe('my.app');
+    expect(readFileSync(path.join(target, 'wrangler.jsonc'), 'utf8')).toContain('"name": "my-app"');
+    expect(existsSync(path.join(target, '.gitignore'))).toBe(true);
+    expect(existsSync(path.join(target, 'node_modules'))).toBe(false);
+  });
+
+  it('writes no .dev.vars without a database URL', () => {
+    const target = path.join(tmp, 'proj');
+    mkdirSync(target);
+    writeProject(templatesRoot(), answers(target));
+    expect(existsSync(path.join(target, '.dev.vars'))).toBe(false);
+    expect(existsSync(path.join(target, '.dev.vars.example'))).toBe(true);
+    expect(JSON.parse(readFileSync(path.join(target, 'package.json'), 'utf8')).name).toBe('my-app');
+  });
+});
+
+describe('the generated .gitignore', () => {
+  function gitIgnored(dir: string, paths: string[]): string[] {
+    const env = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
+    execFileSync('git', ['init', '-q', dir], { env, stdio: 'ignore' });
+    let out = '';
+    try {
+      out = execFileSync('git', ['-c', 'core.excludesFile=/dev/null', 'check-ignore', '--', ...paths], {
+        cwd: dir,
+        env,
+        encoding: 'utf8',
+      });
+    } catch (err) {
+      // Exit status 1: none of the paths is ignored.
+      if ((err as { status?: number }).status !== 1) throw err;
+    }
+    return out.split('\n').filter(Boolean).sort();
+  }
+
+  it('ignores secrets, dependencies and wrangler state but not the examples', () => {
+    const target = path.join(tmp, 'proj');
+    copyTemplate(TEMPLATE_DIR, target);
+    const ignored = ['.dev.vars', '.dev.vars.local', '.dev.vars.production', '.env', '.env.local', '.env.production', 'node_modules', '.wrangler', 'dist'];
+    const kept = ['.dev.vars.example', '.env.example', '.gitignore', 'package.json', 'src/index.ts', 'wrangler.jsonc', 'neon-local/proxy.ts'];
+    expect(gitIgnored(target, [...ignored, ...kept])).toEqual([...ignored].sort());
+  });
+});
