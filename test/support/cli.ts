@@ -50,6 +50,7 @@ export function run(
     let output = '';
     child.stdout.on('data', (c: Buffer) => ((stdout += c), (output += c)));
     child.stderr.on('data', (c: Buffer) => ((stderr += c), (output += c)));
+    child.stdin.on('error', () => {}); // EPIPE when the command exits without reading its input
     child.stdin.end(options.input ?? '');
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
     child.once('error', reject);
