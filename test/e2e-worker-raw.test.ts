@@ -3,13 +3,13 @@
 // pass: `npm test` inside workerd, the type check, and `npm start` serving
 // real answers from the database.
 
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, run, runCli, type Ran } from './support/cli.ts';
-import { freePort, startPostgres, type TestPostgres } from './support/postgres.ts';
+import { startDevServer } from './support/dev-server.ts';
+import { startPostgres, type TestPostgres } from './support/postgres.ts';
 
 let db: TestPostgres;
 let workDir: string;
@@ -71,48 +71,19 @@ describe('create-neon-edge my-app --template worker-raw', () => {
   }, 300_000);
 
   it('npm start serves /, /http and /tx from the database, and Ctrl-C stops everything', async () => {
-    const port = await freePort();
-    const dev = spawn('npm', ['start', '--', '--port', String(port), '--ip', '127.0.0.1'], {
-      cwd: project,
-      env: cleanEnv(),
-      detached: true, // its own process group, as in a terminal
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    dev.stdout.on('data', (c: Buffer) => (output += c));
-    dev.stderr.on('data', (c: Buffer) => (output += c));
-    const exited = new Promise<number | null>((resolve) => dev.once('exit', (code) => resolve(code)));
+    const dev = await startDevServer(project, '/http');
     try {
-      const base = `http://127.0.0.1:${port}`;
-      const deadline = Date.now() + 60_000;
-      while (!(await fetch(`${base}/http`).then((r) => r.ok, () => false))) {
-        if (Date.now() > deadline || dev.exitCode !== null) throw new Error(`wrangler dev did not come up:\n${output}`);
-        await new Promise((r) => setTimeout(r, 250));
-      }
       for (const route of ['/', '/http', '/tx']) {
-        const response = await fetch(`${base}${route}`);
+        const response = await fetch(`${dev.base}${route}`);
         const body = (await response.json()) as { now: string; sameTransaction?: boolean };
         expect(response.status, `${route}: ${JSON.stringify(body)}`).toBe(200);
         expect(Math.abs(Date.parse(body.now) - Date.now())).toBeLessThan(60_000);
         if (route === '/tx') expect(body.sameTransaction).toBe(true);
       }
-      expect(output).toMatch(/\[neon-local\] proxy on 127\.0\.0\.1:\d+/);
+      expect(dev.output()).toMatch(/\[neon-local\] proxy on 127\.0\.0\.1:\d+/);
     } finally {
-      process.kill(-dev.pid!, 'SIGINT');
+      expect(await dev.stop()).toBe(true);
     }
-    await exited;
-    // Nothing of the process group may survive Ctrl-C.
-    const groupAlive = () => {
-      try {
-        process.kill(-dev.pid!, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    const deadline = Date.now() + 15_000;
-    while (groupAlive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    expect(groupAlive()).toBe(false);
-    expect(output).not.toContain(db.password);
+    expect(dev.output()).not.toContain(db.password);
   }, 120_000);
 });

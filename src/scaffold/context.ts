@@ -26,6 +26,8 @@ export interface Answers {
   databaseUrl?: string;
   install: boolean;
   packageManager: PackageManager;
+  /** Run the template's `db:setup` script after install. */
+  dbSetup: boolean;
   git: boolean;
   secret: boolean;
 }

@@ -28,6 +28,11 @@ export const OPTIONS = {
     value: PACKAGE_MANAGERS.join('|'),
     description: 'Package manager to install with (default: the one running this command)',
   },
+  'db-setup': {
+    type: 'boolean',
+    negatable: true,
+    description: 'Run `npm run db:setup` (schema and data) after install, for templates that have it (default: yes)',
+  },
   git: { type: 'boolean', negatable: true, description: 'Initialise a git repository with a first commit (default: yes)' },
   secret: {
     type: 'boolean',
@@ -46,6 +51,7 @@ export interface CliArgs {
   databaseUrl?: string;
   install?: boolean;
   packageManager?: PackageManager;
+  dbSetup?: boolean;
   git?: boolean;
   secret?: boolean;
   yes: boolean;
@@ -85,6 +91,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     databaseUrl: values['database-url'],
     install: values.install,
     packageManager: pm as PackageManager | undefined,
+    dbSetup: values['db-setup'],
     git: values.git,
     secret: values.secret,
     yes: values.yes ?? false,

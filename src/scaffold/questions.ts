@@ -128,6 +128,19 @@ export async function askSecret(ctx: Context, databaseUrl: string | undefined): 
   return askConfirm(ctx, message, ctx.args.secret, false);
 }
 
+/** Only for templates with data, a database URL, and dependencies to run the loader. */
+export async function askDbSetup(ctx: Context, template: Template, databaseUrl: string | undefined, install: boolean): Promise<boolean> {
+  if (!template.dbSetup || !databaseUrl || !install) {
+    if (ctx.args.dbSetup && template.dbSetup) {
+      throw new CliError(
+        !databaseUrl ? '--db-setup needs a database URL: pass --database-url (or set DATABASE_URL).' : '--db-setup needs the dependencies: drop --no-install.',
+      );
+    }
+    return false;
+  }
+  return askConfirm(ctx, 'Create the schema and load the places into the database now (npm run db:setup)?', ctx.args.dbSetup, true);
+}
+
 /** All questions, in order. Nothing is written until this returns. */
 export async function askAll(ctx: Context): Promise<Answers> {
   const target = await askProjectDir(ctx);
@@ -135,7 +148,8 @@ export async function askAll(ctx: Context): Promise<Answers> {
   const databaseUrl = await askDatabaseUrl(ctx);
   const install = await askConfirm(ctx, 'Install dependencies?', ctx.args.install, true);
   const packageManager = ctx.args.packageManager ?? detectPackageManager(ctx.env.npm_config_user_agent);
+  const dbSetup = await askDbSetup(ctx, template, databaseUrl, install);
   const git = await askConfirm(ctx, 'Initialise a git repository?', ctx.args.git, true);
   const secret = await askSecret(ctx, databaseUrl);
-  return { ...target, template, databaseUrl, install, packageManager, git, secret };
+  return { ...target, template, databaseUrl, install, packageManager, dbSetup, git, secret };
 }

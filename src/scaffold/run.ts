@@ -3,6 +3,7 @@
 
 import pkg from '../../package.json' with { type: 'json' };
 import type { Answers, Context } from './context.ts';
+import { runDbSetup } from './db-setup.ts';
 import { CancelledError, CliError } from './errors.ts';
 import { stopChildren } from './exec.ts';
 import { initGit } from './git.ts';
@@ -54,7 +55,12 @@ function rollbackOnSignal(workspace: Workspace): { interrupted: () => boolean; r
   };
 }
 
-export async function scaffold(ctx: Context, answers: Answers): Promise<{ secretStored: boolean }> {
+export interface Outcome {
+  secretStored: boolean;
+  dataLoaded: boolean;
+}
+
+export async function scaffold(ctx: Context, answers: Answers): Promise<Outcome> {
   const workspace = new Workspace(answers.targetDir);
   const signals = rollbackOnSignal(workspace);
   try {
@@ -62,14 +68,15 @@ export async function scaffold(ctx: Context, answers: Answers): Promise<{ secret
     writeProject(templatesRoot(), answers);
     ctx.log.success(`Wrote the ${answers.template.name} template to ${answers.displayDir}`);
     if (answers.install) await installDependencies(ctx, answers);
-    // From here on the project is complete: the secret and git only report problems.
+    // From here on the project is complete: data, secret and git only report problems.
     workspace.commit();
+    const dataLoaded = answers.dbSetup ? await runDbSetup(ctx, answers) : false;
     const secretStored =
       answers.secret && answers.databaseUrl
         ? await putSecret(ctx, answers.targetDir, answers.displayDir, answers.databaseUrl)
         : false;
     if (answers.git) await initGit(ctx, answers.targetDir);
-    return { secretStored };
+    return { secretStored, dataLoaded };
   } catch (err) {
     if (signals.interrupted()) await new Promise(() => {}); // the signal handler exits
     const undone = workspace.rollback();
@@ -80,12 +87,13 @@ export async function scaffold(ctx: Context, answers: Answers): Promise<{ secret
   }
 }
 
-export function nextSteps(answers: Answers, secretStored: boolean): string {
+export function nextSteps(answers: Answers, { secretStored, dataLoaded }: Outcome): string {
   const pm = answers.packageManager;
   const lines: string[] = [];
   if (answers.displayDir !== '.') lines.push(`cd ${answers.displayDir.includes(' ') ? JSON.stringify(answers.displayDir) : answers.displayDir}`);
   if (!answers.install) lines.push(`${pm} install`);
   if (!answers.databaseUrl) lines.push('# put DATABASE_URL=postgres://… in .dev.vars (see .dev.vars.example)');
+  if (answers.template.dbSetup && !dataLoaded) lines.push(`${runScript(pm, 'db:setup')}   # schema and data into DATABASE_URL`);
   lines.push(`${runScript(pm, 'start')}        # local dev: wrangler dev (with the local proxy for a local database)`);
   lines.push(`${runScript(pm, 'test')}         # the tests, inside workerd, against your database`);
   if (!secretStored && (!answers.databaseUrl || !isLocalDatabaseUrl(answers.databaseUrl))) {
@@ -124,8 +132,8 @@ export async function main(argv: readonly string[], options: RunOptions = {}): P
     };
     ctx.log.intro(`create-neon-edge ${version()}`);
     const answers = await askAll(ctx);
-    const { secretStored } = await scaffold(ctx, answers);
-    ctx.log.step(`Next steps:\n${nextSteps(answers, secretStored)}`);
+    const outcome = await scaffold(ctx, answers);
+    ctx.log.step(`Next steps:\n${nextSteps(answers, outcome)}`);
     ctx.log.outro(`Done: ${answers.projectName} is ready.`);
     return 0;
   } catch (err) {

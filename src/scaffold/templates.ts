@@ -8,6 +8,8 @@ import type { TemplateInfo } from './validate.ts';
 export interface Template extends TemplateInfo {
   /** Where the project is deployed; decides the secret command and env file. */
   platform: 'cloudflare';
+  /** Has `npm run db:setup` (schema and data), offered after install. */
+  dbSetup: boolean;
 }
 
 export const TEMPLATES: readonly Template[] = [
@@ -15,6 +17,13 @@ export const TEMPLATES: readonly Template[] = [
     name: 'worker-raw',
     description: 'Cloudflare Worker: raw SQL with Client/Pool over WebSockets and neon() over HTTP',
     platform: 'cloudflare',
+    dbSetup: false,
+  },
+  {
+    name: 'worker-postgis',
+    description: 'Cloudflare Worker: the 10 nearest places with PostGIS KNN, cached per ~1 km cell at the edge',
+    platform: 'cloudflare',
+    dbSetup: true,
   },
 ];
 

@@ -188,6 +188,7 @@ describe('askAll with every answer given by flags', () => {
       databaseUrl: NEON_URL,
       install: false,
       packageManager: 'pnpm',
+      dbSetup: false,
       git: false,
       secret: true,
     });
@@ -245,7 +246,7 @@ describe('askAll with every answer given by flags', () => {
   it('rejects an unknown --template', async () => {
     const { ctx } = context({ args: { dir: 'proj', template: 'nope' } });
     const err = await cliError(askAll(ctx));
-    expect(err.message).toBe('Unknown template "nope": use --template worker-raw.');
+    expect(err.message).toBe('Unknown template "nope": use --template worker-raw|worker-postgis.');
   });
 });
 
@@ -282,6 +283,7 @@ describe('askAll interactively', () => {
       databaseUrl: NEON_URL,
       install: false,
       packageManager: 'yarn',
+      dbSetup: false,
       git: true,
       secret: true,
     });
@@ -416,6 +418,7 @@ describe('askAll with --yes', () => {
       databaseUrl: undefined,
       install: true,
       packageManager: 'npm',
+      dbSetup: false,
       git: true,
       secret: false,
     });

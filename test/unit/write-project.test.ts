@@ -323,6 +323,7 @@ describe('writeProject', () => {
       template,
       install: false,
       packageManager: 'npm',
+      dbSetup: false,
       git: false,
       secret: false,
       ...overrides,

@@ -1,0 +1,24 @@
+// `npm run db:setup` in the new project: the template's own loader creates
+// the schema and loads the data into DATABASE_URL (which it reads from
+// .dev.vars). A failure is reported with the command to run later; the
+// project itself is complete by then.
+
+import type { Answers, Context } from './context.ts';
+import { runCommand } from './exec.ts';
+import { runScript } from './package-manager.ts';
+import { redact } from './redact.ts';
+
+export async function runDbSetup(ctx: Context, answers: Answers): Promise<boolean> {
+  const command = runScript(answers.packageManager, 'db:setup');
+  const [bin, ...args] = command.split(' ');
+  const result = await ctx.log.task(`Loading the data (${command})`, () => runCommand(bin, args, { cwd: answers.targetDir }));
+  const output = redact(result.output, answers.databaseUrl).trim();
+  if (result.code === 0) {
+    const summary = output.split('\n').filter((line) => line.startsWith('✔')).pop();
+    ctx.log.success(summary?.replace(/^✔\s*/, '') ?? 'Loaded the data.');
+    return true;
+  }
+  const reason = output.split('\n').filter((line) => line.startsWith('✖')).pop()?.replace(/^✖\s*/, '') ?? `exit ${result.code}`;
+  ctx.log.warn(`The data was not loaded: ${reason} Run \`${command}\` in ${answers.displayDir} when that is fixed.`);
+  return false;
+}

@@ -1,0 +1,123 @@
+// The 10 places nearest to the caller, from PostGIS, cached at the edge.
+//
+//   GET /  or  GET /nearest[?lat=&lng=]   nearest places, via HTTP neon(), cached per 0.01° cell
+//   GET /nearest/ws[?lat=&lng=]           the same query over a WebSocket Client, uncached (for comparison)
+//
+// The caller's point is rounded to 0.01° (~1 km) first, so everyone in a cell
+// shares one cache entry: a repeat request never reaches the database.
+
+import { Client, neon, neonConfig } from '@neondatabase/serverless';
+import { Hono, type Context } from 'hono';
+import { configureNeonDriver } from '../neon-local/configure-driver.ts';
+import { cellKey, cellOf, locate, type Point } from './location.ts';
+
+export interface Env {
+  DATABASE_URL: string;
+  NEON_LOCAL_PROXY?: string;
+}
+
+export interface NearbyPlace {
+  id: number;
+  name: string;
+  category: string | null;
+  country: string | null;
+  distance_m: number;
+}
+
+const CACHE_SECONDS = 3600;
+const ATTRIBUTION = 'Places: GeoNames (https://www.geonames.org), CC BY 4.0';
+
+// One parameterised KNN query: `<->` on geography walks the GiST index
+// nearest-first and gives the great-circle distance in metres.
+const NEAREST_SQL = `
+  select id, name, category, country,
+         round((location <-> st_setsrid(st_makepoint($1, $2), 4326)::geography)::numeric, 1)::float8 as distance_m
+  from places
+  order by location <-> st_setsrid(st_makepoint($1, $2), 4326)::geography
+  limit 10`;
+
+type Row = Omit<NearbyPlace, 'id'> & { id: string | number };
+const toPlaces = (rows: Row[]): NearbyPlace[] => rows.map((r) => ({ ...r, id: Number(r.id) }));
+
+/** HTTP: one request carries the query and its answer. For a one-shot query
+ * this is the fewest round trips: no WebSocket upgrade, no startup or auth
+ * exchange, and Neon keeps the database connection warm on its side. */
+async function nearestOverHttp(env: Env, cell: Point): Promise<NearbyPlace[]> {
+  const sql = neon(env.DATABASE_URL);
+  return toPlaces((await sql.query(NEAREST_SQL, [cell.lng, cell.lat])) as Row[]);
+}
+
+/** WebSocket: a whole Postgres session for one query; kept to compare against. */
+async function nearestOverWebSocket(env: Env, ctx: { waitUntil(promise: Promise<unknown>): void }, cell: Point): Promise<NearbyPlace[]> {
+  const client = new Client({ connectionString: env.DATABASE_URL, connectionTimeoutMillis: 5_000 });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    return toPlaces((await client.query<Row>(NEAREST_SQL, [cell.lng, cell.lat])).rows);
+  } finally {
+    ctx.waitUntil(client.end());
+  }
+}
+
+const app = new Hono<{ Bindings: Env }>();
+
+function cellFor(c: Context<{ Bindings: Env }>): Point | Response {
+  const cf = (c.req.raw as Request & { cf?: { latitude?: unknown; longitude?: unknown } }).cf;
+  const point = locate({ lat: c.req.query('lat'), lng: c.req.query('lng') }, cf);
+  if ('error' in point) return c.json({ error: point.error }, 400, { 'Cache-Control': 'no-store' });
+  return cellOf(point);
+}
+
+function databaseError(c: Context<{ Bindings: Env }>, err: unknown): Response {
+  console.error('database error:', (err as { message?: unknown })?.message ?? String(err));
+  return c.json({ error: 'database unavailable' }, 503, { 'Cache-Control': 'no-store' });
+}
+
+async function nearest(c: Context<{ Bindings: Env }>): Promise<Response> {
+  const cell = cellFor(c);
+  if (cell instanceof Response) return cell;
+  // The key holds the rounded point and nothing else from the request, so
+  // other query parameters can neither split nor poison the cache.
+  const cacheKey = new Request(new URL(`/__nearest/${cellKey(cell)}`, c.req.url));
+  const cache = caches.default;
+  const cached = await cache.match(cacheKey);
+  if (cached) {
+    const hit = new Response(cached.body, cached);
+    hit.headers.set('X-Cache', 'HIT');
+    return hit;
+  }
+  configureNeonDriver(neonConfig, c.env.DATABASE_URL, c.env.NEON_LOCAL_PROXY);
+  let places: NearbyPlace[];
+  try {
+    places = await nearestOverHttp(c.env, cell);
+  } catch (err) {
+    return databaseError(c, err); // never cached
+  }
+  const response = Response.json(places, {
+    headers: { 'Cache-Control': `public, max-age=${CACHE_SECONDS}`, 'X-Cell': cellKey(cell), 'X-Attribution': ATTRIBUTION },
+  });
+  c.executionCtx.waitUntil(cache.put(cacheKey, response.clone()));
+  response.headers.set('X-Cache', 'MISS');
+  return response;
+}
+
+app.get('/', nearest);
+app.get('/nearest', nearest);
+app.get('/nearest/ws', async (c) => {
+  const cell = cellFor(c);
+  if (cell instanceof Response) return cell;
+  configureNeonDriver(neonConfig, c.env.DATABASE_URL, c.env.NEON_LOCAL_PROXY);
+  try {
+    const places = await nearestOverWebSocket(c.env, c.executionCtx, cell);
+    return c.json(places, 200, { 'Cache-Control': 'no-store', 'X-Cell': cellKey(cell), 'X-Cache': 'BYPASS', 'X-Attribution': ATTRIBUTION });
+  } catch (err) {
+    return databaseError(c, err);
+  }
+});
+app.notFound((c) => c.json({ error: 'not found', routes: ['/', '/nearest', '/nearest/ws'] }, 404));
+app.onError((err, c) => {
+  console.error('unexpected error:', err.message);
+  return c.json({ error: 'internal error' }, 500, { 'Cache-Control': 'no-store' });
+});
+
+export default app;

@@ -1,0 +1,18 @@
+// vitest globalSetup (Node): the Worker's tests need the places loaded.
+import pg from 'pg';
+import { readDatabaseUrl } from '../neon-local/database-url.ts';
+
+export default async function placesReady(): Promise<void> {
+  const databaseUrl = readDatabaseUrl(process.cwd());
+  if (!databaseUrl) return; // neon-local/vitest-setup.ts explains
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: number | null }>(
+      "select case when to_regclass('places') is null then null else (select count(*)::int from places) end as n",
+    );
+    if (!rows[0].n) throw new Error('The places table is missing or empty: run `npm run db:setup` first, then npm test again.');
+  } finally {
+    await client.end();
+  }
+}

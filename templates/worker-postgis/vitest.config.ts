@@ -1,0 +1,27 @@
+import { cloudflareTest } from '@cloudflare/vitest-plugin';
+import { defineConfig } from 'vitest/config';
+
+// Two kinds of tests: the Worker's, inside workerd; and the data loader's
+// (scripts/), in Node. neon-local/vitest-setup.ts finds DATABASE_URL and starts
+// the local proxy when the database is on this machine; test/places-ready.ts
+// checks that `npm run db:setup` has loaded the places.
+export default defineConfig({
+  test: {
+    globalSetup: ['./neon-local/vitest-setup.ts', './test/places-ready.ts'],
+    testTimeout: 30_000,
+    projects: [
+      {
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: './wrangler.jsonc' },
+            miniflare: {
+              bindings: { DATABASE_URL: inject('databaseUrl'), NEON_LOCAL_PROXY: inject('neonLocalProxy') },
+            },
+          })),
+        ],
+        test: { name: 'workerd', include: ['test/*.test.ts'] },
+      },
+      { test: { name: 'node', include: ['test/node/*.test.ts'], environment: 'node' } },
+    ],
+  },
+});
