@@ -28,6 +28,9 @@ describe('npm pack', () => {
     expect(files).toContain('dist/create-neon-edge.js');
     expect(files).toContain('dist/templates/worker-raw/_gitignore');
     expect(files).toContain('dist/templates/worker-raw/neon-local/proxy.ts');
+    expect(files).toContain('dist/templates/worker-postgis/_gitignore');
+    expect(files).toContain('dist/templates/worker-postgis/sql/schema.sql');
+    expect(files).toContain('dist/templates/worker-postgis/neon-local/proxy.ts');
     expect(files).toContain('README.md');
     expect(files.filter((f) => /^(src|test|bench|templates)\//.test(f))).toEqual([]);
     expect(files.filter((f) => /node_modules|package-lock\.json$|\.dev\.vars$/.test(f))).toEqual([]);

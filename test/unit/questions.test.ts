@@ -582,3 +582,45 @@ describe('the target directory', () => {
     expect(answers.projectName).toBe('c');
   });
 });
+
+describe('the data question (templates with db:setup)', () => {
+  const DB_SETUP = 'Create the schema and load the places into the database now (npm run db:setup)?';
+
+  it('is asked after install for worker-postgis with a URL, defaulting to yes', async () => {
+    const { ctx, prompt } = context({
+      args: { dir: 'proj', template: 'worker-postgis', databaseUrl: LOCAL_URL, git: false },
+      answers: [['confirm', true], ['confirm', false]],
+    });
+    const answers = await askAll(ctx);
+    expect(prompt.calls.map((c) => c.message)).toEqual([Q.install, DB_SETUP]);
+    expect(prompt.calls[1].opts.initialValue).toBe(true);
+    expect(answers.dbSetup).toBe(false);
+  });
+
+  it('takes yes by default without a terminal', async () => {
+    const { ctx, log } = context({
+      interactive: false,
+      args: { dir: 'proj', template: 'worker-postgis', databaseUrl: LOCAL_URL },
+    });
+    expect((await askAll(ctx)).dbSetup).toBe(true);
+    expect(log.answers).toContainEqual([DB_SETUP, 'yes (default)']);
+  });
+
+  it('is not asked without a URL, without install, or for worker-raw', async () => {
+    for (const extra of [{ template: 'worker-postgis' }, { template: 'worker-postgis', databaseUrl: LOCAL_URL, install: false }, { template: 'worker-raw', databaseUrl: LOCAL_URL }]) {
+      const { ctx, log } = context({ interactive: false, args: { dir: 'proj', ...extra } });
+      expect((await askAll(ctx)).dbSetup).toBe(false);
+      expect(log.answers.map(([q]) => q)).not.toContain(DB_SETUP);
+    }
+  });
+
+  it('--db-setup without what it needs is a one-line error naming the fix', async () => {
+    const noUrl = context({ interactive: false, args: { dir: 'proj', template: 'worker-postgis', dbSetup: true } });
+    expect((await cliError(askAll(noUrl.ctx))).message).toBe('--db-setup needs a database URL: pass --database-url (or set DATABASE_URL).');
+    const noInstall = context({
+      interactive: false,
+      args: { dir: 'proj', template: 'worker-postgis', databaseUrl: LOCAL_URL, install: false, dbSetup: true },
+    });
+    expect((await cliError(askAll(noInstall.ctx))).message).toBe('--db-setup needs the dependencies: drop --no-install.');
+  });
+});

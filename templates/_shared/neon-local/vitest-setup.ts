@@ -1,7 +1,7 @@
 // vitest globalSetup (runs in Node, before the tests run inside the edge
 // runtime): finds DATABASE_URL, starts the local proxy when the database is on
 // this machine, and hands both to the tests through `inject()` (typed in
-// test/provided-context.d.ts).
+// provided-context.d.ts).
 
 import { maskDatabaseUrl, isLocalDatabaseUrl, readDatabaseUrl } from './database-url.ts';
 import { spawnNeonLocalProxy } from './spawn-proxy.ts';
