@@ -9,42 +9,23 @@
 import { Client, neon, neonConfig } from '@neondatabase/serverless';
 import { Hono, type Context } from 'hono';
 import { configureNeonDriver } from '../neon-local/configure-driver.ts';
-import { cellKey, cellOf, locate, type Point } from './location.ts';
+import { ATTRIBUTION, cellKey, cellOf, locate, NEAREST_SQL, nearestParams, toPlaces, type NearbyPlace, type Point } from './places.ts';
+
+export type { NearbyPlace };
 
 export interface Env {
   DATABASE_URL: string;
   NEON_LOCAL_PROXY?: string;
 }
 
-export interface NearbyPlace {
-  id: number;
-  name: string;
-  category: string | null;
-  country: string | null;
-  distance_m: number;
-}
-
 const CACHE_SECONDS = 3600;
-const ATTRIBUTION = 'Places: GeoNames (https://www.geonames.org), CC BY 4.0';
-
-// One parameterised KNN query: `<->` on geography walks the GiST index
-// nearest-first and gives the great-circle distance in metres.
-const NEAREST_SQL = `
-  select id, name, category, country,
-         round((location <-> st_setsrid(st_makepoint($1, $2), 4326)::geography)::numeric, 1)::float8 as distance_m
-  from places
-  order by location <-> st_setsrid(st_makepoint($1, $2), 4326)::geography
-  limit 10`;
-
-type Row = Omit<NearbyPlace, 'id'> & { id: string | number };
-const toPlaces = (rows: Row[]): NearbyPlace[] => rows.map((r) => ({ ...r, id: Number(r.id) }));
 
 /** HTTP: one request carries the query and its answer. For a one-shot query
  * this is the fewest round trips: no WebSocket upgrade, no startup or auth
  * exchange, and Neon keeps the database connection warm on its side. */
 async function nearestOverHttp(env: Env, cell: Point): Promise<NearbyPlace[]> {
   const sql = neon(env.DATABASE_URL);
-  return toPlaces((await sql.query(NEAREST_SQL, [cell.lng, cell.lat])) as Row[]);
+  return toPlaces(await sql.query(NEAREST_SQL, nearestParams(cell)));
 }
 
 /** WebSocket: a whole Postgres session for one query; kept to compare against. */
@@ -53,7 +34,7 @@ async function nearestOverWebSocket(env: Env, ctx: { waitUntil(promise: Promise<
   client.on('error', () => {});
   await client.connect();
   try {
-    return toPlaces((await client.query<Row>(NEAREST_SQL, [cell.lng, cell.lat])).rows);
+    return toPlaces((await client.query(NEAREST_SQL, nearestParams(cell))).rows);
   } finally {
     ctx.waitUntil(client.end());
   }

@@ -1,4 +1,5 @@
-// Where the caller is, and the ~1 km cell that answers for them.
+// The nearest-places query, shared by the templates that answer it: where the
+// caller is, the ~1 km cell that answers for them, and the KNN query itself.
 
 export interface Point {
   lat: number;
@@ -41,4 +42,39 @@ export function cellOf(point: Point): Point {
 /** "48.86,2.35": the cell as it appears in cache keys and headers. */
 export function cellKey(cell: Point): string {
   return `${cell.lat.toFixed(2)},${cell.lng.toFixed(2)}`;
+}
+
+export interface NearbyPlace {
+  id: number;
+  name: string;
+  category: string | null;
+  country: string | null;
+  distance_m: number;
+}
+
+export const ATTRIBUTION = 'Places: GeoNames (https://www.geonames.org), CC BY 4.0';
+
+/**
+ * One parameterised KNN query ($1 = lng, $2 = lat): `<->` on geography walks
+ * the GiST index nearest-first and gives the great-circle distance in metres.
+ */
+export const NEAREST_SQL = `
+  select id, name, category, country,
+         round((location <-> st_setsrid(st_makepoint($1, $2), 4326)::geography)::numeric, 1)::float8 as distance_m
+  from places
+  order by location <-> st_setsrid(st_makepoint($1, $2), 4326)::geography
+  limit 10`;
+
+/** Parameters of NEAREST_SQL for a cell. */
+export const nearestParams = (cell: Point): [number, number] => [cell.lng, cell.lat];
+
+/** Rows of NEAREST_SQL as the API returns them (bigint ids arrive as strings; they fit a number). */
+export function toPlaces(rows: readonly Record<string, unknown>[]): NearbyPlace[] {
+  return rows.map((r) => ({
+    id: Number(r.id),
+    name: String(r.name),
+    category: (r.category as string | null) ?? null,
+    country: (r.country as string | null) ?? null,
+    distance_m: Number(r.distance_m),
+  }));
 }
