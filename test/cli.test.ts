@@ -3,7 +3,7 @@
 // installs are stand-in executables that record how they were called.
 
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -58,7 +58,7 @@ describe('help and version', () => {
 describe('bad input: one line, non-zero exit, nothing written', () => {
   const cases: [string, string[], RegExp][] = [
     ['unknown option', ['app', '--frobnicate'], /Unknown option '--frobnicate'.*--help/],
-    ['unknown template', ['app', '-t', 'nope'], /Unknown template "nope": use --template worker-raw\|worker-postgis\./],
+    ['unknown template', ['app', '-t', 'nope'], /Unknown template "nope": use --template worker-raw\|worker-postgis\|vercel-edge\./],
     ['path-like template', ['app', '-t', '../../etc'], /Unknown template "\.\.\/\.\.\/etc"/],
     ['URL without scheme', ['app', '-t', 'worker-raw', '--database-url', 'alice:pw@host/db'], /no scheme|must start with postgres/],
     ['mysql URL', ['app', '-t', 'worker-raw', '--database-url', 'mysql://alice:pw@host/db'], /must start with postgres:\/\/ or postgresql:\/\//],
@@ -199,7 +199,7 @@ describe('--secret runs wrangler with the URL on stdin only', () => {
       env: withBin(),
     });
     expect(result.code, result.output).toBe(0);
-    expect(result.output).toMatch(/Wrangler is not logged in to Cloudflare.*npx wrangler login.*npx wrangler secret put DATABASE_URL/s);
+    expect(result.output).toMatch(/wrangler is not logged in to Cloudflare.*npx wrangler login.*npx wrangler secret put DATABASE_URL/s);
     expect(result.output).not.toContain('Pa55');
     expect(existsSync(path.join(cwd, 'app', 'src', 'index.ts'))).toBe(true);
   });
@@ -248,5 +248,44 @@ describe('git', () => {
     expect(result.code, result.output).toBe(0);
     expect(result.output).toMatch(/git could not commit/);
     expect(existsSync(path.join(cwd, 'app', '.git'))).toBe(true);
+  });
+});
+
+describe('vercel-edge: .env.local, and `vercel env add` with the URL on stdin only', () => {
+  const scaffold = (env = withBin()) =>
+    runCli(['edge', '-t', 'vercel-edge', '--database-url', NEON_URL, '--secret', '--no-install', '--no-git'], { cwd, env });
+
+  it('writes DATABASE_URL to .env.local (0600) and runs vercel env add', async () => {
+    standIn('vercel', 'echo "Added Environment Variable DATABASE_URL to Project edge [120ms]"');
+    const result = await scaffold();
+    expect(result.code, result.output).toBe(0);
+    expect(readFileSync(path.join(cwd, 'edge', '.env.local'), 'utf8')).toBe(`DATABASE_URL=${NEON_URL}\n`);
+    expect(statSync(path.join(cwd, 'edge', '.env.local')).mode & 0o777).toBe(0o600);
+    expect(existsSync(path.join(cwd, 'edge', '.dev.vars'))).toBe(false);
+    expect(readFileSync(path.join(bin, 'vercel.argv'), 'utf8')).toBe('env\nadd\nDATABASE_URL\nproduction\n');
+    expect(readFileSync(path.join(bin, 'vercel.stdin'), 'utf8')).toBe(`${NEON_URL}\n`);
+    expect(result.output).toContain('Stored DATABASE_URL as a Vercel secret.');
+    expect(result.output).not.toContain('Pa55');
+  });
+
+  it('explains a missing login', async () => {
+    standIn('vercel', 'echo "Error: No existing credentials found. Please run \\`vercel login\\` or pass \\"--token\\"" >&2; exit 1');
+    const result = await scaffold();
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toMatch(/vercel is not logged in to Vercel.*`vercel login`.*vercel env add DATABASE_URL production/s);
+  });
+
+  it('explains an unlinked directory', async () => {
+    standIn('vercel', 'echo "Error: Your codebase isn\'t linked to a project on Vercel. Run \\`vercel link\\` to begin." >&2; exit 1');
+    const result = await scaffold();
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toMatch(/not linked to a Vercel project yet.*`vercel link`/s);
+  });
+
+  it('says how to install the Vercel CLI when it is missing', async () => {
+    const result = await scaffold(cleanEnv({ PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin` }));
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toMatch(/vercel is not installed here.*npm i -g vercel.*vercel env add DATABASE_URL production/s);
+    expect(result.output).not.toContain('Pa55');
   });
 });

@@ -20,7 +20,7 @@ export const OPTIONS = {
   'database-url': {
     type: 'string',
     value: 'url',
-    description: 'Postgres connection string, written to .dev.vars (default: $DATABASE_URL; empty = set later)',
+    description: 'Postgres connection string, written to .dev.vars / .env.local (default: $DATABASE_URL; empty = set later)',
   },
   install: { type: 'boolean', negatable: true, description: 'Install dependencies (default: yes)' },
   'package-manager': {
@@ -37,7 +37,7 @@ export const OPTIONS = {
   secret: {
     type: 'boolean',
     negatable: true,
-    description: 'Run `wrangler secret put DATABASE_URL` for you (default: no)',
+    description: 'Store DATABASE_URL as a production secret (wrangler secret put / vercel env add) (default: no)',
   },
   yes: { type: 'boolean', short: 'y', description: 'Accept the defaults for every question not given as a flag' },
   force: { type: 'boolean', description: 'Write into a directory that is not empty' },

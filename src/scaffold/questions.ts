@@ -83,14 +83,14 @@ export async function askTemplate(ctx: Context): Promise<Template> {
   return TEMPLATES.find((t) => t.name === name) as Template;
 }
 
-export async function askDatabaseUrl(ctx: Context): Promise<string | undefined> {
+export async function askDatabaseUrl(ctx: Context, template: Template): Promise<string | undefined> {
   const fromFlag = ctx.args.databaseUrl ?? ctx.env.DATABASE_URL;
   const message = 'Postgres connection string (DATABASE_URL)?';
   const validate = (url: string) => (url === '' ? undefined : validateDatabaseUrl(url));
   const url = await answer(ctx, {
     message,
     given: fromFlag,
-    show: (u) => (u ? maskDatabaseUrl(u) : 'not set: add it to .dev.vars later'),
+    show: (u) => (u ? maskDatabaseUrl(u) : `not set: add it to ${template.platform.envFile} later`),
     validate,
     fallback: '',
     ask: () => ctx.prompt.password({ message: `${message} Leave empty to set it later.`, validate }),
@@ -113,8 +113,9 @@ export async function askConfirm(
   });
 }
 
-export async function askSecret(ctx: Context, databaseUrl: string | undefined): Promise<boolean> {
-  const message = 'Store DATABASE_URL as a Cloudflare secret now (wrangler secret put)?';
+export async function askSecret(ctx: Context, template: Template, databaseUrl: string | undefined): Promise<boolean> {
+  const { label, cli, secretArgs } = template.platform;
+  const message = `Store DATABASE_URL as a ${label} secret now (${cli} ${secretArgs.join(' ')})?`;
   if (!databaseUrl) {
     if (ctx.args.secret) throw new CliError('--secret needs a database URL: pass --database-url (or set DATABASE_URL).');
     return false;
@@ -145,11 +146,11 @@ export async function askDbSetup(ctx: Context, template: Template, databaseUrl: 
 export async function askAll(ctx: Context): Promise<Answers> {
   const target = await askProjectDir(ctx);
   const template = await askTemplate(ctx);
-  const databaseUrl = await askDatabaseUrl(ctx);
+  const databaseUrl = await askDatabaseUrl(ctx, template);
   const install = await askConfirm(ctx, 'Install dependencies?', ctx.args.install, true);
   const packageManager = ctx.args.packageManager ?? detectPackageManager(ctx.env.npm_config_user_agent);
   const dbSetup = await askDbSetup(ctx, template, databaseUrl, install);
   const git = await askConfirm(ctx, 'Initialise a git repository?', ctx.args.git, true);
-  const secret = await askSecret(ctx, databaseUrl);
+  const secret = await askSecret(ctx, template, databaseUrl);
   return { ...target, template, databaseUrl, install, packageManager, dbSetup, git, secret };
 }

@@ -73,7 +73,7 @@ export async function scaffold(ctx: Context, answers: Answers): Promise<Outcome>
     const dataLoaded = answers.dbSetup ? await runDbSetup(ctx, answers) : false;
     const secretStored =
       answers.secret && answers.databaseUrl
-        ? await putSecret(ctx, answers.targetDir, answers.displayDir, answers.databaseUrl)
+        ? await putSecret(ctx, answers, answers.databaseUrl)
         : false;
     if (answers.git) await initGit(ctx, answers.targetDir);
     return { secretStored, dataLoaded };
@@ -92,14 +92,15 @@ export function nextSteps(answers: Answers, { secretStored, dataLoaded }: Outcom
   const lines: string[] = [];
   if (answers.displayDir !== '.') lines.push(`cd ${answers.displayDir.includes(' ') ? JSON.stringify(answers.displayDir) : answers.displayDir}`);
   if (!answers.install) lines.push(`${pm} install`);
-  if (!answers.databaseUrl) lines.push('# put DATABASE_URL=postgres://… in .dev.vars (see .dev.vars.example)');
+  const { platform, scripts } = answers.template;
+  if (!answers.databaseUrl) lines.push(`# put DATABASE_URL=postgres://… in ${platform.envFile} (see ${platform.envFile === '.dev.vars' ? '.dev.vars.example' : '.env.example'})`);
   if (answers.template.dbSetup && !dataLoaded) lines.push(`${runScript(pm, 'db:setup')}   # schema and data into DATABASE_URL`);
-  lines.push(`${runScript(pm, 'start')}        # local dev: wrangler dev (with the local proxy for a local database)`);
-  lines.push(`${runScript(pm, 'test')}         # the tests, inside workerd, against your database`);
+  lines.push(`${runScript(pm, 'start')}        # ${scripts.start}`);
+  lines.push(`${runScript(pm, 'test')}         # ${scripts.test}`);
   if (!secretStored && (!answers.databaseUrl || !isLocalDatabaseUrl(answers.databaseUrl))) {
-    lines.push('npx wrangler secret put DATABASE_URL   # once, before the first deploy');
+    lines.push(`${platform.secretCommand}   # once, before the first deploy`);
   }
-  lines.push(`${runScript(pm, 'deploy')}   # wrangler deploy`);
+  lines.push(`${runScript(pm, 'deploy')}   # ${scripts.deploy}`);
   return lines.join('\n');
 }
 

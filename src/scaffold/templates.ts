@@ -3,27 +3,49 @@
 
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { PLATFORMS, type Platform } from './platforms.ts';
 import type { TemplateInfo } from './validate.ts';
 
 export interface Template extends TemplateInfo {
   /** Where the project is deployed; decides the secret command and env file. */
-  platform: 'cloudflare';
+  platform: Platform;
+  /** How `npm start`, `npm test` and `npm run deploy` work there, for the next steps. */
+  scripts: { start: string; test: string; deploy: string };
   /** Has `npm run db:setup` (schema and data), offered after install. */
   dbSetup: boolean;
 }
+
+const WORKER_SCRIPTS = {
+  start: 'local dev: wrangler dev (with the local proxy for a local database)',
+  test: 'the tests, inside workerd, against your database',
+  deploy: 'wrangler deploy',
+};
 
 export const TEMPLATES: readonly Template[] = [
   {
     name: 'worker-raw',
     description: 'Cloudflare Worker: raw SQL with Client/Pool over WebSockets and neon() over HTTP',
-    platform: 'cloudflare',
+    platform: PLATFORMS.cloudflare,
+    scripts: WORKER_SCRIPTS,
     dbSetup: false,
   },
   {
     name: 'worker-postgis',
     description: 'Cloudflare Worker: the 10 nearest places with PostGIS KNN, cached per ~1 km cell at the edge',
-    platform: 'cloudflare',
+    platform: PLATFORMS.cloudflare,
+    scripts: WORKER_SCRIPTS,
     dbSetup: true,
+  },
+  {
+    name: 'vercel-edge',
+    description: 'Vercel Edge Functions: neon() over HTTP, a Pool transaction, nearest places; tested in edge-runtime and workerd',
+    platform: PLATFORMS.vercel,
+    scripts: {
+      start: 'local: the api/ functions in the edge-runtime sandbox on :3000 (no Vercel account needed)',
+      test: 'the tests, in Vercel\'s edge-runtime emulation and in workerd, against your database',
+      deploy: 'vercel deploy --prod (needs the Vercel CLI: npm i -g vercel)',
+    },
+    dbSetup: false,
   },
 ];
 

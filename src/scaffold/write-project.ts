@@ -65,6 +65,6 @@ export function writeProject(templatesRoot: string, answers: Answers): void {
   setPackageName(answers.targetDir, answers.projectName);
   setWorkerName(answers.targetDir, toWorkerName(answers.projectName));
   if (answers.databaseUrl) {
-    writeSecretFile(path.join(answers.targetDir, '.dev.vars'), envLine('DATABASE_URL', answers.databaseUrl));
+    writeSecretFile(path.join(answers.targetDir, answers.template.platform.envFile), envLine('DATABASE_URL', answers.databaseUrl));
   }
 }

@@ -7,9 +7,10 @@ import { CancelledError, CliError } from '../../src/scaffold/errors.ts';
 import type { CliArgs } from '../../src/scaffold/options.ts';
 import type { Choice, Logger, Prompter } from '../../src/scaffold/prompter.ts';
 import { askAll, askDatabaseUrl, DEFAULT_DIR } from '../../src/scaffold/questions.ts';
-import { DEFAULT_TEMPLATE } from '../../src/scaffold/templates.ts';
+import { DEFAULT_TEMPLATE, TEMPLATES, type Template } from '../../src/scaffold/templates.ts';
 
 const PASSWORD = 'Sup3rS3cretPw';
+const WORKER_RAW = TEMPLATES.find((t) => t.name === 'worker-raw') as Template;
 const NEON_URL = `postgres://alice:${PASSWORD}@ep-cool-123.us-east-2.aws.neon.tech/neondb?sslmode=require`;
 const NEON_URL_MASKED = 'postgres://alice:****@ep-cool-123.us-east-2.aws.neon.tech/neondb?sslmode=require';
 const LOCAL_URL = `postgres://app:${PASSWORD}@127.0.0.1:5432/app`;
@@ -20,7 +21,7 @@ const Q = {
   url: 'Postgres connection string (DATABASE_URL)?',
   install: 'Install dependencies?',
   git: 'Initialise a git repository?',
-  secret: 'Store DATABASE_URL as a Cloudflare secret now (wrangler secret put)?',
+  secret: 'Store DATABASE_URL as a Cloudflare secret now (wrangler secret put DATABASE_URL)?',
 };
 
 type Method = keyof Prompter;
@@ -246,7 +247,7 @@ describe('askAll with every answer given by flags', () => {
   it('rejects an unknown --template', async () => {
     const { ctx } = context({ args: { dir: 'proj', template: 'nope' } });
     const err = await cliError(askAll(ctx));
-    expect(err.message).toBe('Unknown template "nope": use --template worker-raw|worker-postgis.');
+    expect(err.message).toBe(`Unknown template "nope": use --template ${TEMPLATES.map((t) => t.name).join('|')}.`);
   });
 });
 
@@ -484,18 +485,18 @@ describe('DATABASE_URL from the environment', () => {
 
   it('is not asked for interactively', async () => {
     const { ctx, prompt } = context({ env: { DATABASE_URL: NEON_URL } });
-    expect(await askDatabaseUrl(ctx)).toBe(NEON_URL);
+    expect(await askDatabaseUrl(ctx, WORKER_RAW)).toBe(NEON_URL);
     expect(prompt.calls).toEqual([]);
   });
 
   it('loses to --database-url', async () => {
     const { ctx } = context({ args: { databaseUrl: LOCAL_URL }, env: { DATABASE_URL: NEON_URL } });
-    expect(await askDatabaseUrl(ctx)).toBe(LOCAL_URL);
+    expect(await askDatabaseUrl(ctx, WORKER_RAW)).toBe(LOCAL_URL);
   });
 
   it('is checked like the flag', async () => {
     const { ctx } = context({ env: { DATABASE_URL: `postgres://alice:${PASSWORD}@host` } });
-    const err = await cliError(askDatabaseUrl(ctx));
+    const err = await cliError(askDatabaseUrl(ctx, WORKER_RAW));
     expect(err.message).toContain('no database name');
     expect(err.message).not.toContain(PASSWORD);
   });

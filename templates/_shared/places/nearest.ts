@@ -9,7 +9,7 @@ export interface Point {
 // Plain decimal numbers only: no exponents, hex, Infinity or trailing junk.
 const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
 
-export const HOW_TO_PASS_LOCATION = 'pass ?lat=<-90..90>&lng=<-180..180>, e.g. /nearest?lat=48.8566&lng=2.3522';
+export const HOW_TO_PASS_LOCATION = 'pass ?lat=<-90..90>&lng=<-180..180>, e.g. ?lat=48.8566&lng=2.3522';
 
 /**
  * The point from `?lat=&lng=` when given (local dev has no cf location, and

@@ -10,6 +10,7 @@
 
 import { Client, Pool, neon, neonConfig } from '@neondatabase/serverless';
 import { configureNeonDriver } from '../neon-local/configure-driver.ts';
+import { transactionDemo } from './transaction.ts';
 
 export interface Env {
   DATABASE_URL: string;
@@ -40,39 +41,18 @@ async function nowOverHttp(env: Env) {
   return { now: rows[0].now as Date, via: 'http' };
 }
 
-/**
- * GET /tx — a session: both statements run in one transaction on one
- * connection, with the Worker's own logic in between. HTTP batches can't do
- * this (every statement must be known up front); a WebSocket Pool can.
- */
+/** GET /tx — a session: a Pool transaction (see transaction.ts). */
 async function transaction(env: Env, ctx: ExecutionContext) {
   const pool = new Pool({ connectionString: env.DATABASE_URL, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   pool.on('error', () => {});
-  const client = await pool.connect();
   try {
-    await client.query('begin');
-    const first = await client.query<{ txid: string; started: Date }>(
-      'select txid_current()::text as txid, now() as started',
-    );
-    // Client-side logic between the statements: the second one is built from
-    // the first one's answer, which an HTTP batch could not do.
-    const { txid, started } = first.rows[0];
-    const second = await client.query<{ same_txid: boolean }>(
-      'select txid_current() = $1::bigint as same_txid',
-      [txid],
-    );
-    await client.query('commit');
-    return {
-      txid,
-      sameTransaction: second.rows[0].same_txid,
-      now: started,
-      via: 'websocket pool',
-    };
-  } catch (err) {
-    await client.query('rollback').catch(() => {});
-    throw err;
+    const client = await pool.connect();
+    try {
+      return { ...(await transactionDemo(client)), via: 'websocket pool' };
+    } finally {
+      client.release();
+    }
   } finally {
-    client.release();
     ctx.waitUntil(pool.end());
   }
 }

@@ -1,0 +1,34 @@
+// GET /api/nearest[?lat=&lng=] — the 10 nearest places, when the database has
+// the `places` table of the worker-postgis template (PostGIS KNN on a GiST
+// index, over HTTP neon()). The caller's point comes from Vercel's geolocation
+// headers unless lat/lng are given; it is rounded to 0.01° (~1 km) first.
+import { neon } from '@neondatabase/serverless';
+import { geolocation } from '@vercel/functions';
+import { connectionString, databaseUnavailable, json, onlyGet } from '../lib/database';
+import { ATTRIBUTION, cellKey, cellOf, locate, NEAREST_SQL, nearestParams, toPlaces } from '../lib/places';
+
+export const config = { runtime: 'edge' };
+
+const UNDEFINED_TABLE = '42P01';
+
+export default async function handler(request: Request): Promise<Response> {
+  const wrongMethod = onlyGet(request);
+  if (wrongMethod) return wrongMethod;
+  const query = new URL(request.url).searchParams;
+  const { latitude, longitude } = geolocation(request);
+  const point = locate({ lat: query.get('lat') ?? undefined, lng: query.get('lng') ?? undefined }, { latitude, longitude });
+  if ('error' in point) return json({ error: point.error }, 400);
+  const url = connectionString();
+  if (url instanceof Response) return url;
+  const cell = cellOf(point);
+  try {
+    const sql = neon(url);
+    const places = toPlaces(await sql.query(NEAREST_SQL, nearestParams(cell)));
+    return json(places, 200, { 'X-Cell': cellKey(cell), 'X-Attribution': ATTRIBUTION });
+  } catch (err) {
+    if ((err as { code?: string }).code === UNDEFINED_TABLE) {
+      return json({ error: 'this database has no places table: load it with `npm run db:setup` from a worker-postgis project' }, 404);
+    }
+    return databaseUnavailable(err);
+  }
+}

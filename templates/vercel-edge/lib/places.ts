@@ -1,0 +1,1 @@
+../../_shared/places/nearest.ts

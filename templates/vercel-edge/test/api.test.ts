@@ -1,0 +1,119 @@
+// The functions in api/, called as Vercel calls them (a Request in, a
+// Response out), against the real database in DATABASE_URL. This file runs
+// twice: in Vercel's edge-runtime emulation and inside workerd. Both are
+// V8-isolate runtimes; a function that works in only one of them is a bug.
+
+import { neon, neonConfig } from '@neondatabase/serverless';
+import { describe, expect, inject, it } from 'vitest';
+import nearest from '../api/nearest';
+import now from '../api/now';
+import tx from '../api/tx';
+import { configureNeonDriver } from '../neon-local/configure-driver';
+
+const databaseUrl = inject('databaseUrl');
+const password = decodeURIComponent(new URL(databaseUrl).password);
+
+function setEnv(url: string): void {
+  process.env.DATABASE_URL = url;
+  process.env.NEON_LOCAL_PROXY = inject('neonLocalProxy');
+}
+
+async function call(handler: (r: Request) => Promise<Response>, path: string, init?: RequestInit) {
+  const response = await handler(new Request(`https://edge.example${path}`, init));
+  const text = await response.text();
+  if (password) expect(text).not.toContain(password);
+  expect(text).not.toMatch(/\n\s+at /); // no stack traces
+  return { status: response.status, headers: response.headers, body: JSON.parse(text) as Record<string, unknown> & unknown[] };
+}
+
+function expectRecent(timestamp: unknown): void {
+  expect(Math.abs(Date.parse(timestamp as string) - Date.now())).toBeLessThan(60_000);
+}
+
+describe('against the database', () => {
+  it('GET /api/now reads now() over HTTP', async () => {
+    setEnv(databaseUrl);
+    const { status, body } = await call(now, '/api/now');
+    expect(status).toBe(200);
+    expect(body.via).toBe('http');
+    expectRecent(body.now);
+  });
+
+  it('GET /api/tx runs both statements in one WebSocket transaction', async () => {
+    setEnv(databaseUrl);
+    const { status, body } = await call(tx, '/api/tx');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ sameTransaction: true, via: 'websocket pool' });
+    expect(body.txid).toMatch(/^\d+$/);
+    expectRecent(body.now);
+  });
+
+  it('GET /api/nearest answers from the places table, or says how to create it', async () => {
+    setEnv(databaseUrl);
+    configureNeonDriver(neonConfig, databaseUrl, inject('neonLocalProxy'));
+    const [{ exists }] = (await neon(databaseUrl)`select to_regclass('places') is not null as exists`) as { exists: boolean }[];
+    const { status, headers, body } = await call(nearest, '/api/nearest?lat=48.8566&lng=2.3522');
+    if (exists) {
+      expect(status).toBe(200);
+      expect(body).toHaveLength(10);
+      const distances = (body as { distance_m: number }[]).map((p) => p.distance_m);
+      expect(distances).toEqual([...distances].sort((a, b) => a - b));
+      expect(headers.get('X-Cell')).toBe('48.86,2.35');
+    } else {
+      expect(status).toBe(404);
+      expect(body.error).toMatch(/no places table.*db:setup/);
+    }
+  });
+
+  it('uses the caller location from Vercel geolocation headers', async () => {
+    setEnv(databaseUrl);
+    const headers = { 'x-vercel-ip-latitude': '35.6895', 'x-vercel-ip-longitude': '139.6917' };
+    const { status } = await call(nearest, '/api/nearest', { headers });
+    expect([200, 404]).toContain(status); // 404 without a places table; never a 400 here
+  });
+
+  for (const path of ['/api/nearest', '/api/nearest?lat=1e3&lng=0', '/api/nearest?lat=north&lng=2', `/api/nearest?lat=1&lng=${encodeURIComponent('2) or 1=1 --')}`]) {
+    it(`GET ${path} is a 400`, async () => {
+      setEnv(databaseUrl);
+      const { status, body } = await call(nearest, path);
+      expect(status).toBe(400);
+      expect(body.error).toMatch(/lat/);
+    });
+  }
+
+  it('refuses other methods with 405', async () => {
+    const { status } = await call(now, '/api/now', { method: 'POST', body: '{}' });
+    expect(status).toBe(405);
+  });
+});
+
+describe('when the database is down', () => {
+  // The real credentials, pointed at a loopback port nothing listens on.
+  const down = new URL(databaseUrl);
+  down.hostname = '127.0.0.1';
+  down.port = '1';
+
+  for (const [name, handler, path] of [
+    ['now', now, '/api/now'],
+    ['tx', tx, '/api/tx'],
+    ['nearest', nearest, '/api/nearest?lat=1&lng=2'],
+  ] as const) {
+    it(`/api/${name} answers 503 JSON without a stack or secret`, async () => {
+      setEnv(down.toString());
+      const started = Date.now();
+      const { status, body } = await call(handler, path);
+      expect(status).toBe(503);
+      expect(body).toEqual({ error: 'database unavailable' });
+      expect(Date.now() - started).toBeLessThan(10_000);
+      setEnv(databaseUrl);
+    });
+  }
+
+  it('says how to set DATABASE_URL when it is missing', async () => {
+    setEnv('');
+    const { status, body } = await call(now, '/api/now');
+    expect(status).toBe(503);
+    expect(body.error).toMatch(/DATABASE_URL is not set/);
+    setEnv(databaseUrl);
+  });
+});

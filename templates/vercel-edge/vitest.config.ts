@@ -1,0 +1,26 @@
+import { cloudflareTest } from '@cloudflare/vitest-plugin';
+import { defineConfig } from 'vitest/config';
+
+// test/api.test.ts runs twice: in Vercel's edge-runtime emulation and inside
+// workerd. neon-local/vitest-setup.ts (Node) finds DATABASE_URL and starts the
+// local proxy when the database is on this machine.
+export default defineConfig({
+  test: {
+    globalSetup: ['./neon-local/vitest-setup.ts'],
+    testTimeout: 20_000,
+    projects: [
+      { test: { name: 'edge-runtime', environment: 'edge-runtime', include: ['test/*.test.ts'] } },
+      {
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: './test/workerd.wrangler.jsonc' },
+            miniflare: {
+              bindings: { DATABASE_URL: inject('databaseUrl'), NEON_LOCAL_PROXY: inject('neonLocalProxy') },
+            },
+          })),
+        ],
+        test: { name: 'workerd', include: ['test/*.test.ts'] },
+      },
+    ],
+  },
+});
