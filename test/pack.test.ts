@@ -31,6 +31,9 @@ describe('npm pack', () => {
     expect(files).toContain('dist/templates/worker-postgis/_gitignore');
     expect(files).toContain('dist/templates/worker-postgis/sql/schema.sql');
     expect(files).toContain('dist/templates/worker-postgis/neon-local/proxy.ts');
+    expect(files).toContain('dist/templates/worker-postgis/src/places.ts');
+    expect(files).toContain('dist/templates/vercel-edge/_env.example');
+    expect(files).toContain('dist/templates/vercel-edge/lib/transaction.ts');
     expect(files).toContain('README.md');
     expect(files.filter((f) => /^(src|test|bench|templates)\//.test(f))).toEqual([]);
     expect(files.filter((f) => /node_modules|package-lock\.json$|\.dev\.vars$/.test(f))).toEqual([]);
