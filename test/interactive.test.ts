@@ -33,6 +33,9 @@ describe('interactive prompts', () => {
       await pty.waitFor(/Which template\?/);
       expect(pty.screen).toContain('worker-raw');
       await pty.type(KEYS.enter);
+      await pty.waitFor(/Which database for local development\?/);
+      expect(pty.screen).toContain('An embedded local database for now');
+      await pty.type(KEYS.down, KEYS.enter); // Neon or another Postgres
       await pty.waitFor(/DATABASE_URL/);
       await pty.type(URL_, KEYS.enter);
       await pty.waitFor(/Install dependencies\?/);
@@ -83,6 +86,8 @@ describe('interactive prompts', () => {
       await pty.type('ok-app', KEYS.enter);
       await pty.waitFor(/Which template\?/);
       await pty.type(KEYS.enter);
+      await pty.waitFor(/Which database for local development\?/);
+      await pty.type(KEYS.down, KEYS.enter);
       await pty.waitFor(/DATABASE_URL/);
       await pty.type('mysql://x:y@h/d', KEYS.enter);
       await pty.waitFor(/must start with postgres:\/\//);

@@ -83,17 +83,40 @@ export async function askTemplate(ctx: Context): Promise<Template> {
   return TEMPLATES.find((t) => t.name === name) as Template;
 }
 
+export const EMBEDDED_CHOICE = 'embedded local database (PGlite) for now';
+
+/**
+ * The connection string, or undefined for none. Templates that run on the
+ * embedded database (PGlite) offer it as the first choice; no URL means it.
+ */
 export async function askDatabaseUrl(ctx: Context, template: Template): Promise<string | undefined> {
   const fromFlag = ctx.args.databaseUrl ?? ctx.env.DATABASE_URL;
   const message = 'Postgres connection string (DATABASE_URL)?';
+  const none = template.embeddedDatabase ? EMBEDDED_CHOICE : `not set: add it to ${template.platform.envFile} later`;
   const validate = (url: string) => (url === '' ? undefined : validateDatabaseUrl(url));
+  const askForUrl = (required: boolean) =>
+    ctx.prompt.password({
+      message: required ? message : `${message} Leave empty to set it later.`,
+      validate: (url) => (required && url === '' ? 'Paste a postgres:// connection string.' : validate(url)),
+    });
   const url = await answer(ctx, {
     message,
     given: fromFlag,
-    show: (u) => (u ? maskDatabaseUrl(u) : `not set: add it to ${template.platform.envFile} later`),
+    show: (u) => (u ? maskDatabaseUrl(u) : none),
     validate,
     fallback: '',
-    ask: () => ctx.prompt.password({ message: `${message} Leave empty to set it later.`, validate }),
+    async ask() {
+      if (!template.embeddedDatabase) return askForUrl(false);
+      const choice = await ctx.prompt.select({
+        message: 'Which database for local development?',
+        options: [
+          { value: 'embedded', label: 'An embedded local database for now', hint: 'PGlite; no account needed; switch to Neon any time' },
+          { value: 'url', label: 'Neon or another Postgres', hint: 'paste a connection string' },
+        ],
+        initialValue: 'embedded',
+      });
+      return choice === 'url' ? askForUrl(true) : '';
+    },
   });
   return url === '' ? undefined : url;
 }

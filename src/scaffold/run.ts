@@ -93,7 +93,12 @@ export function nextSteps(answers: Answers, { secretStored, dataLoaded }: Outcom
   if (answers.displayDir !== '.') lines.push(`cd ${answers.displayDir.includes(' ') ? JSON.stringify(answers.displayDir) : answers.displayDir}`);
   if (!answers.install) lines.push(`${pm} install`);
   const { platform, scripts } = answers.template;
-  if (!answers.databaseUrl) lines.push(`# put DATABASE_URL=postgres://… in ${platform.envFile} (see ${platform.envFile === '.dev.vars' ? '.dev.vars.example' : '.env.example'})`);
+  if (!answers.databaseUrl && answers.template.embeddedDatabase) {
+    lines.push(`# no DATABASE_URL: npm start and npm test use an embedded Postgres (PGlite, kept in .neon-edge/pgdata)`);
+    lines.push(`# to switch to Neon: put DATABASE_URL=postgres://… in ${platform.envFile}, then run ${platform.secretCommand}`);
+  } else if (!answers.databaseUrl) {
+    lines.push(`# put DATABASE_URL=postgres://… in ${platform.envFile} (see ${platform.envFile === '.dev.vars' ? '.dev.vars.example' : '.env.example'})`);
+  }
   if (answers.template.dbSetup && !dataLoaded) lines.push(`${runScript(pm, 'db:setup')}   # schema and data into DATABASE_URL`);
   lines.push(`${runScript(pm, 'start')}        # ${scripts.start}`);
   lines.push(`${runScript(pm, 'test')}         # ${scripts.test}`);

@@ -13,6 +13,8 @@ export interface Template extends TemplateInfo {
   scripts: { start: string; test: string; deploy: string };
   /** Has `npm run db:setup` (schema and data), offered after install. */
   dbSetup: boolean;
+  /** Runs on the embedded database (PGlite) when there is no DATABASE_URL. */
+  embeddedDatabase: boolean;
 }
 
 const WORKER_SCRIPTS = {
@@ -28,6 +30,7 @@ export const TEMPLATES: readonly Template[] = [
     platform: PLATFORMS.cloudflare,
     scripts: WORKER_SCRIPTS,
     dbSetup: false,
+    embeddedDatabase: true,
   },
   {
     name: 'worker-postgis',
@@ -35,6 +38,8 @@ export const TEMPLATES: readonly Template[] = [
     platform: PLATFORMS.cloudflare,
     scripts: WORKER_SCRIPTS,
     dbSetup: true,
+    // PGlite has no PostGIS.
+    embeddedDatabase: false,
   },
   {
     name: 'vercel-edge',
@@ -46,6 +51,7 @@ export const TEMPLATES: readonly Template[] = [
       deploy: 'vercel deploy --prod (needs the Vercel CLI: npm i -g vercel)',
     },
     dbSetup: false,
+    embeddedDatabase: true,
   },
 ];
 

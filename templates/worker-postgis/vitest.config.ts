@@ -7,7 +7,7 @@ import { defineConfig } from 'vitest/config';
 // checks that `npm run db:setup` has loaded the places.
 export default defineConfig({
   test: {
-    globalSetup: ['./neon-local/vitest-setup.ts', './test/places-ready.ts'],
+    globalSetup: ['./test/places-ready.ts', './neon-local/vitest-setup.ts'],
     testTimeout: 30_000,
     projects: [
       {

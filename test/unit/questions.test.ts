@@ -6,7 +6,7 @@ import type { Context } from '../../src/scaffold/context.ts';
 import { CancelledError, CliError } from '../../src/scaffold/errors.ts';
 import type { CliArgs } from '../../src/scaffold/options.ts';
 import type { Choice, Logger, Prompter } from '../../src/scaffold/prompter.ts';
-import { askAll, askDatabaseUrl, DEFAULT_DIR } from '../../src/scaffold/questions.ts';
+import { askAll, askDatabaseUrl, DEFAULT_DIR, EMBEDDED_CHOICE } from '../../src/scaffold/questions.ts';
 import { DEFAULT_TEMPLATE, TEMPLATES, type Template } from '../../src/scaffold/templates.ts';
 
 const PASSWORD = 'Sup3rS3cretPw';
@@ -21,6 +21,7 @@ const Q = {
   url: 'Postgres connection string (DATABASE_URL)?',
   install: 'Install dependencies?',
   git: 'Initialise a git repository?',
+  database: 'Which database for local development?',
   secret: 'Store DATABASE_URL as a Cloudflare secret now (wrangler secret put DATABASE_URL)?',
 };
 
@@ -213,7 +214,7 @@ describe('askAll with every answer given by flags', () => {
     expect(answers).toMatchObject({ install: true, git: true, secret: false });
   });
 
-  it('prints an empty --database-url as "set later" and skips the secret question', async () => {
+  it('prints an empty --database-url as the embedded database and skips the secret question', async () => {
     const { ctx, prompt, log } = context({
       args: { dir: 'proj', template: 'worker-raw', databaseUrl: '', install: false, git: false },
     });
@@ -221,7 +222,7 @@ describe('askAll with every answer given by flags', () => {
     expect(prompt.calls).toEqual([]);
     expect(answers.databaseUrl).toBeUndefined();
     expect(answers.secret).toBe(false);
-    expect(log.answers.find(([q]) => q === Q.url)?.[1]).toMatch(/^not set/);
+    expect(log.answers.find(([q]) => q === Q.url)?.[1]).toBe(EMBEDDED_CHOICE);
     expect(log.answers.map(([q]) => q)).not.toContain(Q.secret);
   });
 
@@ -258,6 +259,7 @@ describe('askAll interactively', () => {
       answers: [
         ['text', 'my-app'],
         ['select', 'worker-raw'],
+        ['select', 'url'],
         ['password', NEON_URL],
         ['confirm', false],
         ['confirm', true],
@@ -268,7 +270,8 @@ describe('askAll interactively', () => {
     expect(prompt.calls.map((c) => [c.method, c.message])).toEqual([
       ['text', Q.dir],
       ['select', Q.template],
-      ['password', `${Q.url} Leave empty to set it later.`],
+      ['select', Q.database],
+      ['password', Q.url],
       ['confirm', Q.install],
       ['confirm', Q.git],
       ['confirm', Q.secret],
@@ -295,6 +298,7 @@ describe('askAll interactively', () => {
       answers: [
         ['text', 'my-app'],
         ['select', 'worker-raw'],
+        ['select', 'url'],
         ['password', NEON_URL],
         ['confirm', true],
         ['confirm', true],
@@ -302,8 +306,10 @@ describe('askAll interactively', () => {
       ],
     });
     await askAll(ctx);
-    const [dir, template, , install, git, secret] = prompt.calls;
+    const [dir, template, database, , install, git, secret] = prompt.calls;
     expect(dir.opts.defaultValue).toBe(DEFAULT_DIR);
+    expect(database.opts.initialValue).toBe('embedded');
+    expect(database.opts.options?.map((o) => o.value)).toEqual(['embedded', 'url']);
     expect(template.opts.initialValue).toBe(DEFAULT_TEMPLATE);
     expect(template.opts.options?.map((o) => o.value)).toContain('worker-raw');
     expect(install.opts.initialValue).toBe(true);
@@ -316,29 +322,30 @@ describe('askAll interactively', () => {
       answers: [
         ['text', 'my-app'],
         ['select', 'worker-raw'],
+        ['select', 'url'],
         ['password', LOCAL_URL],
         ['confirm', true],
         ['confirm', true],
       ],
     });
     const answers = await askAll(ctx);
-    expect(prompt.calls.map((c) => c.method)).toEqual(['text', 'select', 'password', 'confirm', 'confirm']);
+    expect(prompt.calls.map((c) => c.method)).toEqual(['text', 'select', 'select', 'password', 'confirm', 'confirm']);
     expect(answers.databaseUrl).toBe(LOCAL_URL);
     expect(answers.secret).toBe(false);
   });
 
-  it('does not ask about the secret when the URL is left empty', async () => {
+  it('asks no URL and no secret when the embedded database is chosen', async () => {
     const { ctx, prompt } = context({
       answers: [
         ['text', 'my-app'],
         ['select', 'worker-raw'],
-        ['password', ''],
+        ['select', 'embedded'],
         ['confirm', true],
         ['confirm', false],
       ],
     });
     const answers = await askAll(ctx);
-    expect(prompt.calls.map((c) => c.method)).toEqual(['text', 'select', 'password', 'confirm', 'confirm']);
+    expect(prompt.calls.map((c) => c.method)).toEqual(['text', 'select', 'select', 'confirm', 'confirm']);
     expect(answers.databaseUrl).toBeUndefined();
     expect(answers.secret).toBe(false);
     expect(answers.git).toBe(false);
@@ -350,15 +357,16 @@ describe('askAll interactively', () => {
     const { ctx, prompt } = context({
       answers: [
         ['text', 'my-app'],
-        ['select', 'worker-raw'],
+        ['select', 'worker-postgis'],
         ['password', ''],
-        ['confirm', true],
+        ['confirm', false],
         ['confirm', true],
       ],
     });
     await askAll(ctx);
     const validateDir = prompt.calls[0].opts.validate;
     const validateUrl = prompt.calls[2].opts.validate;
+    expect(prompt.calls[2].message).toBe(`${Q.url} Leave empty to set it later.`);
     if (!validateDir || !validateUrl) throw new Error('the dir and URL prompts must validate');
     expect(validateDir('my-app')).toBeUndefined();
     expect(validateDir('')).toBe('Please enter a directory name.');
@@ -376,12 +384,12 @@ describe('askAll interactively', () => {
       args: { template: 'worker-raw', install: false },
       answers: [
         ['text', 'my-app'],
-        ['password', ''],
+        ['select', 'embedded'],
         ['confirm', true],
       ],
     });
     const answers = await askAll(ctx);
-    expect(prompt.calls.map((c) => c.message)).toEqual([Q.dir, `${Q.url} Leave empty to set it later.`, Q.git]);
+    expect(prompt.calls.map((c) => c.message)).toEqual([Q.dir, Q.database, Q.git]);
     expect(log.answers).toEqual([
       [Q.template, 'worker-raw'],
       [Q.install, 'no'],
@@ -426,7 +434,7 @@ describe('askAll with --yes', () => {
     expect(log.answers).toEqual([
       [Q.dir, 'my-neon-app (default)'],
       [Q.template, 'worker-raw (default)'],
-      [Q.url, 'not set: add it to .dev.vars later (default)'],
+      [Q.url, `${EMBEDDED_CHOICE} (default)`],
       [Q.install, 'yes (default)'],
       [Q.git, 'yes (default)'],
     ]);
@@ -623,5 +631,31 @@ describe('the data question (templates with db:setup)', () => {
       args: { dir: 'proj', template: 'worker-postgis', databaseUrl: LOCAL_URL, install: false, dbSetup: true },
     });
     expect((await cliError(askAll(noInstall.ctx))).message).toBe('--db-setup needs the dependencies: drop --no-install.');
+  });
+});
+
+describe('the database question', () => {
+  it('requires a URL once "Neon or another Postgres" is chosen', async () => {
+    const { ctx, prompt } = context({
+      args: { dir: 'proj', template: 'worker-raw' },
+      answers: [['select', 'url'], ['password', NEON_URL], ['confirm', true], ['confirm', true], ['confirm', false]],
+    });
+    await askAll(ctx);
+    const validate = prompt.calls[1].opts.validate;
+    if (!validate) throw new Error('the URL prompt must validate');
+    expect(validate('')).toBe('Paste a postgres:// connection string.');
+    expect(validate(NEON_URL)).toBeUndefined();
+  });
+
+  it('offers no embedded database where it cannot run (worker-postgis needs PostGIS)', async () => {
+    const { ctx, log } = context({ args: { dir: 'proj', template: 'worker-postgis', yes: true } });
+    expect((await askAll(ctx)).databaseUrl).toBeUndefined();
+    expect(log.answers).toContainEqual([Q.url, 'not set: add it to .dev.vars later (default)']);
+  });
+
+  it('names .env.local for vercel-edge', async () => {
+    const { ctx } = context({ args: { dir: 'proj', template: 'vercel-edge', databaseUrl: NEON_URL, yes: true } });
+    const answers = await askAll(ctx);
+    expect(answers.template.platform.envFile).toBe('.env.local');
   });
 });

@@ -34,6 +34,11 @@ export function readDatabaseUrl(projectDir: string, env: NodeJS.ProcessEnv = pro
   return undefined;
 }
 
+/** Where this project keeps DATABASE_URL: .dev.vars for Workers, .env.local otherwise (Vercel). */
+export function envFileOf(projectDir: string): string {
+  return existsSync(path.join(projectDir, 'wrangler.jsonc')) ? '.dev.vars' : '.env.local';
+}
+
 /** True when the URL's host is this machine, so the local proxy must stand in for Neon's. */
 export function isLocalDatabaseUrl(databaseUrl: string): boolean {
   try {

@@ -1,26 +1,46 @@
-// `npm start`: starts the local proxy when DATABASE_URL is on this machine,
-// then runs the dev server given as arguments, with `{proxy}` in them replaced
-// by the proxy's address. Ctrl-C stops both.
+// `npm start`: one process tree for local development. Without DATABASE_URL
+// it starts an embedded Postgres (PGlite, kept in .neon-edge/pgdata); for a
+// database on this machine it starts the local proxy; then it runs the dev
+// server given as arguments, with `{proxy}` replaced by the proxy's address
+// and DATABASE_URL in its environment. Ctrl-C stops the dev server, then the
+// proxy, then the database (flushed to disk), and nothing is left running.
 //
-//   node neon-local/dev.ts wrangler dev --var NEON_LOCAL_PROXY:{proxy}
+//   node neon-local/dev.ts [--requires postgis] wrangler dev --var NEON_LOCAL_PROXY:{proxy}
 
 import { spawn } from 'node:child_process';
-import { isLocalDatabaseUrl, maskDatabaseUrl, readDatabaseUrl } from './database-url.ts';
+import { envFileOf, isLocalDatabaseUrl, maskDatabaseUrl, readDatabaseUrl } from './database-url.ts';
+import { EMBEDDED_DATA_DIR, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
 import { startNeonLocalProxy, type NeonLocalProxy } from './proxy.ts';
 import { targetOf } from './targets.ts';
 import { DEFAULT_LOCAL_PROXY } from './configure-driver.ts';
 
-const [command, ...args] = process.argv.slice(2);
+let argv = process.argv.slice(2);
+const requiresPostgis = argv[0] === '--requires' && argv[1] === 'postgis';
+if (requiresPostgis) argv = argv.slice(2);
+const [command, ...args] = argv;
 if (!command) {
-  console.error('usage: node neon-local/dev.ts <command> [args...]   ({proxy} in args becomes the proxy address)');
+  console.error('usage: node neon-local/dev.ts [--requires postgis] <command> [args...]   ({proxy} in args becomes the proxy address)');
   process.exit(2);
 }
 
-const databaseUrl = readDatabaseUrl(process.cwd());
+const envFile = envFileOf(process.cwd());
+let databaseUrl = readDatabaseUrl(process.cwd());
+let embedded: EmbeddedPostgres | undefined;
 let proxy: NeonLocalProxy | undefined;
+if (!databaseUrl && requiresPostgis) {
+  console.error(
+    `✖ No DATABASE_URL, and this project needs PostGIS, which the embedded database (PGlite) does not have: set DATABASE_URL in ${envFile} to a Neon database (PostGIS is available there) or to a local PostgreSQL with PostGIS, then run npm run db:setup.`,
+  );
+  process.exit(1);
+}
 if (!databaseUrl) {
-  console.warn('[neon-local] DATABASE_URL is not set: add it to .dev.vars to query a database');
-} else if (isLocalDatabaseUrl(databaseUrl)) {
+  embedded = await startEmbeddedPostgres(EMBEDDED_DATA_DIR);
+  databaseUrl = embedded.url;
+  console.log(
+    `[neon-local] No DATABASE_URL: using embedded Postgres (PGlite) at ${EMBEDDED_DATA_DIR}, serving on ${embedded.address} — set DATABASE_URL in ${envFile} to use Neon`,
+  );
+}
+if (isLocalDatabaseUrl(databaseUrl)) {
   const port = Number(process.env.NEON_LOCAL_PORT ?? DEFAULT_LOCAL_PROXY.split(':')[1]);
   const allow = [targetOf(databaseUrl)];
   proxy = await startNeonLocalProxy({ allow, port }).catch((err: NodeJS.ErrnoException) => {
@@ -33,7 +53,16 @@ if (!databaseUrl) {
 }
 
 const proxyAddress = proxy?.address ?? DEFAULT_LOCAL_PROXY;
-const child = spawn(command, args.map((a) => a.replaceAll('{proxy}', proxyAddress)), { stdio: 'inherit' });
+const child = spawn(command, args.map((a) => a.replaceAll('{proxy}', proxyAddress)), {
+  stdio: 'inherit',
+  // wrangler dev and the local server take DATABASE_URL from here when no env file sets it.
+  env: { ...process.env, DATABASE_URL: databaseUrl, NEON_LOCAL_PROXY: proxyAddress },
+});
+
+async function shutdown(): Promise<void> {
+  await proxy?.close();
+  await embedded?.close();
+}
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
@@ -44,10 +73,11 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 }
 child.on('error', async (err) => {
   console.error(`[neon-local] could not start ${command}: ${err.message}`);
-  await proxy?.close();
+  await shutdown();
   process.exit(1);
 });
 child.on('exit', async (code, signal) => {
-  await proxy?.close();
+  await shutdown();
+  if (embedded) console.log(`[neon-local] embedded Postgres closed; data kept in ${EMBEDDED_DATA_DIR}`);
   process.exit(code ?? (stopping || signal ? 0 : 1));
 });

@@ -1,11 +1,14 @@
 // Runs the local proxy on its own:
-//   node neon-local/main.ts [--port 4444] [--allow host:port ...]
+//   node neon-local/main.ts [--port 4444] [--allow host:port ...] [--embedded <dir>|memory]
 // With no --allow, the target is DATABASE_URL's host:port (from the
-// environment or .dev.vars). Prints one line, `neon-local listening on
-// HOST:PORT`, once it accepts connections; SIGINT/SIGTERM stop it.
+// environment or .dev.vars); with --embedded, an embedded PGlite database.
+// Prints `neon-local database URL` (embedded only) and then
+// `neon-local listening on HOST:PORT` once it accepts connections;
+// SIGINT/SIGTERM stop it (and flush the embedded database).
 
 import { parseArgs } from 'node:util';
 import { readDatabaseUrl } from './database-url.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
 import { startNeonLocalProxy } from './proxy.ts';
 import { targetOf } from './targets.ts';
 
@@ -14,10 +17,16 @@ const { values } = parseArgs({
     port: { type: 'string', default: process.env.NEON_LOCAL_PORT ?? '4444' },
     allow: { type: 'string', multiple: true },
     'max-connections': { type: 'string', default: '100' },
+    embedded: { type: 'string' },
   },
 });
 
-const databaseUrl = readDatabaseUrl(process.cwd());
+let embedded: EmbeddedPostgres | undefined;
+if (values.embedded) {
+  embedded = await startEmbeddedPostgres(values.embedded);
+  console.log(`neon-local database ${embedded.url}`);
+}
+const databaseUrl = embedded?.url ?? readDatabaseUrl(process.cwd());
 const allow = values.allow ?? (databaseUrl ? [targetOf(databaseUrl)] : []);
 if (allow.length === 0) {
   console.error('neon-local: nothing to relay to: set DATABASE_URL (in .dev.vars) or pass --allow host:port');
@@ -33,6 +42,9 @@ console.log(`neon-local listening on ${proxy.address}`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    void proxy.close().then(() => process.exit(0));
+    void proxy
+      .close()
+      .then(() => embedded?.close())
+      .then(() => process.exit(0));
   });
 }

@@ -7,13 +7,17 @@ import { fileURLToPath } from 'node:url';
 
 export interface ProxyProcess {
   readonly address: string;
+  /** The embedded database's URL, when one was asked for. */
+  readonly databaseUrl?: string;
   stop(): Promise<void>;
 }
 
-export function spawnNeonLocalProxy(allow: string[], port = 0): Promise<ProxyProcess> {
+/** `allow`: the targets to relay to; or `{ embedded }` to serve an embedded database (a dir, or 'memory'). */
+export function spawnNeonLocalProxy(target: string[] | { embedded: string }, port = 0): Promise<ProxyProcess> {
   const main = fileURLToPath(new URL('./main.ts', import.meta.url));
   const args = ['--experimental-strip-types', '--no-warnings', main, '--port', String(port)];
-  for (const target of allow) args.push('--allow', target);
+  if (Array.isArray(target)) for (const allowed of target) args.push('--allow', allowed);
+  else args.push('--embedded', target.embedded);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
@@ -28,6 +32,7 @@ export function spawnNeonLocalProxy(allow: string[], port = 0): Promise<ProxyPro
       child.stdout.resume();
       resolve({
         address: m[1],
+        databaseUrl: /neon-local database (\S+)/.exec(output)?.[1],
         async stop() {
           if (child.exitCode === null) child.kill('SIGTERM');
           await exited;

@@ -3,7 +3,7 @@
 // this machine, and hands both to the tests through `inject()` (typed in
 // provided-context.d.ts).
 
-import { maskDatabaseUrl, isLocalDatabaseUrl, readDatabaseUrl } from './database-url.ts';
+import { envFileOf, isLocalDatabaseUrl, maskDatabaseUrl, readDatabaseUrl } from './database-url.ts';
 import { spawnNeonLocalProxy } from './spawn-proxy.ts';
 import { targetOf } from './targets.ts';
 
@@ -14,7 +14,13 @@ interface SetupProject {
 export default async function setup(project: SetupProject): Promise<() => Promise<void>> {
   const databaseUrl = readDatabaseUrl(process.cwd());
   if (!databaseUrl) {
-    throw new Error('DATABASE_URL is not set: put DATABASE_URL=postgres://... in .dev.vars (or export it) and run the tests again');
+    const embedded = await spawnNeonLocalProxy({ embedded: 'memory' });
+    console.log(
+      `[neon-local] No DATABASE_URL: testing against an embedded Postgres (PGlite, in memory) — set DATABASE_URL in ${envFileOf(process.cwd())} to test against Neon`,
+    );
+    project.provide('databaseUrl', embedded.databaseUrl ?? '');
+    project.provide('neonLocalProxy', embedded.address);
+    return () => embedded.stop();
   }
   project.provide('databaseUrl', databaseUrl);
   if (!isLocalDatabaseUrl(databaseUrl)) {

@@ -16,7 +16,11 @@ function fail(message: string): never {
 
 const { values } = parseArgs({ options: { csv: { type: 'string' } } });
 const databaseUrl = readDatabaseUrl(process.cwd());
-if (!databaseUrl) fail('DATABASE_URL is not set: put it in .dev.vars (or export it), then run npm run db:setup again.');
+if (!databaseUrl) {
+  fail(
+    'DATABASE_URL is not set, and the places need PostGIS, which the embedded database (PGlite) does not have: put a Neon URL (PostGIS is available there) or a local PostgreSQL with PostGIS in .dev.vars, then run npm run db:setup again.',
+  );
+}
 
 let source: Source;
 try {

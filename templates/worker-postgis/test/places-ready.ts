@@ -1,10 +1,15 @@
-// vitest globalSetup (Node): the Worker's tests need the places loaded.
+// vitest globalSetup (Node): the Worker's tests need PostGIS and the places
+// loaded, so the embedded database (PGlite, no PostGIS) cannot stand in here.
 import pg from 'pg';
 import { readDatabaseUrl } from '../neon-local/database-url.ts';
 
 export default async function placesReady(): Promise<void> {
   const databaseUrl = readDatabaseUrl(process.cwd());
-  if (!databaseUrl) return; // neon-local/vitest-setup.ts explains
+  if (!databaseUrl) {
+    throw new Error(
+      'No DATABASE_URL, and these tests need PostGIS, which the embedded database (PGlite) does not have: set DATABASE_URL in .dev.vars to a Neon database or a local PostgreSQL with PostGIS, run npm run db:setup, then npm test.',
+    );
+  }
   const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 });
   await client.connect();
   try {

@@ -1,0 +1,135 @@
+// End to end with no DATABASE_URL at all: the generated projects fall back to
+// an embedded Postgres (PGlite over the wire protocol, behind neon-local).
+// worker-raw and vercel-edge run fully on it; worker-postgis says plainly
+// that it needs PostGIS.
+
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run, runCli } from './support/cli.ts';
+import { startDevServer, type DevServer } from './support/dev-server.ts';
+
+let workDir: string;
+
+beforeAll(() => {
+  workDir = mkdtempSync(path.join(tmpdir(), 'neon-edge-embedded-'));
+});
+afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+
+/** The embedded database's address, as `npm start` announces it. */
+function embeddedUrl(dev: DevServer): string {
+  const address = /using embedded Postgres \(PGlite\) at \.neon-edge\/pgdata, serving on (\S+)/.exec(dev.output())?.[1];
+  if (!address) throw new Error(`npm start did not announce the embedded database:\n${dev.output()}`);
+  return `postgres://postgres:postgres@${address}/postgres`;
+}
+
+async function query<T>(url: string, text: string): Promise<T[]> {
+  const client = new pg.Client(url);
+  await client.connect();
+  try {
+    return (await client.query(text)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+describe('worker-raw with no DATABASE_URL', () => {
+  let project: string;
+  beforeAll(async () => {
+    const created = await runCli(['raw', '--template', 'worker-raw', '--yes'], { cwd: workDir });
+    expect(created.code, created.output).toBe(0);
+    expect(created.output).toContain('embedded local database (PGlite) for now (default)');
+    expect(created.output).toContain('to switch to Neon: put DATABASE_URL=postgres://… in .dev.vars, then run npx wrangler secret put DATABASE_URL');
+    project = path.join(workDir, 'raw');
+  }, 300_000);
+
+  it('npm test passes inside workerd against the embedded database', async () => {
+    const result = await run('npm', ['test'], { cwd: project, timeoutMs: 240_000 });
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toContain('No DATABASE_URL: testing against an embedded Postgres (PGlite, in memory)');
+    expect(result.output).toMatch(/Tests\s+7 passed/);
+  }, 300_000);
+
+  it('npm start serves /, /http and /tx from it, and keeps data across a Ctrl-C restart', async () => {
+    const first = await startDevServer(project, '/http');
+    try {
+      expect(first.output()).toMatch(/No DATABASE_URL: using embedded Postgres \(PGlite\) at \.neon-edge\/pgdata, serving on 127\.0\.0\.1:\d+ — set DATABASE_URL in \.dev\.vars to use Neon/);
+      expect(first.output()).toMatch(/\[neon-local\] proxy on 127\.0\.0\.1:\d+/);
+      for (const route of ['/', '/http', '/tx']) {
+        const response = await fetch(`${first.base}${route}`);
+        expect(response.status, route).toBe(200);
+      }
+      const url = embeddedUrl(first);
+      await query(url, 'create table notes (body text)');
+      await query(url, "insert into notes values ('written before Ctrl-C')");
+    } finally {
+      expect(await first.stop()).toBe(true);
+    }
+    expect(first.output()).toContain('embedded Postgres closed; data kept in .neon-edge/pgdata');
+    expect(existsSync(path.join(project, '.neon-edge', 'pgdata', 'PG_VERSION'))).toBe(true);
+
+    const second = await startDevServer(project, '/http');
+    try {
+      expect(await query(embeddedUrl(second), 'select body from notes')).toEqual([{ body: 'written before Ctrl-C' }]);
+      expect((await fetch(`${second.base}/tx`)).status).toBe(200);
+    } finally {
+      expect(await second.stop()).toBe(true);
+    }
+  }, 180_000);
+
+  it('keeps the embedded database out of git', async () => {
+    expect(existsSync(path.join(project, '.neon-edge'))).toBe(true);
+    const status = await run('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: project });
+    expect(status.code).toBe(0);
+    expect(status.stdout).toBe('');
+  });
+});
+
+describe('vercel-edge with no DATABASE_URL', () => {
+  let project: string;
+  beforeAll(async () => {
+    const created = await runCli(['edge', '--template', 'vercel-edge', '--yes', '--no-git'], { cwd: workDir });
+    expect(created.code, created.output).toBe(0);
+    project = path.join(workDir, 'edge');
+  }, 300_000);
+
+  it('npm test passes in edge-runtime and workerd against the embedded database', async () => {
+    const result = await run('npm', ['test'], { cwd: project, timeoutMs: 240_000 });
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toContain('set DATABASE_URL in .env.local to test against Neon');
+    expect(result.output).toMatch(/Tests\s+26 passed/);
+  }, 300_000);
+
+  it('npm start serves the functions from it', async () => {
+    const dev = await startDevServer(project, '/api/now');
+    try {
+      expect(dev.output()).toContain('set DATABASE_URL in .env.local to use Neon');
+      expect((await fetch(`${dev.base}/api/now`)).status).toBe(200);
+      expect(await (await fetch(`${dev.base}/api/tx`)).json()).toMatchObject({ sameTransaction: true });
+      expect((await fetch(`${dev.base}/api/nearest?lat=1&lng=2`)).status).toBe(404); // no places table, said so
+    } finally {
+      expect(await dev.stop()).toBe(true);
+    }
+  }, 120_000);
+});
+
+describe('worker-postgis with no DATABASE_URL', () => {
+  let project: string;
+  beforeAll(async () => {
+    const created = await runCli(['places', '--template', 'worker-postgis', '--yes', '--no-git'], { cwd: workDir });
+    expect(created.code, created.output).toBe(0);
+    expect(created.output).toContain('not set: add it to .dev.vars later (default)');
+    project = path.join(workDir, 'places');
+  }, 300_000);
+
+  it('npm start, npm test and db:setup each say plainly that PostGIS is needed, and how to get it', async () => {
+    for (const args of [['start'], ['test'], ['run', 'db:setup']]) {
+      const result = await run('npm', args, { cwd: project, timeoutMs: 120_000 });
+      expect(result.code, `npm ${args.join(' ')}`).not.toBe(0);
+      expect(result.output).toMatch(/PostGIS, which the embedded database \(PGlite\) does not have/);
+      expect(result.output).toMatch(/Neon .*local PostgreSQL with PostGIS/);
+    }
+  }, 300_000);
+});
