@@ -34,7 +34,10 @@ if (!databaseUrl && requiresPostgis) {
   process.exit(1);
 }
 if (!databaseUrl) {
-  embedded = await startEmbeddedPostgres(EMBEDDED_DATA_DIR);
+  embedded = await startEmbeddedPostgres(EMBEDDED_DATA_DIR).catch((err: Error) => {
+    console.error(`✖ The embedded database did not start: ${err.message.split('\n')[0]}. Set DATABASE_URL in ${envFile} to use Neon or a local Postgres instead.`);
+    return process.exit(1);
+  });
   databaseUrl = embedded.url;
   console.log(
     `[neon-local] No DATABASE_URL: using embedded Postgres (PGlite) at ${EMBEDDED_DATA_DIR}, serving on ${embedded.address} — set DATABASE_URL in ${envFile} to use Neon`,
