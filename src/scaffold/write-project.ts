@@ -14,8 +14,9 @@ export const RENAMES: Record<string, string> = {
 };
 
 // What a template folder may hold on a developer's machine but never ships:
-// build output, installs, and every secrets file (.dev.vars.<env>, .env.<mode>…).
-const NOT_COPIED = new Set(['node_modules', '.wrangler', '.vercel', 'dist', 'package-lock.json']);
+// build output, installs, local databases, and every secrets file
+// (.dev.vars.<env>, .env.<mode>…).
+const NOT_COPIED = new Set(['node_modules', '.wrangler', '.vercel', '.neon-edge', 'dist', 'package-lock.json']);
 const SECRETS_FILE = /^\.(dev\.vars|env)(\..*)?$/;
 
 export function isTemplateFile(file: string): boolean {

@@ -75,7 +75,12 @@ async function openPGlite(PGlite: { create(dataDir?: string): Promise<PGliteLike
   try {
     return await PGlite.create(dataDir);
   } catch (err) {
-    if (!fresh) throw err;
+    if (!fresh) {
+      // Never delete a user's data: say what to do instead.
+      throw new Error(
+        `could not open the embedded database in ${dataDir} (${(err as Error).message}): move that folder away to start with an empty one`,
+      );
+    }
     // A first initialisation that failed leaves nothing worth keeping: once more, from scratch.
     rmSync(dataDir, { recursive: true, force: true });
     mkdirSync(dataDir, { recursive: true });
