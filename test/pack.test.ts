@@ -36,7 +36,7 @@ describe('npm pack', () => {
     expect(files).toContain('dist/templates/vercel-edge/lib/transaction.ts');
     expect(files).toContain('README.md');
     expect(files.filter((f) => /^(src|test|bench|templates)\//.test(f))).toEqual([]);
-    expect(files.filter((f) => /node_modules|package-lock\.json$|\.dev\.vars$|\.env\.local$|\.neon-edge|\.wrangler/.test(f))).toEqual([]);
+    expect(files.filter((f) => /node_modules|package-lock\.json$|\/\.dev\.vars$|\/\.env\.local$|\/\.neon-edge\/|\/\.wrangler\//.test(f))).toEqual([]);
   });
 
   it('declares no runtime dependencies (everything is bundled)', () => {
