@@ -10,16 +10,29 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = `${root}/dist`;
 
 rmSync(dist, { recursive: true, force: true });
+// The entry stays tiny and unbundled so it can turn on the compile cache
+// before the real CLI (one minified bundle) is parsed.
 await build({
-  entryPoints: [`${root}/bin/create-neon-edge.ts`],
-  outfile: `${dist}/create-neon-edge.js`,
+  entryPoints: { 'create-neon-edge': `${root}/bin/create-neon-edge.ts`, cli: `${root}/bin/cli.ts` },
+  outdir: dist,
   bundle: true,
+  splitting: false,
+  external: ['./cli.ts'],
   platform: 'node',
   target: 'node22',
   format: 'esm',
-  minifySyntax: true,
+  minify: true,
   legalComments: 'none',
   logLevel: 'warning',
+  plugins: [
+    {
+      name: 'entry-loads-bundle',
+      setup(b) {
+        // bin/create-neon-edge.ts imports ./cli.ts; in dist it is ./cli.js.
+        b.onResolve({ filter: /^\.\/cli\.ts$/ }, () => ({ path: './cli.js', external: true }));
+      },
+    },
+  ],
 });
 chmodSync(`${dist}/create-neon-edge.js`, 0o755);
 // templates/_shared is reached through each template's symlinks, not shipped on its own.

@@ -1,0 +1,50 @@
+// 5. Time to the first answer on a new connection: directly over TCP with
+// `pg`, through the local proxy over a WebSocket (the driver's Client), and
+// over HTTP (neon()), all to the same database.
+
+import { Client, neon, neonConfig } from '@neondatabase/serverless';
+import pg from 'pg';
+import WebSocket from 'ws';
+import { configureNeonDriver } from '../templates/_shared/neon-local/configure-driver.ts';
+import { startNeonLocalProxy } from '../templates/_shared/neon-local/proxy.ts';
+import { targetOf } from '../templates/_shared/neon-local/targets.ts';
+import { median, timed } from './stats.ts';
+
+export interface Overhead {
+  directMs: number;
+  webSocketMs: number;
+  httpMs: number;
+}
+
+export async function measureProxyOverhead(databaseUrl: string, runs: number): Promise<Overhead> {
+  const proxy = await startNeonLocalProxy({ allow: [targetOf(databaseUrl)] });
+  neonConfig.webSocketConstructor = WebSocket;
+  configureNeonDriver(neonConfig, databaseUrl, proxy.address);
+  const direct: number[] = [];
+  const ws: number[] = [];
+  const http: number[] = [];
+  try {
+    for (let i = 0; i < runs; i++) {
+      direct.push(
+        await timed(async () => {
+          const client = new pg.Client(databaseUrl);
+          await client.connect();
+          await client.query('select 1');
+          await client.end();
+        }),
+      );
+      ws.push(
+        await timed(async () => {
+          const client = new Client(databaseUrl);
+          await client.connect();
+          await client.query('select 1');
+          await client.end();
+        }),
+      );
+      http.push(await timed(() => neon(databaseUrl)`select 1`));
+    }
+  } finally {
+    await proxy.close();
+  }
+  return { directMs: median(direct), webSocketMs: median(ws), httpMs: median(http) };
+}

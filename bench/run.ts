@@ -1,0 +1,144 @@
+// npm run bench [-- --smoke] [-- --out file.md]
+// Measures scaffold speed, database round trips, latency, bundle size and
+// proxy overhead in one run on this machine, prints a Markdown report, writes
+// it to bench/results.md and into README.md between the bench markers.
+// --smoke: tiny counts, written only to --out (npm test runs it so it cannot rot).
+
+import { cpus, totalmem } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { startPostgres, type TestPostgres } from '../test/support/postgres.ts';
+import { vercelFunctionBundles, workerBundle } from './bundle.ts';
+import { concurrent, floor, missPoint, sequential, type Latency } from './latency.ts';
+import { BENCH_TEMPLATES, Projects } from './projects.ts';
+import { measureProxyOverhead } from './proxy-overhead.ts';
+import { countDriverModes, countRequest, type TripCount } from './round-trips.ts';
+import { measureScaffold } from './scaffold.ts';
+import { kib, ms, table } from './stats.ts';
+
+const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' } } });
+const smoke = values.smoke ?? false;
+const COUNTS = smoke
+  ? { scaffoldRuns: 2, sequential: 3, clients: 2, perClient: 2, overheadRuns: 2, cache: 3 }
+  : { scaffoldRuns: 15, sequential: 100, clients: 10, perClient: 20, overheadRuns: 30, cache: 100 };
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+const sections: string[] = [];
+
+const tripCells = (t: TripCount) => [t.wsSessions, `${t.messagesIn} / ${t.messagesOut}`, t.turns, t.httpRequests];
+
+let db: TestPostgres | undefined;
+let passwordDb: TestPostgres | undefined;
+let projects: Projects | undefined;
+try {
+  log('scaffold time');
+  const scaffold = measureScaffold(COUNTS.scaffoldRuns);
+  sections.push(
+    `### 1. Scaffold time (whole process, median of ${scaffold.runs} runs, no install, no git)\n\n` +
+      table(
+        ['create-neon-edge `--yes`', 'create-vite `vanilla-ts`', 'ratio (goal ≤ 1.0)'],
+        [[ms(scaffold.oursMs), ms(scaffold.viteMs), scaffold.ratio.toFixed(2)]],
+      ),
+  );
+
+  db = await startPostgres();
+  passwordDb = await startPostgres({ auth: 'password' });
+  projects = new Projects(db.url);
+
+  const tripRows: (string | number)[][] = [];
+  const latencyRows: (string | number)[][] = [];
+  let cacheRow: (string | number)[] | undefined;
+  for (const template of BENCH_TEMPLATES) {
+    log(`${template.name}: scaffold, install, npm start`);
+    const { dev, proxy } = await projects.serve(template);
+    try {
+      for (const route of template.routes) {
+        const count = await countRequest(`${dev.base}${route.path}`, proxy);
+        tripRows.push([template.name, `\`${route.path.split('?')[0]}\``, route.transport, ...tripCells(count)]);
+      }
+      for (const route of template.routes.filter((r) => !/cache HIT/.test(r.transport))) {
+        const path = route.path.includes('/nearest') && template.name === 'worker-postgis' && route.path.startsWith('/nearest?')
+          ? (i: number) => `${dev.base}/nearest?${missPoint(i)}`
+          : () => `${dev.base}${route.path}`;
+        const seq: Latency = await sequential(path, COUNTS.sequential);
+        const conc: Latency = await concurrent(path, COUNTS.clients, COUNTS.perClient);
+        latencyRows.push([template.name, `\`${route.path.split('?')[0]}\``, route.transport, ms(seq.p50), ms(seq.p95), ms(conc.p50), ms(conc.p95)]);
+      }
+      // The dev server's own cost per request: a route that answers without the database.
+      const idle = await floor(dev.base, COUNTS.sequential);
+      latencyRows.push([template.name, '(404, no database)', 'dev server floor', ms(idle.p50), ms(idle.p95), '–', '–']);
+      if (template.name === 'worker-postgis') {
+        const offset = 10_000; // cells no latency run above has touched
+        const miss = await sequential((i) => `${dev.base}/nearest?${missPoint(offset + i)}`, COUNTS.cache);
+        await sequential(() => `${dev.base}/nearest?lat=40.71&lng=-74.01`, 1); // warm the one cell
+        const hit = await sequential(() => `${dev.base}/nearest?lat=40.7128&lng=-74.0060`, COUNTS.cache);
+        cacheRow = [ms(miss.p50), ms(miss.p95), ms(hit.p50), ms(hit.p95), `${(miss.p50 / hit.p50).toFixed(1)}×`];
+      }
+    } finally {
+      await dev.stop();
+    }
+  }
+
+  log('driver connect modes');
+  const modes = await countDriverModes(passwordDb);
+  sections.push(
+    `### 2. Database round trips per request (counted at the local proxy, cold connection)\n\n` +
+      table(['template', 'route', 'transport', 'WebSocket sessions', 'messages in / out', 'turns', 'HTTP /sql requests'], tripRows) +
+      '\n\nThe driver alone, from Node, against a cluster with cleartext `password` auth (so pipelining can be tried):\n\n' +
+      table(['connection', 'WebSocket sessions', 'messages in / out', 'turns', 'HTTP /sql requests'], modes.map((m) => [m.mode, ...tripCells(m.count)])),
+  );
+
+  sections.push(
+    `### 3. Latency through the dev servers (loopback, ${COUNTS.sequential} sequential; ${COUNTS.clients} concurrent clients × ${COUNTS.perClient})\n\n` +
+      table(['template', 'route', 'transport', 'sequential p50', 'p95', 'concurrent p50', 'p95'], latencyRows) +
+      (cacheRow
+        ? `\n\nworker-postgis \`/nearest\`, ${COUNTS.cache} requests each:\n\n` +
+          table(['cache MISS p50', 'MISS p95', 'cache HIT p50', 'HIT p95', 'MISS / HIT (goal ≥ 10×)'], [cacheRow])
+        : ''),
+  );
+
+  log('bundle sizes');
+  const bundleRows: (string | number)[][] = [];
+  for (const name of ['worker-raw', 'worker-postgis'] as const) {
+    const size = workerBundle(await projects.project(name));
+    bundleRows.push([name, kib(size.uploadKiB * 1024), kib(size.gzipKiB * 1024), size.startupMs === undefined ? '–' : ms(size.startupMs)]);
+  }
+  for (const [fn, size] of Object.entries(await vercelFunctionBundles(await projects.project('vercel-edge')))) {
+    bundleRows.push([`vercel-edge \`${fn}\``, kib(size.uploadKiB * 1024), kib(size.gzipKiB * 1024), '–']);
+  }
+  sections.push(
+    '### 4. Bundle size and startup\n\n' +
+      table(['template', 'upload', 'gzip (goal < 150 KiB; Workers free plan limit 3 MB)', 'local startup CPU (`wrangler check startup`; limit 1 s)'], bundleRows),
+  );
+
+  log('proxy overhead');
+  const overheadRows: (string | number)[][] = [];
+  for (const [auth, cluster] of [['cleartext `password`', passwordDb], ['`scram-sha-256`', db]] as const) {
+    const o = await measureProxyOverhead(cluster.url, COUNTS.overheadRuns);
+    overheadRows.push([auth, ms(o.directMs), ms(o.webSocketMs), `${(o.webSocketMs / o.directMs).toFixed(2)}×`, ms(o.httpMs), `${(o.httpMs / o.directMs).toFixed(2)}×`]);
+  }
+  sections.push(
+    `### 5. Local proxy overhead (time to first answer on a new connection, from Node, median of ${COUNTS.overheadRuns})\n\n` +
+      table(['auth', 'direct `pg` over TCP', 'driver `Client` over WebSocket via the proxy', 'ratio', 'driver `neon()` over HTTP via the proxy', 'ratio'], overheadRows),
+  );
+} finally {
+  await projects?.remove();
+  await db?.destroy();
+  await passwordDb?.destroy();
+}
+
+const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
+const report = `_Measured ${new Date().toISOString().slice(0, 10)} on ${machine}${smoke ? ' (smoke run: tiny counts, not figures)' : ''}._\n\n${sections.join('\n\n')}\n`;
+process.stdout.write(report);
+
+if (values.out) writeFileSync(values.out, report);
+if (!smoke) {
+  writeFileSync(`${root}bench/results.md`, `# Benchmark results\n\n${report}`);
+  const readme = readFileSync(`${root}README.md`, 'utf8');
+  const updated = readme.replace(/(<!-- bench:start -->\n)[\s\S]*?(<!-- bench:end -->)/, `$1${report}$2`);
+  if (updated === readme && !readme.includes(report)) throw new Error('README.md has no <!-- bench:start --> / <!-- bench:end --> markers');
+  writeFileSync(`${root}README.md`, updated);
+  log('wrote bench/results.md and the README section');
+}

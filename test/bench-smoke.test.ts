@@ -1,0 +1,36 @@
+// The benchmark is not a test, but it must not rot: run it with tiny counts
+// and check that every section came out with the numbers that are facts
+// rather than timings (round trips, a cache hit that never reaches Postgres).
+
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT, run } from './support/cli.ts';
+
+describe('npm run bench -- --smoke', () => {
+  it('measures every section and writes its report', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'neon-edge-bench-smoke-'));
+    try {
+      const out = path.join(dir, 'report.md');
+      const result = await run(process.execPath, ['--experimental-strip-types', '--no-warnings', 'bench/run.ts', '--smoke', '--out', out], {
+        cwd: REPO_ROOT,
+        timeoutMs: 280_000,
+      });
+      expect(result.code, result.output).toBe(0);
+      const report = readFileSync(out, 'utf8');
+      for (const heading of ['1. Scaffold time', '2. Database round trips', '3. Latency', '4. Bundle size', '5. Local proxy overhead']) {
+        expect(report).toContain(heading);
+      }
+      // A cache hit costs the database nothing.
+      expect(report).toContain('| worker-postgis | `/nearest` | cache HIT | 0 | 0 / 0 | 0 | 0 |');
+      // One HTTP request per one-shot query.
+      expect(report).toContain('| worker-raw | `/http` | HTTP neon() | 0 | 0 / 0 | 0 | 1 |');
+      // Pipelining the password: one turn for startup, password and the query.
+      expect(report).toMatch(/\| WebSocket Client, pipelineConnect 'password' \| 1 \| \d+ \/ \d+ \| 1 \| 0 \|/);
+      expect(report).toContain('(smoke run: tiny counts, not figures)');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
