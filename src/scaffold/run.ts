@@ -1,6 +1,7 @@
 // The whole run: parse flags, ask everything, then write, install, store the
 // secret and commit, undoing the writes if anything fails or is interrupted.
 
+import path from 'node:path';
 import pkg from '../../package.json' with { type: 'json' };
 import type { Answers, Context } from './context.ts';
 import { runDbSetup } from './db-setup.ts';
@@ -12,11 +13,15 @@ import { helpText, parseCliArgs } from './options.ts';
 import { runScript } from './package-manager.ts';
 import { clackLogger, clackPrompter, type Logger, type Prompter } from './prompter.ts';
 import { askAll } from './questions.ts';
+import { shownName } from './target-dir.ts';
 import { putSecret } from './secret.ts';
 import { TEMPLATES, templatesRoot } from './templates.ts';
 import { isLocalDatabaseUrl } from './validate.ts';
 import { Workspace } from './workspace.ts';
-import { writeProject } from './write-project.ts';
+import { templateFiles, writeProject } from './write-project.ts';
+
+// What an install may write next to package.json.
+const LOCKFILES = ['package-lock.json', 'pnpm-lock.yaml', 'yarn.lock', 'bun.lock', 'bun.lockb'];
 
 export interface RunOptions {
   cwd?: string;
@@ -65,6 +70,12 @@ export async function scaffold(ctx: Context, answers: Answers): Promise<Outcome>
   const signals = rollbackOnSignal(workspace);
   try {
     workspace.begin();
+    // In a directory that already existed (--force), what we overwrite is restored on failure.
+    workspace.preserve([
+      ...templateFiles(path.join(templatesRoot(), answers.template.name)),
+      answers.template.platform.envFile,
+      ...LOCKFILES,
+    ]);
     writeProject(templatesRoot(), answers);
     ctx.log.success(`Wrote the ${answers.template.name} template to ${answers.displayDir}`);
     if (answers.install) await installDependencies(ctx, answers);
@@ -79,8 +90,12 @@ export async function scaffold(ctx: Context, answers: Answers): Promise<Outcome>
     return { secretStored, dataLoaded };
   } catch (err) {
     if (signals.interrupted()) await new Promise(() => {}); // the signal handler exits
-    const undone = workspace.rollback();
-    if (undone) ctx.log.info(`Rolled back: ${undone}.`);
+    try {
+      const undone = workspace.rollback();
+      if (undone) ctx.log.info(`Rolled back: ${undone}.`);
+    } catch (rollbackError) {
+      ctx.log.warn(`Could not roll back everything: ${oneLine(rollbackError)}`);
+    }
     throw err;
   } finally {
     signals.remove();
@@ -148,11 +163,44 @@ export async function main(argv: readonly string[], options: RunOptions = {}): P
       return err.exitCode;
     }
     if (err instanceof CliError) {
-      process.stderr.write(`✖ ${err.message}\n`);
+      process.stderr.write(`✖ ${printable(err.message)}\n`);
       return err.exitCode;
     }
-    const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`✖ Unexpected error: ${message.split('\n')[0]} (please report it with the command you ran).\n`);
+    const fileSystem = fileSystemError(err);
+    if (fileSystem) {
+      process.stderr.write(`✖ ${printable(fileSystem)}\n`);
+      return 1;
+    }
+    process.stderr.write(`✖ Unexpected error: ${printable(oneLine(err))} (please report it with the command you ran).\n`);
     return 1;
+  }
+}
+
+function oneLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0];
+}
+
+/** Error messages may quote what the user typed: keep them on one line. */
+function printable(message: string): string {
+  return message.replace(/[\x00-\x1f\x7f]/g, (c) => JSON.stringify(c).slice(1, -1));
+}
+
+/** The environment's errors while writing (checked before, but the disk can change): one line naming the fix. */
+function fileSystemError(err: unknown): string | undefined {
+  const e = err as NodeJS.ErrnoException;
+  const where = e?.path ? ` ${e.path}` : '';
+  switch (e?.code) {
+    case 'EACCES':
+    case 'EPERM':
+      return `Cannot write${where} (permission denied): choose a directory you can write to.`;
+    case 'EROFS':
+      return `Cannot write${where} (read-only file system): choose a directory you can write to.`;
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return `No space left to write${where}: free some disk space, or choose a directory on another disk.`;
+    case 'ENAMETOOLONG':
+      return `A path is too long to write${e.path ? ` (${shownName(e.path)})` : ''}: choose a shorter directory name.`;
+    default:
+      return undefined;
   }
 }

@@ -3,10 +3,14 @@
 import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-export type TargetState = 'missing' | 'empty' | 'not-empty' | 'not-a-directory';
+export type TargetState = 'missing' | 'empty' | 'not-empty' | 'not-a-directory' | 'unreadable';
 
 // A folder holding only these counts as empty (create-vite does the same for .git).
 const IGNORABLE = new Set(['.git', '.DS_Store', 'Thumbs.db']);
+
+// Longest file name (bytes) Linux, macOS and Windows file systems accept, and longest path.
+const NAME_MAX = 255;
+const PATH_MAX = 4095;
 
 export function targetState(dir: string): TargetState {
   let stats;
@@ -16,7 +20,13 @@ export function targetState(dir: string): TargetState {
     return 'missing';
   }
   if (!stats.isDirectory()) return 'not-a-directory';
-  return readdirSync(dir).every((entry) => IGNORABLE.has(entry)) ? 'empty' : 'not-empty';
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return 'unreadable';
+  }
+  return entries.every((entry) => IGNORABLE.has(entry)) ? 'empty' : 'not-empty';
 }
 
 function nearestExisting(dir: string): string {
@@ -25,17 +35,46 @@ function nearestExisting(dir: string): string {
   return current;
 }
 
+/** A name as one printable line: control characters escaped, very long names shortened. */
+export function shownName(name: string): string {
+  const escaped = name.replace(/[\x00-\x1f\x7f]/g, (c) => JSON.stringify(c).slice(1, -1));
+  return escaped.length > 60 ? `${escaped.slice(0, 40)}…${escaped.slice(-10)}` : escaped;
+}
+
+/** One line saying why the directory name itself cannot be used, or undefined. */
+function nameProblem(dir: string, shown: string): string | undefined {
+  if (/[\x00-\x1f\x7f]/.test(shown)) {
+    return `The directory name "${shownName(shown)}" contains a control character: choose a name without one.`;
+  }
+  const existing = nearestExisting(dir);
+  const created = path.relative(existing, dir).split(path.sep).filter(Boolean);
+  const tooLong = created.find((part) => Buffer.byteLength(part) > NAME_MAX);
+  if (tooLong) {
+    return `The directory name "${shownName(tooLong)}" is ${Buffer.byteLength(tooLong)} bytes long, more than file systems allow (${NAME_MAX}): choose a shorter name.`;
+  }
+  if (Buffer.byteLength(dir) > PATH_MAX) {
+    return `The path ${shownName(dir)} is ${Buffer.byteLength(dir)} bytes long, more than file systems allow (${PATH_MAX}): choose a shorter one.`;
+  }
+  return undefined;
+}
+
 /** One line saying why the project cannot go into `dir`, or undefined. */
 export function targetProblem(dir: string, shown: string, force: boolean): string | undefined {
+  const nameIssue = nameProblem(dir, shown);
+  if (nameIssue) return nameIssue;
   const state = targetState(dir);
   if (state === 'not-a-directory') return `${shown} exists and is not a directory: choose another project directory.`;
+  if (state === 'unreadable') return `Cannot read ${shown} (permission denied): choose a directory you can write to.`;
   if (state === 'not-empty' && !force) {
     return `Directory ${shown} is not empty: choose another directory, or pass --force to write into it.`;
   }
   const existing = nearestExisting(dir);
-  if (targetState(existing) === 'not-a-directory') return `${existing} is a file, not a directory: choose another project directory.`;
+  const existingState = targetState(existing);
+  if (existingState === 'not-a-directory') return `${existing} is a file, not a directory: choose another project directory.`;
+  if (existingState === 'unreadable') return `Cannot read ${existing} (permission denied): choose a directory you can write to.`;
   try {
-    accessSync(existing, constants.W_OK);
+    // Creating entries needs search (x) as well as write permission.
+    accessSync(existing, constants.W_OK | constants.X_OK);
   } catch {
     return `Cannot write to ${existing} (permission denied): choose a directory you can write to.`;
   }

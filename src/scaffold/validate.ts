@@ -60,6 +60,9 @@ export function validateTemplateName(name: string, templates: readonly TemplateI
   return `Unknown template "${name}": use --template ${templates.map((t) => t.name).join('|')}.`;
 }
 
+// Characters that end the user:password@host part of a URL, and their escapes.
+const DELIMITER_ESCAPES: Record<string, string> = { '/': '%2F', '?': '%3F', '#': '%23', '@': '%40' };
+
 /**
  * Checks a Postgres connection string. Returns the problem as one line, or
  * undefined when it is usable. Never includes the password in the message.
@@ -68,14 +71,35 @@ export function validateDatabaseUrl(value: string): string | undefined {
   const hint = 'expected postgres://user:password@host[:port]/database';
   if (/[\s\x00-\x1f\x7f]/.test(value)) return `The database URL contains spaces or control characters: ${hint}.`;
   if (value.includes('#')) return "The database URL contains '#': percent-encode it in the password (# as %23).";
-  const scheme = /^([a-z][a-z\d+.-]*):/i.exec(value)?.[1];
-  if (!scheme) return `The database URL has no scheme: ${hint}.`;
+  const scheme = /^([a-z][a-z\d+.-]*):\/\//i.exec(value)?.[1];
+  if (!scheme) return `The database URL has no scheme: start it with postgres:// (${hint}).`;
   if (!/^postgres(ql)?$/i.test(scheme)) return `The database URL must start with postgres:// or postgresql://, not ${scheme}://.`;
+
+  // The authority (user:password@host:port) ends at the first '/' or '?', and
+  // its user:password part at its last '@'. An unencoded '@', '/' or '?' in
+  // the password moves those boundaries: the URL may even parse, to the wrong
+  // host, so say which character to encode.
+  const rest = value.slice(scheme.length + 3);
+  const end = rest.search(/[/?]/);
+  const authority = end === -1 ? rest : rest.slice(0, end);
+  const at = authority.lastIndexOf('@');
+  const userinfo = at === -1 ? '' : authority.slice(0, at);
+  const hostPort = authority.slice(at + 1);
+  if (userinfo.includes('@')) return "The database URL's user or password contains '@': percent-encode it (@ as %40).";
+  if (at === -1 && end !== -1 && rest.slice(end).includes('@')) {
+    const c = rest[end];
+    return `The database URL's password contains '${c}': percent-encode it (${c} as ${DELIMITER_ESCAPES[c]}).`;
+  }
+  if (hostPort === '' || hostPort.startsWith(':')) return `The database URL has no host: ${hint}.`;
+  const port = /^(?:\[[^\]]*\]|[^:[\]]*)(?::(.*))?$/.exec(hostPort)?.[1];
+  if (port !== undefined && port !== '' && !(/^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535)) {
+    return 'The database URL has an invalid port: use a number from 1 to 65535 (postgres://user:password@host:5432/database).';
+  }
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return `The database URL could not be parsed (percent-encode special characters in the password, e.g. @ as %40): ${hint}.`;
+    return `The database URL could not be parsed (percent-encode special characters in the password, e.g. @ as %40, / as %2F): ${hint}.`;
   }
   if (!url.hostname) return `The database URL has no host: ${hint}.`;
   if (!url.username) return `The database URL has no user: ${hint}.`;

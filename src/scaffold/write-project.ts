@@ -1,7 +1,7 @@
 // Writes the project: the template's files as they are, then the few files
 // that carry the project's name and its DATABASE_URL.
 
-import { chmodSync, cpSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Answers } from './context.ts';
 import { toWorkerName } from './validate.ts';
@@ -33,6 +33,23 @@ export function copyTemplate(templateDir: string, targetDir: string): void {
   }
 }
 
+/** The files copyTemplate writes, relative to the project, with dotfiles under their real names. */
+export function templateFiles(templateDir: string): string[] {
+  const files: string[] = [];
+  const walk = (dir: string, rel: string) => {
+    for (const name of readdirSync(dir)) {
+      const full = path.join(dir, name);
+      if (!isTemplateFile(full)) continue;
+      const target = rel ? path.join(rel, name) : (RENAMES[name] ?? name);
+      // statSync follows the symlinks that cpSync dereferences.
+      if (statSync(full).isDirectory()) walk(full, target);
+      else files.push(target);
+    }
+  };
+  walk(templateDir, '');
+  return files.sort();
+}
+
 export function setPackageName(targetDir: string, name: string): void {
   const file = path.join(targetDir, 'package.json');
   const pkg = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
@@ -44,9 +61,9 @@ export function setWorkerName(targetDir: string, name: string): void {
   const file = path.join(targetDir, 'wrangler.jsonc');
   if (!existsSync(file)) return;
   const text = readFileSync(file, 'utf8');
-  const updated = text.replace(/^(\s*"name"\s*:\s*)"[^"]*"/m, `$1${JSON.stringify(name)}`);
-  if (updated === text) throw new Error(`wrangler.jsonc in the template has no "name" to set`);
-  writeFileSync(file, updated);
+  const nameField = /^(\s*"name"\s*:\s*)"[^"]*"/m;
+  if (!nameField.test(text)) throw new Error('wrangler.jsonc in the template has no "name" to set');
+  writeFileSync(file, text.replace(nameField, `$1${JSON.stringify(name)}`));
 }
 
 /** KEY=value in dotenv syntax, quoted only when the value needs it (dotenv has no escapes). */

@@ -233,7 +233,12 @@ describe('validateDatabaseUrl', () => {
     ['newline inside the password', 'postgres://alice:S3c\nret@host/db', /spaces or control characters/, ['S3c', 'ret']],
     ['tab inside the URL', 'postgres://alice:pw@ho\tst/db', /spaces or control characters/, ['pw@']],
     ['malformed %-escape in the password', 'postgres://alice:Sup3r%zzS3cret@host/db', /malformed %-escape/, ['Sup3r%zzS3cret', 'Sup3r']],
-    ['port out of range', `postgres://alice:${PASSWORD}@host:99999/db`, /could not be parsed/, [PASSWORD]],
+    ['port out of range', `postgres://alice:${PASSWORD}@host:99999/db`, /invalid port: use a number from 1 to 65535/, [PASSWORD]],
+    ['port not a number', `postgres://alice:${PASSWORD}@host:pg/db`, /invalid port/, [PASSWORD]],
+    // Unencoded delimiters in the password: '@' would even parse, to the wrong user:password split.
+    ["'@' unencoded in the password", 'postgres://alice:Sup3r@S3cret@host/db', /contains '@': percent-encode it \(@ as %40\)/, ['Sup3r@S3cret', 'S3cret']],
+    ["'/' unencoded in the password", 'postgres://alice:Sup3r/S3cret@host/db', /password contains '\/': percent-encode it \(\/ as %2F\)/, ['Sup3r/S3cret', 'S3cret']],
+    ["'?' unencoded in the password", 'postgres://alice:Sup3r?S3cret@host/db', /password contains '\?': percent-encode it \(\? as %3F\)/, ['Sup3r?S3cret', 'S3cret']],
     ['leading space', ` postgres://alice:${PASSWORD}@host/db`, /spaces or control characters/, [PASSWORD]],
     ['trailing newline', `postgres://alice:${PASSWORD}@host/db\n`, /spaces or control characters/, [PASSWORD]],
     ['empty', '', /no scheme/, []],

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -78,6 +78,32 @@ describe('Workspace on an existing directory', () => {
     expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toBe('my readme');
     expect(readFileSync(path.join(dir, 'docs', 'notes.md'), 'utf8')).toBe('notes');
     expect(readFileSync(path.join(dir, '.git', 'HEAD'), 'utf8')).toBe('ref: refs/heads/main\n');
+  });
+
+  it('restores files it overwrote and removes what it added inside folders that already existed', () => {
+    const dir = path.join(tmp, 'proj');
+    mkdirSync(path.join(dir, 'src'), { recursive: true });
+    writeFileSync(path.join(dir, 'README.md'), 'my readme', { mode: 0o640 });
+    writeFileSync(path.join(dir, 'src', 'mine.ts'), 'mine');
+    writeFileSync(path.join(dir, 'src', 'index.ts'), 'my index');
+
+    const ws = new Workspace(dir);
+    ws.begin();
+    ws.preserve(['README.md', 'package.json', 'src/index.ts', 'src/lib/util.ts', '.dev.vars']);
+    writeFileSync(path.join(dir, 'README.md'), 'template readme');
+    writeFileSync(path.join(dir, 'package.json'), '{}');
+    writeFileSync(path.join(dir, '.dev.vars'), 'DATABASE_URL=x');
+    writeFileSync(path.join(dir, 'src', 'index.ts'), 'export {};');
+    mkdirSync(path.join(dir, 'src', 'lib'));
+    writeFileSync(path.join(dir, 'src', 'lib', 'util.ts'), '');
+
+    expect(ws.rollback()).toBe(`removed what was written to ${dir} and restored the 2 file(s) it overwrote`);
+    expect(readdirSync(dir).sort()).toEqual(['README.md', 'src']);
+    expect(readdirSync(path.join(dir, 'src')).sort()).toEqual(['index.ts', 'mine.ts']);
+    expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toBe('my readme');
+    expect(statSync(path.join(dir, 'README.md')).mode & 0o777).toBe(0o640);
+    expect(readFileSync(path.join(dir, 'src', 'index.ts'), 'utf8')).toBe('my index');
+    expect(readFileSync(path.join(dir, 'src', 'mine.ts'), 'utf8')).toBe('mine');
   });
 
   it('keeps an existing empty directory', () => {

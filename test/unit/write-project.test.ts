@@ -25,6 +25,7 @@ import {
   RENAMES,
   setPackageName,
   setWorkerName,
+  templateFiles,
   writeProject,
   writeSecretFile,
 } from '../../src/scaffold/write-project.ts';
@@ -150,6 +151,18 @@ describe('copyTemplate filter', () => {
     );
     expect(lstatSync(path.join(target, 'lib')).isSymbolicLink()).toBe(false);
     expect(lstatSync(path.join(target, 'lib', 'helper.ts')).isFile()).toBe(true);
+  });
+
+  it('templateFiles lists exactly the files copyTemplate writes, so a rollback knows them', () => {
+    const template = fakeTemplate();
+    const target = path.join(tmp, 'out');
+    copyTemplate(template, target);
+    expect(templateFiles(template)).toEqual(listFiles(target));
+    for (const real of TEMPLATES.map((t) => path.join(templatesRoot(), t.name))) {
+      const out = path.join(tmp, path.basename(real));
+      copyTemplate(real, out);
+      expect(templateFiles(real)).toEqual(listFiles(out));
+    }
   });
 
   it('renames only at the top level', () => {
@@ -379,5 +392,18 @@ describe('the generated .gitignore', () => {
     const ignored = ['.dev.vars', '.dev.vars.local', '.dev.vars.production', '.env', '.env.local', '.env.production', 'node_modules', '.wrangler', 'dist'];
     const kept = ['.dev.vars.example', '.env.example', '.gitignore', 'package.json', 'src/index.ts', 'wrangler.jsonc', 'neon-local/proxy.ts'];
     expect(gitIgnored(target, [...ignored, ...kept])).toEqual([...ignored].sort());
+  });
+});
+
+describe('setWorkerName when the project has the template\'s own name', () => {
+  it('keeps the file as it is instead of failing', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'same-name-'));
+    try {
+      writeFileSync(path.join(dir, 'wrangler.jsonc'), '{\n  // comment\n  "name": "worker-raw"\n}\n');
+      setWorkerName(dir, 'worker-raw');
+      expect(readFileSync(path.join(dir, 'wrangler.jsonc'), 'utf8')).toBe('{\n  // comment\n  "name": "worker-raw"\n}\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
