@@ -39,8 +39,9 @@ export function configureNeonDriver(
   neonConfig.wsProxy = (h, port) => `${proxy}/v1?address=${h}:${port || 5432}`;
   neonConfig.useSecureWebSocket = false;
   neonConfig.pipelineTLS = false;
-  // Pipelining the password only works with cleartext `password` auth; a stock
-  // Postgres asks for SCRAM, so connect step by step.
+  // The local proxy asks for the password and authenticates to Postgres itself,
+  // as Neon's does, so pipelining would work; on loopback it saves nothing, and
+  // step by step a wrong password fails connect() rather than the first query.
   neonConfig.pipelineConnect = false;
   neonConfig.fetchEndpoint = `http://${proxy}/sql`;
   return true;

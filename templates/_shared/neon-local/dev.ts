@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { envFileOf, isLocalDatabaseUrl, maskDatabaseUrl, readDatabaseUrl } from './database-url.ts';
 import { EMBEDDED_DATA_DIR, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
-import { startNeonLocalProxy, type NeonLocalProxy } from './proxy.ts';
+import { sessionLimitsFromEnv, startNeonLocalProxy, type NeonLocalProxy } from './proxy.ts';
 import { targetOf } from './targets.ts';
 import { DEFAULT_LOCAL_PROXY } from './configure-driver.ts';
 
@@ -46,9 +46,16 @@ if (!databaseUrl) {
 if (isLocalDatabaseUrl(databaseUrl)) {
   const port = Number(process.env.NEON_LOCAL_PORT ?? DEFAULT_LOCAL_PROXY.split(':')[1]);
   const allow = [targetOf(databaseUrl)];
-  proxy = await startNeonLocalProxy({ allow, port }).catch((err: NodeJS.ErrnoException) => {
+  let limits: ReturnType<typeof sessionLimitsFromEnv>;
+  try {
+    limits = sessionLimitsFromEnv();
+  } catch (err) {
+    console.error(`✖ ${(err as Error).message}`);
+    process.exit(1);
+  }
+  proxy = await startNeonLocalProxy({ allow, port, ...limits }).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'EADDRINUSE') throw err;
-    return startNeonLocalProxy({ allow, port: 0 }); // the usual port is taken: any free one does
+    return startNeonLocalProxy({ allow, port: 0, ...limits }); // the usual port is taken: any free one does
   });
   console.log(`[neon-local] proxy on ${proxy.address} → ${maskDatabaseUrl(databaseUrl)}`);
 } else {

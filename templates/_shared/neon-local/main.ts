@@ -1,5 +1,6 @@
 // Runs the local proxy on its own:
 //   node neon-local/main.ts [--port 4444] [--allow host:port ...] [--embedded <dir>|memory]
+//                           [--max-connections 50] [--queue-timeout-ms 10000]
 // With no --allow, the target is DATABASE_URL's host:port (from the
 // environment or .dev.vars); with --embedded, an embedded PGlite database.
 // Prints `neon-local database URL` (embedded only) and then
@@ -9,14 +10,15 @@
 import { parseArgs } from 'node:util';
 import { readDatabaseUrl } from './database-url.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
-import { startNeonLocalProxy } from './proxy.ts';
+import { sessionLimitsFromEnv, startNeonLocalProxy } from './proxy.ts';
 import { targetOf } from './targets.ts';
 
 const { values } = parseArgs({
   options: {
     port: { type: 'string', default: process.env.NEON_LOCAL_PORT ?? '4444' },
     allow: { type: 'string', multiple: true },
-    'max-connections': { type: 'string', default: '100' },
+    'max-connections': { type: 'string' },
+    'queue-timeout-ms': { type: 'string' },
     embedded: { type: 'string' },
   },
 });
@@ -33,11 +35,19 @@ if (allow.length === 0) {
   process.exit(2);
 }
 
-const proxy = await startNeonLocalProxy({
-  allow,
-  port: Number(values.port),
-  maxConnections: Number(values['max-connections']),
-});
+let limits: ReturnType<typeof sessionLimitsFromEnv>;
+try {
+  limits = sessionLimitsFromEnv({
+    ...process.env,
+    NEON_LOCAL_MAX_CONNECTIONS: values['max-connections'] ?? process.env.NEON_LOCAL_MAX_CONNECTIONS,
+    NEON_LOCAL_QUEUE_TIMEOUT_MS: values['queue-timeout-ms'] ?? process.env.NEON_LOCAL_QUEUE_TIMEOUT_MS,
+  });
+} catch (err) {
+  console.error((err as Error).message);
+  process.exit(2);
+}
+
+const proxy = await startNeonLocalProxy({ allow, port: Number(values.port), ...limits });
 console.log(`neon-local listening on ${proxy.address}`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

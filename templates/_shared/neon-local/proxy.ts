@@ -8,7 +8,7 @@ import http from 'node:http';
 import type net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createSqlOverHttp } from './sql-over-http.ts';
-import { emptyStats, type ProxyStats } from './stats.ts';
+import { emptyStats, statsSnapshot, type ProxyStats } from './stats.ts';
 import { TargetPolicy } from './targets.ts';
 import { createWebSocketRelay } from './ws-relay.ts';
 
@@ -19,8 +19,18 @@ export interface NeonLocalProxyOptions {
   port?: number;
   /** Loopback address to bind; anything else is refused. */
   host?: string;
-  /** Open WebSocket sessions allowed at once. */
+  /** Open WebSocket sessions allowed at once (default 100). */
   maxConnections?: number;
+  /**
+   * Past the cap, how long a new WebSocket session waits for a free slot
+   * before it is refused with 503 (default 0: refused at once).
+   */
+  queueTimeoutMs?: number;
+  /**
+   * Time a client has to send a whole HTTP request, headers and body (default
+   * 10 s): a client that never finishes (slowloris) gets 408 and is cut off.
+   */
+  requestTimeoutMs?: number;
 }
 
 export interface NeonLocalProxy {
@@ -31,29 +41,67 @@ export interface NeonLocalProxy {
   close(): Promise<void>;
 }
 
+/**
+ * The session limits of `npm start` and `npm test` (neon-local/dev.ts and
+ * main.ts): at most NEON_LOCAL_MAX_CONNECTIONS sessions (default 50, which
+ * leaves room under a stock Postgres' 100 connections and PGlite's 64 for the
+ * /sql pool and your own tools); past that, a session waits up to
+ * NEON_LOCAL_QUEUE_TIMEOUT_MS (default 10 s) for one to end before a 503.
+ */
+export function sessionLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): { maxConnections: number; queueTimeoutMs: number } {
+  const read = (name: string, fallback: number, min: number) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min) throw new Error(`neon-local: ${name} must be a whole number of at least ${min}, not "${raw}"`);
+    return value;
+  };
+  return { maxConnections: read('NEON_LOCAL_MAX_CONNECTIONS', 50, 1), queueTimeoutMs: read('NEON_LOCAL_QUEUE_TIMEOUT_MS', 10_000, 0) };
+}
+
 export async function startNeonLocalProxy(options: NeonLocalProxyOptions): Promise<NeonLocalProxy> {
   const host = options.host ?? '127.0.0.1';
   if (!/^(127(\.\d{1,3}){3}|::1)$/.test(host)) {
     throw new Error(`neon-local: refusing to listen on ${host}; it binds to loopback addresses only`);
   }
+  const maxConnections = options.maxConnections ?? 100;
+  if (!Number.isInteger(maxConnections) || maxConnections < 1) {
+    throw new Error(`neon-local: the connection limit must be a whole number of at least 1, not ${options.maxConnections}`);
+  }
   const policy = new TargetPolicy(options.allow);
   const stats = emptyStats();
   const sockets = new Set<net.Socket>();
-  const sql = createSqlOverHttp({ policy, stats });
-  const upgrade = createWebSocketRelay({ policy, stats, sockets, maxConnections: options.maxConnections ?? 100 });
+  const requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+  const sql = createSqlOverHttp({ policy, stats, bodyTimeoutMs: requestTimeoutMs });
+  const relay = createWebSocketRelay({ policy, stats, sockets, maxConnections, queueTimeoutMs: options.queueTimeoutMs ?? 0 });
 
-  const server = http.createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path === '/sql') return void sql.handleRequest(req, res);
-    if (path === '/_neon_local/stats' && req.method === 'GET') {
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      return void res.end(JSON.stringify(stats));
+  const server = http.createServer(
+    // How often Node looks for requests past their time (headers that never end, for upgrades too).
+    { connectionsCheckingInterval: Math.min(1_000, requestTimeoutMs) },
+    (req, res) => {
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      if (path === '/sql') return void sql.handleRequest(req, res);
+      if (path === '/_neon_local/stats' && req.method === 'GET') {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        return void res.end(JSON.stringify(statsSnapshot(stats)));
+      }
+      res.writeHead(404, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ message: 'not found: use POST /sql or a WebSocket to /v1?address=host:port' }));
+    },
+  );
+  // Headers must arrive within the timeout; the body has its own 408 (sql-over-http.ts), and Node's
+  // request timeout is the backstop for anything still unfinished a little later.
+  server.headersTimeout = requestTimeoutMs;
+  server.requestTimeout = requestTimeoutMs + 5_000;
+  server.on('upgrade', relay.handleUpgrade);
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (socket.writable && err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      setTimeout(() => socket.destroy(), 1_000).unref();
+      return;
     }
-    res.writeHead(404, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify({ message: 'not found: use POST /sql or a WebSocket to /v1?address=host:port' }));
+    socket.destroy();
   });
-  server.on('upgrade', upgrade);
-  server.on('clientError', (_err, socket) => socket.destroy());
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -66,7 +114,8 @@ export async function startNeonLocalProxy(options: NeonLocalProxyOptions): Promi
     port,
     stats,
     async close() {
-      for (const socket of sockets) socket.destroy();
+      // Every WebSocket session too (the HTTP server no longer tracks upgraded sockets), or close() would wait on them.
+      relay.close();
       server.closeAllConnections();
       await Promise.all([new Promise<void>((resolve) => server.close(() => resolve())), sql.close()]);
     },

@@ -49,25 +49,56 @@ function corsHeaders(): Record<string, string> {
   };
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.destroyed || res.writableEnded) return; // the client is gone
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(text),
     ...corsHeaders(),
+    ...headers,
   });
   res.end(text);
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, `request body too large (limit ${MAX_BODY_BYTES} bytes)`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/**
+ * The request body, at most MAX_BODY_BYTES (413 past that) and within
+ * `timeoutMs` (408 after that: a client that never finishes its body must not
+ * hold a connection and a request forever).
+ */
+function readBody(req: IncomingMessage, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+      if (err) {
+        // Whatever else comes is discarded (and bounded by the server's request timeout).
+        req.resume();
+        reject(err);
+      } else resolve(Buffer.concat(chunks).toString('utf8'));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) return done(new HttpError(413, `request body too large (limit ${MAX_BODY_BYTES} bytes)`));
+      chunks.push(chunk);
+    };
+    const onEnd = () => done();
+    const onError = (err: Error) => done(err);
+    const onClose = () => done(new HttpError(400, 'request body incomplete: the client went away'));
+    const timer = setTimeout(
+      () => done(new HttpError(408, `request body not received within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
 }
 
 function isQuery(value: unknown): value is SqlQuery {
@@ -109,12 +140,20 @@ function isPostgresError(err: unknown): boolean {
   return err instanceof pg.DatabaseError;
 }
 
+/** A Postgres error after which the server closes the session (shutdown, terminated backend). */
+function endsSession(err: unknown): boolean {
+  const e = err as { severity?: string; code?: string };
+  return e.severity === 'FATAL' || e.severity === 'PANIC' || /^(57P|08)/.test(e.code ?? '');
+}
+
 export interface SqlOverHttpOptions {
   policy: TargetPolicy;
   stats: ProxyStats;
+  /** Time a client has to send its whole request body (408 after). */
+  bodyTimeoutMs?: number;
 }
 
-export function createSqlOverHttp({ policy, stats }: SqlOverHttpOptions) {
+export function createSqlOverHttp({ policy, stats, bodyTimeoutMs = 10_000 }: SqlOverHttpOptions) {
   // One small pool per connection string, like Neon's connection cache.
   const pools = new Map<string, pg.Pool>();
 
@@ -131,7 +170,8 @@ export function createSqlOverHttp({ policy, stats }: SqlOverHttpOptions) {
       if (!policy.allows(url.hostname, Number(url.port || 5432))) {
         throw new HttpError(400, 'proxying to specified address not allowed');
       }
-      pool = new pg.Pool({ connectionString, max: 10, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 10_000 });
+      // Idle connections go after 5 s: warm while someone is working, and none left open long after.
+      pool = new pg.Pool({ connectionString, max: 10, idleTimeoutMillis: 5_000, connectionTimeoutMillis: 10_000 });
       pool.on('error', () => {}); // an idle client lost its server; the pool replaces it
       pools.set(connectionString, pool);
     }
@@ -180,7 +220,7 @@ export function createSqlOverHttp({ policy, stats }: SqlOverHttpOptions) {
     if (typeof connectionString !== 'string' || connectionString === '') {
       throw new HttpError(400, 'missing Neon-Connection-String header');
     }
-    const payload = parsePayload(await readBody(req));
+    const payload = parsePayload(await readBody(req, bodyTimeoutMs));
     const arrayMode = req.headers['neon-array-mode'] === 'true';
     const rawTextOutput = req.headers['neon-raw-text-output'] === 'true';
     const client = await poolFor(connectionString).connect();
@@ -201,7 +241,8 @@ export function createSqlOverHttp({ policy, stats }: SqlOverHttpOptions) {
         throw err;
       }
     } catch (err) {
-      if (!isPostgresError(err)) broken = true;
+      // Never hand a dead connection to the next request.
+      if (!isPostgresError(err) || endsSession(err)) broken = true;
       throw err;
     } finally {
       client.release(broken);
@@ -229,7 +270,10 @@ export function createSqlOverHttp({ policy, stats }: SqlOverHttpOptions) {
         }
         if (err instanceof HttpError) {
           stats.refused++;
-          send(res, err.status, { message: err.message });
+          // After a timeout the rest of the body may never come: answer, then hang up.
+          const hangUp = err.status === 408;
+          if (hangUp) res.once('finish', () => req.socket.destroy());
+          send(res, err.status, { message: err.message }, hangUp ? { Connection: 'close' } : {});
         } else if (isPostgresError(err)) {
           send(res, 400, errorBody(err));
         } else {

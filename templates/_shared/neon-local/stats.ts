@@ -5,8 +5,10 @@
 export interface ProxyStats {
   /** WebSocket sessions opened since start (each is one Postgres connection). */
   wsConnections: number;
-  /** WebSocket sessions open right now. */
+  /** WebSocket sessions open right now, handshakes in progress included (what the cap counts). */
   wsOpen: number;
+  /** WebSocket sessions waiting for a slot under the cap right now. */
+  wsQueued: number;
   /** Binary messages from the driver to Postgres, and back. */
   wsMessagesIn: number;
   wsMessagesOut: number;
@@ -23,6 +25,7 @@ export function emptyStats(): ProxyStats {
   return {
     wsConnections: 0,
     wsOpen: 0,
+    wsQueued: 0,
     wsMessagesIn: 0,
     wsMessagesOut: 0,
     wsTurns: 0,
@@ -30,4 +33,9 @@ export function emptyStats(): ProxyStats {
     httpQueries: 0,
     refused: 0,
   };
+}
+
+/** What GET /_neon_local/stats serves: the counters, and the proxy process's memory (resident set size, bytes). */
+export function statsSnapshot(stats: ProxyStats): ProxyStats & { rssBytes: number } {
+  return { ...stats, rssBytes: process.memoryUsage().rss };
 }
