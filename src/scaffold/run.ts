@@ -18,7 +18,7 @@ import { putSecret } from './secret.ts';
 import { TEMPLATES, templatesRoot } from './templates.ts';
 import { isLocalDatabaseUrl } from './validate.ts';
 import { Workspace } from './workspace.ts';
-import { templateFiles, writeProject } from './write-project.ts';
+import { templateEntries, writeProject } from './write-project.ts';
 
 // What an install may write next to package.json.
 const LOCKFILES = ['package-lock.json', 'pnpm-lock.yaml', 'yarn.lock', 'bun.lock', 'bun.lockb'];
@@ -71,12 +71,9 @@ export async function scaffold(ctx: Context, answers: Answers): Promise<Outcome>
   try {
     workspace.begin();
     // In a directory that already existed (--force), what we overwrite is restored on failure.
-    workspace.preserve([
-      ...templateFiles(path.join(templatesRoot(), answers.template.name)),
-      answers.template.platform.envFile,
-      ...LOCKFILES,
-    ]);
-    writeProject(templatesRoot(), answers);
+    const entries = templateEntries(path.join(templatesRoot(), answers.template.name));
+    workspace.preserve([...entries.map((e) => e.target), answers.template.platform.envFile, ...LOCKFILES]);
+    await writeProject(templatesRoot(), answers, entries);
     ctx.log.success(`Wrote the ${answers.template.name} template to ${answers.displayDir}`);
     if (answers.install) await installDependencies(ctx, answers);
     // From here on the project is complete: data, secret and git only report problems.

@@ -1,7 +1,8 @@
 // Writes the project: the template's files as they are, then the few files
 // that carry the project's name and its DATABASE_URL.
 
-import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Answers } from './context.ts';
 import { toWorkerName } from './validate.ts';
@@ -24,30 +25,42 @@ export function isTemplateFile(file: string): boolean {
   return !NOT_COPIED.has(name) && !(SECRETS_FILE.test(name) && !name.endsWith('.example'));
 }
 
-export function copyTemplate(templateDir: string, targetDir: string): void {
-  // dereference: shared parts of templates are symlinks in the repository.
-  cpSync(templateDir, targetDir, { recursive: true, dereference: true, filter: isTemplateFile });
-  for (const [stored, real] of Object.entries(RENAMES)) {
-    const from = path.join(targetDir, stored);
-    if (existsSync(from)) renameSync(from, path.join(targetDir, real));
-  }
+export interface TemplateEntry {
+  /** Path in the template folder (symlinks are followed when copying). */
+  source: string;
+  /** Path in the project, relative, with dotfiles under their real names. */
+  target: string;
 }
 
-/** The files copyTemplate writes, relative to the project, with dotfiles under their real names. */
-export function templateFiles(templateDir: string): string[] {
-  const files: string[] = [];
+/** Every file a template writes: one walk, shared by the copy and by --force's backup. */
+export function templateEntries(templateDir: string): TemplateEntry[] {
+  const entries: TemplateEntry[] = [];
   const walk = (dir: string, rel: string) => {
     for (const name of readdirSync(dir)) {
-      const full = path.join(dir, name);
-      if (!isTemplateFile(full)) continue;
+      const source = path.join(dir, name);
+      if (!isTemplateFile(source)) continue;
       const target = rel ? path.join(rel, name) : (RENAMES[name] ?? name);
-      // statSync follows the symlinks that cpSync dereferences.
-      if (statSync(full).isDirectory()) walk(full, target);
-      else files.push(target);
+      // statSync follows symlinks: shared parts of templates are links in the repository.
+      if (statSync(source).isDirectory()) walk(source, target);
+      else entries.push({ source, target });
     }
   };
   walk(templateDir, '');
-  return files.sort();
+  return entries.sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
+}
+
+/** The files copyTemplate writes, relative to the project. */
+export function templateFiles(templateDir: string): string[] {
+  return templateEntries(templateDir).map((e) => e.target);
+}
+
+/**
+ * Copies the template. The files are copied concurrently: most of a
+ * scaffold's time is per-file filesystem latency, which overlaps.
+ */
+export async function copyTemplate(templateDir: string, targetDir: string, entries = templateEntries(templateDir)): Promise<void> {
+  for (const dir of new Set(entries.map((e) => path.dirname(path.join(targetDir, e.target))))) mkdirSync(dir, { recursive: true });
+  await Promise.all(entries.map((e) => copyFile(e.source, path.join(targetDir, e.target))));
 }
 
 export function setPackageName(targetDir: string, name: string): void {
@@ -78,8 +91,8 @@ export function writeSecretFile(file: string, content: string): void {
   chmodSync(file, 0o600);
 }
 
-export function writeProject(templatesRoot: string, answers: Answers): void {
-  copyTemplate(path.join(templatesRoot, answers.template.name), answers.targetDir);
+export async function writeProject(templatesRoot: string, answers: Answers, entries?: TemplateEntry[]): Promise<void> {
+  await copyTemplate(path.join(templatesRoot, answers.template.name), answers.targetDir, entries);
   setPackageName(answers.targetDir, answers.projectName);
   setWorkerName(answers.targetDir, toWorkerName(answers.projectName));
   if (answers.databaseUrl) {

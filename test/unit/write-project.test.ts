@@ -60,6 +60,15 @@ function write(file: string, content = ''): void {
   writeFileSync(file, content);
 }
 
+async function withUmaskAsync<T>(mask: number, fn: () => Promise<T>): Promise<T> {
+  const previous = process.umask(mask);
+  try {
+    return await fn();
+  } finally {
+    process.umask(previous);
+  }
+}
+
 function withUmask<T>(mask: number, fn: () => T): T {
   const previous = process.umask(mask);
   try {
@@ -70,9 +79,9 @@ function withUmask<T>(mask: number, fn: () => T): T {
 }
 
 describe('copyTemplate with the repository template', () => {
-  it('copies worker-raw with dotfiles renamed, symlinks resolved and local files left out', () => {
+  it('copies worker-raw with dotfiles renamed, symlinks resolved and local files left out', async () => {
     const target = path.join(tmp, 'proj');
-    copyTemplate(TEMPLATE_DIR, target);
+    await copyTemplate(TEMPLATE_DIR, target);
 
     expect(readFileSync(path.join(target, '.gitignore'), 'utf8')).toBe(readFileSync(path.join(TEMPLATE_DIR, '_gitignore'), 'utf8'));
     expect(readFileSync(path.join(target, '.dev.vars.example'), 'utf8')).toBe(
@@ -91,10 +100,10 @@ describe('copyTemplate with the repository template', () => {
     }
   });
 
-  it('copies the neon-local symlink as real files', () => {
+  it('copies the neon-local symlink as real files', async () => {
     expect(lstatSync(path.join(TEMPLATE_DIR, 'neon-local')).isSymbolicLink()).toBe(true);
     const target = path.join(tmp, 'proj');
-    copyTemplate(TEMPLATE_DIR, target);
+    await copyTemplate(TEMPLATE_DIR, target);
 
     const dir = lstatSync(path.join(target, 'neon-local'));
     expect(dir.isSymbolicLink()).toBe(false);
@@ -135,9 +144,9 @@ describe('copyTemplate filter', () => {
     return template;
   }
 
-  it('leaves out dependencies, lockfiles, build output and local secrets', () => {
+  it('leaves out dependencies, lockfiles, build output and local secrets', async () => {
     const target = path.join(tmp, 'out');
-    copyTemplate(fakeTemplate(), target);
+    await copyTemplate(fakeTemplate(), target);
     expect(listFiles(target)).toEqual(
       [
         '.dev.vars.example',
@@ -153,35 +162,35 @@ describe('copyTemplate filter', () => {
     expect(lstatSync(path.join(target, 'lib', 'helper.ts')).isFile()).toBe(true);
   });
 
-  it('templateFiles lists exactly the files copyTemplate writes, so a rollback knows them', () => {
+  it('templateFiles lists exactly the files copyTemplate writes, so a rollback knows them', async () => {
     const template = fakeTemplate();
     const target = path.join(tmp, 'out');
-    copyTemplate(template, target);
+    await copyTemplate(template, target);
     expect(templateFiles(template)).toEqual(listFiles(target));
     for (const real of TEMPLATES.map((t) => path.join(templatesRoot(), t.name))) {
       const out = path.join(tmp, path.basename(real));
-      copyTemplate(real, out);
+      await copyTemplate(real, out);
       expect(templateFiles(real)).toEqual(listFiles(out));
     }
   });
 
-  it('renames only at the top level', () => {
+  it('renames only at the top level', async () => {
     const template = path.join(tmp, 'nested');
     write(path.join(template, 'sub', '_gitignore'), 'x\n');
     write(path.join(template, '_gitignore'), 'y\n');
     const target = path.join(tmp, 'out');
-    copyTemplate(template, target);
+    await copyTemplate(template, target);
     expect(readFileSync(path.join(target, '.gitignore'), 'utf8')).toBe('y\n');
     expect(existsSync(path.join(target, 'sub', '_gitignore'))).toBe(true);
   });
 
-  it('copies into an existing directory, keeping what is there', () => {
+  it('copies into an existing directory, keeping what is there', async () => {
     const template = path.join(tmp, 't');
     write(path.join(template, 'package.json'), '{}');
     write(path.join(template, '_gitignore'), 'node_modules\n');
     const target = path.join(tmp, 'existing');
     write(path.join(target, 'README.md'), 'mine');
-    copyTemplate(template, target);
+    await copyTemplate(template, target);
     expect(listFiles(target)).toEqual(['.gitignore', 'README.md', 'package.json']);
     expect(readFileSync(path.join(target, 'README.md'), 'utf8')).toBe('mine');
   });
@@ -343,11 +352,11 @@ describe('writeProject', () => {
     };
   }
 
-  it('writes .dev.vars (mode 0600) with the database URL', () => {
+  it('writes .dev.vars (mode 0600) with the database URL', async () => {
     const target = path.join(tmp, 'proj');
     mkdirSync(target);
     const url = "postgres://alice:p'ss w0rd@ep-x.neon.tech/neondb?sslmode=require";
-    withUmask(0, () => writeProject(templatesRoot(), answers(target, { databaseUrl: url, projectName: 'my.app' })));
+    await withUmaskAsync(0, () => writeProject(templatesRoot(), answers(target, { databaseUrl: url, projectName: 'my.app' })));
 
     const devVars = path.join(target, '.dev.vars');
     expect(mode(devVars)).toBe(0o600);
@@ -358,10 +367,10 @@ describe('writeProject', () => {
     expect(existsSync(path.join(target, 'node_modules'))).toBe(false);
   });
 
-  it('writes no .dev.vars without a database URL', () => {
+  it('writes no .dev.vars without a database URL', async () => {
     const target = path.join(tmp, 'proj');
     mkdirSync(target);
-    writeProject(templatesRoot(), answers(target));
+    await writeProject(templatesRoot(), answers(target));
     expect(existsSync(path.join(target, '.dev.vars'))).toBe(false);
     expect(existsSync(path.join(target, '.dev.vars.example'))).toBe(true);
     expect(JSON.parse(readFileSync(path.join(target, 'package.json'), 'utf8')).name).toBe('my-app');
@@ -386,9 +395,9 @@ describe('the generated .gitignore', () => {
     return out.split('\n').filter(Boolean).sort();
   }
 
-  it('ignores secrets, dependencies and wrangler state but not the examples', () => {
+  it('ignores secrets, dependencies and wrangler state but not the examples', async () => {
     const target = path.join(tmp, 'proj');
-    copyTemplate(TEMPLATE_DIR, target);
+    await copyTemplate(TEMPLATE_DIR, target);
     const ignored = ['.dev.vars', '.dev.vars.local', '.dev.vars.production', '.env', '.env.local', '.env.production', 'node_modules', '.wrangler', 'dist'];
     const kept = ['.dev.vars.example', '.env.example', '.gitignore', 'package.json', 'src/index.ts', 'wrangler.jsonc', 'neon-local/proxy.ts'];
     expect(gitIgnored(target, [...ignored, ...kept])).toEqual([...ignored].sort());
