@@ -184,8 +184,10 @@ function printable(message: string): string {
 
 /** The environment's errors while writing (checked before, but the disk can change): one line naming the fix. */
 function fileSystemError(err: unknown): string | undefined {
-  const e = err as NodeJS.ErrnoException;
-  const where = e?.path ? ` ${e.path}` : '';
+  const e = err as NodeJS.ErrnoException & { dest?: string };
+  // A failed copy names its source in `path` and what it was writing in `dest`.
+  const written = e?.dest ?? e?.path;
+  const where = written ? ` ${written}` : '';
   switch (e?.code) {
     case 'EACCES':
     case 'EPERM':
@@ -196,7 +198,7 @@ function fileSystemError(err: unknown): string | undefined {
     case 'EDQUOT':
       return `No space left to write${where}: free some disk space, or choose a directory on another disk.`;
     case 'ENAMETOOLONG':
-      return `A path is too long to write${e.path ? ` (${shownName(e.path)})` : ''}: choose a shorter directory name.`;
+      return `A path is too long to write${written ? ` (${shownName(written)})` : ''}: choose a shorter directory name.`;
     default:
       return undefined;
   }
