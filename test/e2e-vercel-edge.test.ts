@@ -3,30 +3,21 @@
 // without the places table, then serve it with npm start through a database
 // outage and back.
 
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run, runCli, type Ran } from './support/cli.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { run, type Ran } from './support/cli.ts';
 import { startDevServer } from './support/dev-server.ts';
-import { startPostgres, type TestPostgres } from './support/postgres.ts';
+import type { TestPostgres } from './support/postgres.ts';
+import { scaffoldedProject } from './support/scaffolded.ts';
 
+const scaffolded = scaffoldedProject('edge', 'vercel-edge', ['--no-git']);
 let db: TestPostgres;
-let workDir: string;
 let project: string;
 let created: Ran;
-
-beforeAll(async () => {
-  db = await startPostgres();
-  workDir = mkdtempSync(path.join(tmpdir(), 'neon-edge-vercel-'));
-  project = path.join(workDir, 'edge');
-  created = await runCli(['edge', '--template', 'vercel-edge', '--database-url', db.url, '--no-git'], { cwd: workDir });
-}, 300_000);
-
-afterAll(async () => {
-  await db?.destroy();
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
+beforeAll(() => {
+  ({ db, project, created } = scaffolded);
 });
 
 async function sql(text: string): Promise<void> {

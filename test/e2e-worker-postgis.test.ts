@@ -2,30 +2,19 @@
 // PostGIS, let the CLI install it and load GeoNames' places, then run the
 // generated project's own tests (workerd + Node) and serve it with npm start.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run, runCli, type Ran } from './support/cli.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { run, type Ran } from './support/cli.ts';
 import { startDevServer } from './support/dev-server.ts';
-import { startPostgres, type TestPostgres } from './support/postgres.ts';
+import type { TestPostgres } from './support/postgres.ts';
+import { scaffoldedProject } from './support/scaffolded.ts';
 
+const scaffolded = scaffoldedProject('places', 'worker-postgis', ['--no-git']);
 let db: TestPostgres;
-let workDir: string;
 let project: string;
 let created: Ran;
-
-beforeAll(async () => {
-  db = await startPostgres();
-  workDir = mkdtempSync(path.join(tmpdir(), 'neon-edge-postgis-'));
-  project = path.join(workDir, 'places');
-  created = await runCli(['places', '--template', 'worker-postgis', '--database-url', db.url, '--no-git'], { cwd: workDir });
-}, 300_000);
-
-afterAll(async () => {
-  await db?.destroy();
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
+beforeAll(() => {
+  ({ db, project, created } = scaffolded);
 });
 
 async function countPlaces(): Promise<number> {

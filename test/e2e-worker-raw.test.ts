@@ -3,32 +3,20 @@
 // pass: `npm test` inside workerd, the type check, and `npm start` serving
 // real answers from the database.
 
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, run, runCli, type Ran } from './support/cli.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cleanEnv, run, type Ran } from './support/cli.ts';
 import { startDevServer } from './support/dev-server.ts';
-import { startPostgres, type TestPostgres } from './support/postgres.ts';
+import type { TestPostgres } from './support/postgres.ts';
+import { scaffoldedProject } from './support/scaffolded.ts';
 
+const scaffolded = scaffoldedProject('my-app', 'worker-raw', ['--git', '--install']);
 let db: TestPostgres;
-let workDir: string;
 let project: string;
 let created: Ran;
-
-beforeAll(async () => {
-  db = await startPostgres();
-  workDir = mkdtempSync(path.join(tmpdir(), 'neon-edge-e2e-'));
-  project = path.join(workDir, 'my-app');
-  created = await runCli(['my-app', '--template', 'worker-raw', '--database-url', db.url, '--git', '--install'], {
-    cwd: workDir,
-    env: cleanEnv({ npm_config_user_agent: 'npm/11.0.0 node/v22.23.3 linux x64' }),
-  });
-}, 300_000);
-
-afterAll(async () => {
-  await db?.destroy();
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
+beforeAll(() => {
+  ({ db, project, created } = scaffolded);
 });
 
 describe('create-neon-edge my-app --template worker-raw', () => {

@@ -1,0 +1,38 @@
+// The common start of an end-to-end file: a throwaway PostgreSQL, and the
+// built CLI scaffolding a template against it into a temp dir (with install),
+// both removed after the file's tests.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { cleanEnv, runCli, type Ran } from './cli.ts';
+import { startPostgres, type TestPostgres } from './postgres.ts';
+
+export interface Scaffolded {
+  db: TestPostgres;
+  /** The generated project. */
+  project: string;
+  /** What the CLI printed and its exit code. */
+  created: Ran;
+}
+
+/** Registers beforeAll/afterAll; the returned object is filled in before the tests run. */
+export function scaffoldedProject(dir: string, template: string, extraArgs: string[] = []): Scaffolded {
+  const state = {} as Scaffolded;
+  let workDir: string | undefined;
+  beforeAll(async () => {
+    state.db = await startPostgres();
+    workDir = mkdtempSync(path.join(tmpdir(), `neon-edge-${template}-`));
+    state.project = path.join(workDir, dir);
+    state.created = await runCli([dir, '--template', template, '--database-url', state.db.url, ...extraArgs], {
+      cwd: workDir,
+      env: cleanEnv({ npm_config_user_agent: 'npm/11.0.0 node/v22.23.3 linux x64' }),
+    });
+  }, 300_000);
+  afterAll(async () => {
+    await state.db?.destroy();
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+  });
+  return state;
+}
