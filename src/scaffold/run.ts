@@ -71,9 +71,10 @@ export async function scaffold(ctx: Context, answers: Answers): Promise<Outcome>
   try {
     workspace.begin();
     // In a directory that already existed (--force), what we overwrite is restored on failure.
-    const entries = templateEntries(path.join(templatesRoot(), answers.template.name));
+    const root = templatesRoot();
+    const entries = templateEntries(path.join(root, answers.template.name));
     workspace.preserve([...entries.map((e) => e.target), answers.template.platform.envFile, ...LOCKFILES]);
-    await writeProject(templatesRoot(), answers, entries);
+    await writeProject(root, answers, entries);
     ctx.log.success(`Wrote the ${answers.template.name} template to ${answers.displayDir}`);
     if (answers.install) await installDependencies(ctx, answers);
     // From here on the project is complete: data, secret and git only report problems.

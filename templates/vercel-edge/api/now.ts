@@ -1,14 +1,12 @@
 // GET /api/now — select now() with neon(): one HTTP request, the fastest path
 // for a one-shot query.
 import { neon } from '@neondatabase/serverless';
-import { connectionString, databaseUnavailable, json, onlyGet } from '../lib/database';
+import { databaseForGet, databaseUnavailable, json } from '../lib/database';
 
 export const config = { runtime: 'edge' };
 
 export default async function handler(request: Request): Promise<Response> {
-  const wrongMethod = onlyGet(request);
-  if (wrongMethod) return wrongMethod;
-  const url = connectionString();
+  const url = databaseForGet(request);
   if (url instanceof Response) return url;
   try {
     const sql = neon(url);

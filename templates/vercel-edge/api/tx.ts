@@ -3,15 +3,13 @@
 // closed with waitUntil(), after the response has gone.
 import { Pool } from '@neondatabase/serverless';
 import { waitUntil } from '@vercel/functions';
-import { connectionString, CONNECT_TIMEOUT_MS, databaseUnavailable, json, onlyGet } from '../lib/database';
+import { CONNECT_TIMEOUT_MS, databaseForGet, databaseUnavailable, json } from '../lib/database';
 import { transactionDemo } from '../lib/transaction';
 
 export const config = { runtime: 'edge' };
 
 export default async function handler(request: Request): Promise<Response> {
-  const wrongMethod = onlyGet(request);
-  if (wrongMethod) return wrongMethod;
-  const url = connectionString();
+  const url = databaseForGet(request);
   if (url instanceof Response) return url;
   const pool = new Pool({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   pool.on('error', () => {}); // a socket dropped after the answer is not this request's failure

@@ -35,5 +35,10 @@ export function onlyGet(request: Request): Response | undefined {
   return request.method === 'GET' ? undefined : json({ error: 'method not allowed: use GET' }, 405, { Allow: 'GET' });
 }
 
+/** For a function that takes only GET and needs the database: DATABASE_URL, or the response to return. */
+export function databaseForGet(request: Request): string | Response {
+  return onlyGet(request) ?? connectionString();
+}
+
 // Fail fast when the database is unreachable instead of holding the request.
 export const CONNECT_TIMEOUT_MS = 5_000;
