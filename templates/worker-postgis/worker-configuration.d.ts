@@ -1,1 +1,0 @@
-../_shared/workers/worker-configuration.d.ts
