@@ -2,11 +2,11 @@ import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 
 // test/api.test.ts runs twice: in Vercel's edge-runtime emulation and inside
-// workerd. neon-local/vitest-setup.ts (Node) finds DATABASE_URL and starts the
+// workerd. neon-on-localhost/vitest (Node) finds DATABASE_URL and starts the
 // local proxy when the database is on this machine.
 export default defineConfig({
   test: {
-    globalSetup: ['./neon-local/vitest-setup.ts'],
+    globalSetup: ['neon-on-localhost/vitest'],
     testTimeout: 20_000,
     projects: [
       { test: { name: 'edge-runtime', environment: 'edge-runtime', include: ['test/*.test.ts'] } },
@@ -15,7 +15,7 @@ export default defineConfig({
           cloudflareTest(({ inject }) => ({
             wrangler: { configPath: './test/workerd.wrangler.jsonc' },
             miniflare: {
-              bindings: { DATABASE_URL: inject('databaseUrl'), NEON_LOCAL_PROXY: inject('neonLocalProxy') },
+              bindings: { DATABASE_URL: inject('databaseUrl'), NEON_LOCALHOST_PROXY: inject('neonLocalhostProxy') },
             },
           })),
         ],

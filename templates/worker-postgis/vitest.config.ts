@@ -2,12 +2,12 @@ import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 
 // Two kinds of tests: the Worker's, inside workerd; and the data loader's
-// (scripts/), in Node. neon-local/vitest-setup.ts finds DATABASE_URL and starts
+// (scripts/), in Node. neon-on-localhost/vitest finds DATABASE_URL and starts
 // the local proxy when the database is on this machine; test/places-ready.ts
 // checks that `npm run db:setup` has loaded the places.
 export default defineConfig({
   test: {
-    globalSetup: ['./test/places-ready.ts', './neon-local/vitest-setup.ts'],
+    globalSetup: ['./test/places-ready.ts', 'neon-on-localhost/vitest'],
     testTimeout: 30_000,
     projects: [
       {
@@ -15,7 +15,7 @@ export default defineConfig({
           cloudflareTest(({ inject }) => ({
             wrangler: { configPath: './wrangler.jsonc' },
             miniflare: {
-              bindings: { DATABASE_URL: inject('databaseUrl'), NEON_LOCAL_PROXY: inject('neonLocalProxy') },
+              bindings: { DATABASE_URL: inject('databaseUrl'), NEON_LOCALHOST_PROXY: inject('neonLocalhostProxy') },
             },
           })),
         ],

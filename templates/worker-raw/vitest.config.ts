@@ -1,20 +1,20 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 
-// The tests run inside workerd. neon-local/vitest-setup.ts (Node) finds
+// The tests run inside workerd. neon-on-localhost/vitest (Node) finds
 // DATABASE_URL and starts the local proxy when the database is on this machine.
 export default defineConfig({
   plugins: [
     cloudflareTest(({ inject }) => ({
       wrangler: { configPath: './wrangler.jsonc' },
       miniflare: {
-        bindings: { DATABASE_URL: inject('databaseUrl'), NEON_LOCAL_PROXY: inject('neonLocalProxy') },
+        bindings: { DATABASE_URL: inject('databaseUrl'), NEON_LOCALHOST_PROXY: inject('neonLocalhostProxy') },
       },
     })),
   ],
   test: {
     include: ['test/**/*.test.ts'],
-    globalSetup: ['./neon-local/vitest-setup.ts'],
+    globalSetup: ['neon-on-localhost/vitest'],
     testTimeout: 20_000,
   },
 });

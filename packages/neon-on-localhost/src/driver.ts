@@ -1,10 +1,11 @@
-// Runs inside the edge runtime (workerd, Vercel Edge). When DATABASE_URL points
-// at this machine, the driver must talk to the local proxy over plain ws:// and
-// http:// instead of Neon's TLS endpoints. Neon hosts keep the driver's fast
-// defaults (TLS WebSocket, pipelined connect).
+// Runs inside the edge runtime (workerd, Vercel Edge) and in Node. When
+// DATABASE_URL points at this machine, Neon's driver must talk to the local
+// proxy over plain ws:// and http:// instead of Neon's TLS endpoints; for any
+// other host it keeps the driver's defaults (TLS WebSocket, pipelined
+// connect), so production is untouched.
 //
-// The driver's `neonConfig` is passed in rather than imported, so this file
-// never pulls in a second copy of the driver.
+// This file imports nothing, and the driver's `neonConfig` is passed in, so a
+// Worker's bundle gains these few lines and never a second copy of the driver.
 
 /** The settings this file writes on the driver's `neonConfig`. */
 export interface NeonConfigStatic {
@@ -15,19 +16,43 @@ export interface NeonConfigStatic {
   fetchEndpoint: unknown;
 }
 
+/** Where `neon-on-localhost run` and `serve` listen unless told otherwise. */
 export const DEFAULT_LOCAL_PROXY = '127.0.0.1:4444';
+
+/** The variable that tells the code where the local proxy listens when it is not the default. */
+export const PROXY_VARIABLE = 'NEON_LOCALHOST_PROXY';
 
 function isLoopback(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
   return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
 }
 
-/** Returns true when the local proxy is in use. Safe to call on every request. */
+function processEnv(): Record<string, unknown> {
+  return (globalThis as { process?: { env?: Record<string, unknown> } }).process?.env ?? {};
+}
+
+/**
+ * Points the driver at the local proxy when the database URL is on this
+ * machine, and leaves it alone otherwise; returns whether it did. Safe to call
+ * on every request.
+ *
+ *   configureNeonDriver(neonConfig, env)             // a Worker's env, or process.env
+ *   configureNeonDriver(neonConfig, url, '127.0.0.1:4444')
+ *
+ * With an env object, DATABASE_URL and NEON_LOCALHOST_PROXY are read from it.
+ */
 export function configureNeonDriver(
   neonConfig: NeonConfigStatic,
-  databaseUrl: string,
-  localProxy: string = DEFAULT_LOCAL_PROXY,
+  databaseUrlOrEnv: string | object = processEnv(),
+  localProxy?: string,
 ): boolean {
+  let databaseUrl: unknown = databaseUrlOrEnv;
+  if (typeof databaseUrlOrEnv === 'object') {
+    const env = databaseUrlOrEnv as Record<string, unknown>;
+    databaseUrl = env.DATABASE_URL;
+    localProxy ??= typeof env[PROXY_VARIABLE] === 'string' ? (env[PROXY_VARIABLE] as string) : undefined;
+  }
+  if (typeof databaseUrl !== 'string') return false;
   let host: string;
   try {
     host = new URL(databaseUrl).hostname;

@@ -12,7 +12,7 @@ import { envFileOf, isLocalDatabaseUrl, maskDatabaseUrl, readDatabaseUrl } from 
 import { EMBEDDED_DATA_DIR, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
 import { sessionLimitsFromEnv, startNeonLocalProxy, type NeonLocalProxy } from './proxy.ts';
 import { targetOf } from './targets.ts';
-import { DEFAULT_LOCAL_PROXY } from './configure-driver.ts';
+import { DEFAULT_LOCAL_PROXY, PROXY_VARIABLE } from './driver.ts';
 
 let argv = process.argv.slice(2);
 const requiresPostgis = argv[0] === '--requires' && argv[1] === 'postgis';
@@ -66,7 +66,7 @@ const proxyAddress = proxy?.address ?? DEFAULT_LOCAL_PROXY;
 const child = spawn(command, args.map((a) => a.replaceAll('{proxy}', proxyAddress)), {
   stdio: 'inherit',
   // wrangler dev and the local server take DATABASE_URL from here when no env file sets it.
-  env: { ...process.env, DATABASE_URL: databaseUrl, NEON_LOCAL_PROXY: proxyAddress },
+  env: { ...process.env, DATABASE_URL: databaseUrl, [PROXY_VARIABLE]: proxyAddress },
 });
 
 async function shutdown(): Promise<void> {

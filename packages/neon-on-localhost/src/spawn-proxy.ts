@@ -1,4 +1,4 @@
-// Starts neon-local/main.ts as a child process and resolves once it listens.
+// Starts serve.ts (`neon-on-localhost serve`) as a child process and resolves once it listens.
 // Test runners use this rather than importing the proxy, so the proxy always
 // runs in plain Node, whatever module conditions the runner's bundler applies.
 
@@ -14,8 +14,10 @@ export interface ProxyProcess {
 
 /** `allow`: the targets to relay to; or `{ embedded }` to serve an embedded database (a dir, or 'memory'). */
 export function spawnNeonLocalProxy(target: string[] | { embedded: string }, port = 0): Promise<ProxyProcess> {
-  const main = fileURLToPath(new URL('./main.ts', import.meta.url));
-  const args = ['--experimental-strip-types', '--no-warnings', main, '--port', String(port)];
+  // Compiled, this is dist/serve.js; from source (this repository's tests), serve.ts.
+  const fromSource = import.meta.url.endsWith('.ts');
+  const main = fileURLToPath(new URL(fromSource ? './serve.ts' : './serve.js', import.meta.url));
+  const args = [...(fromSource ? ['--experimental-strip-types', '--no-warnings'] : []), main, '--port', String(port)];
   if (Array.isArray(target)) for (const allowed of target) args.push('--allow', allowed);
   else args.push('--embedded', target.embedded);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });

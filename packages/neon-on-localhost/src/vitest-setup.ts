@@ -1,14 +1,25 @@
-// vitest globalSetup (runs in Node, before the tests run inside the edge
-// runtime): finds DATABASE_URL, starts the local proxy when the database is on
-// this machine, and hands both to the tests through `inject()` (typed in
-// provided-context.d.ts).
+// vitest globalSetup, `globalSetup: ['neon-on-localhost/vitest']` (runs in
+// Node, before the tests run inside the edge runtime): finds DATABASE_URL,
+// starts the local proxy when the database is on this machine, and hands both
+// to the tests and the config through `inject('databaseUrl')` and
+// `inject('neonLocalhostProxy')`.
 
+import type {} from 'vitest';
 import { envFileOf, isLocalDatabaseUrl, maskDatabaseUrl, readDatabaseUrl } from './database-url.ts';
 import { spawnNeonLocalProxy } from './spawn-proxy.ts';
 import { targetOf } from './targets.ts';
 
+declare module 'vitest' {
+  interface ProvidedContext {
+    /** The database the tests use (an embedded one when there is no DATABASE_URL). */
+    databaseUrl: string;
+    /** host:port of the local proxy, or '' when the database is not on this machine. */
+    neonLocalhostProxy: string;
+  }
+}
+
 interface SetupProject {
-  provide<K extends 'databaseUrl' | 'neonLocalProxy'>(key: K, value: string): void;
+  provide<K extends 'databaseUrl' | 'neonLocalhostProxy'>(key: K, value: string): void;
 }
 
 export default async function setup(project: SetupProject): Promise<() => Promise<void>> {
@@ -19,17 +30,17 @@ export default async function setup(project: SetupProject): Promise<() => Promis
       `[neon-local] No DATABASE_URL: testing against an embedded Postgres (PGlite, in memory) — set DATABASE_URL in ${envFileOf(process.cwd())} to test against Neon`,
     );
     project.provide('databaseUrl', embedded.databaseUrl ?? '');
-    project.provide('neonLocalProxy', embedded.address);
+    project.provide('neonLocalhostProxy', embedded.address);
     return () => embedded.stop();
   }
   project.provide('databaseUrl', databaseUrl);
   if (!isLocalDatabaseUrl(databaseUrl)) {
     console.log(`[neon-local] testing against ${maskDatabaseUrl(databaseUrl)}`);
-    project.provide('neonLocalProxy', '');
+    project.provide('neonLocalhostProxy', '');
     return async () => {};
   }
   const proxy = await spawnNeonLocalProxy([targetOf(databaseUrl)]);
   console.log(`[neon-local] proxy on ${proxy.address} → ${maskDatabaseUrl(databaseUrl)}`);
-  project.provide('neonLocalProxy', proxy.address);
+  project.provide('neonLocalhostProxy', proxy.address);
   return () => proxy.stop();
 }

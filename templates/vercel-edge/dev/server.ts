@@ -3,18 +3,19 @@
 // no Node APIs), with no Vercel account. `npm run dev` runs `vercel dev`
 // instead when you have one.
 //
-//   node dev/server.ts [--port 3000] [--ip 127.0.0.1] [--proxy 127.0.0.1:4444]
+//   node dev/server.ts [--port 3000] [--ip 127.0.0.1]   (PORT also sets the port)
+//
+// `neon-on-localhost run` starts it with DATABASE_URL and NEON_LOCALHOST_PROXY set.
 
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { EdgeRuntime, runServer } from 'edge-runtime';
-import { readDatabaseUrl } from '../neon-local/database-url.ts';
+import { readDatabaseUrl } from 'neon-on-localhost';
 
 const { values } = parseArgs({
   options: {
     port: { type: 'string', default: process.env.PORT ?? '3000' },
     ip: { type: 'string', default: '127.0.0.1' },
-    proxy: { type: 'string' },
   },
 });
 
@@ -33,7 +34,7 @@ const bundle = await build({
 const env: Record<string, string> = {};
 const databaseUrl = readDatabaseUrl(process.cwd());
 if (databaseUrl) env.DATABASE_URL = databaseUrl;
-if (values.proxy) env.NEON_LOCAL_PROXY = values.proxy;
+if (process.env.NEON_LOCALHOST_PROXY) env.NEON_LOCALHOST_PROXY = process.env.NEON_LOCALHOST_PROXY;
 
 const runtime = new EdgeRuntime({
   initialCode: bundle.outputFiles[0].text,

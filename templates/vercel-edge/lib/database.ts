@@ -3,12 +3,12 @@
 // stack trace or a connection string.
 
 import { neonConfig } from '@neondatabase/serverless';
-import { configureNeonDriver } from '../neon-local/configure-driver';
+import { configureNeonDriver } from 'neon-on-localhost/driver';
 
 // Vercel sets process.env in both runtimes; so do workerd (nodejs_compat) and
 // the local edge-runtime server.
-function env(name: string): string | undefined {
-  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
+function env(): Record<string, string | undefined> {
+  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
 }
 
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
@@ -17,11 +17,11 @@ export function json(body: unknown, status = 200, headers: Record<string, string
 
 /** DATABASE_URL, with the driver configured for it; or the 503 to return. */
 export function connectionString(): string | Response {
-  const url = env('DATABASE_URL');
+  const url = env().DATABASE_URL;
   if (!url) {
     return json({ error: 'DATABASE_URL is not set: add it to .env.local locally, or run `vercel env add DATABASE_URL production`' }, 503);
   }
-  configureNeonDriver(neonConfig, url, env('NEON_LOCAL_PROXY'));
+  configureNeonDriver(neonConfig, env());
   return url;
 }
 

@@ -8,14 +8,14 @@ import { describe, expect, inject, it } from 'vitest';
 import nearest from '../api/nearest';
 import now from '../api/now';
 import tx from '../api/tx';
-import { configureNeonDriver } from '../neon-local/configure-driver';
+import { configureNeonDriver } from 'neon-on-localhost/driver';
 
 const databaseUrl = inject('databaseUrl');
 const password = decodeURIComponent(new URL(databaseUrl).password);
 
 function setEnv(url: string): void {
   process.env.DATABASE_URL = url;
-  process.env.NEON_LOCAL_PROXY = inject('neonLocalProxy');
+  process.env.NEON_LOCALHOST_PROXY = inject('neonLocalhostProxy');
 }
 
 async function call(handler: (r: Request) => Promise<Response>, path: string, init?: RequestInit) {
@@ -50,7 +50,7 @@ describe('against the database', () => {
 
   it('GET /api/nearest answers from the places table, or says how to create it', async () => {
     setEnv(databaseUrl);
-    configureNeonDriver(neonConfig, databaseUrl, inject('neonLocalProxy'));
+    configureNeonDriver(neonConfig, databaseUrl, inject('neonLocalhostProxy'));
     const [{ exists }] = (await neon(databaseUrl)`select to_regclass('places') is not null as exists`) as { exists: boolean }[];
     const { status, headers, body } = await call(nearest, '/api/nearest?lat=48.8566&lng=2.3522');
     if (exists) {

@@ -5,7 +5,7 @@
 
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { maskDatabaseUrl, readDatabaseUrl } from '../neon-local/database-url.ts';
+import { maskDatabaseUrl, readDatabaseUrl } from 'neon-on-localhost';
 import { loadPlaces, PostgisMissingError } from './load-places.ts';
 import { csvPlaces, geoNamesPlaces, type Source } from './places-source.ts';
 

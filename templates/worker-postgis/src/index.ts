@@ -8,7 +8,7 @@
 
 import { Client, neon, neonConfig } from '@neondatabase/serverless';
 import { Hono, type Context } from 'hono';
-import { configureNeonDriver } from '../neon-local/configure-driver.ts';
+import { configureNeonDriver } from 'neon-on-localhost/driver';
 import { ATTRIBUTION, cellKey, cellOf, locate, NEAREST_SQL, nearestParams, toPlaces, type NearbyPlace, type Point } from './places.ts';
 
 export type { NearbyPlace };
@@ -67,7 +67,7 @@ async function nearest(c: Context<{ Bindings: Env }>): Promise<Response> {
     hit.headers.set('X-Cache', 'HIT');
     return hit;
   }
-  configureNeonDriver(neonConfig, c.env.DATABASE_URL, c.env.NEON_LOCAL_PROXY);
+  configureNeonDriver(neonConfig, c.env);
   let places: NearbyPlace[];
   try {
     places = await nearestOverHttp(c.env, cell);
@@ -87,7 +87,7 @@ app.get('/nearest', nearest);
 app.get('/nearest/ws', async (c) => {
   const cell = cellFor(c);
   if (cell instanceof Response) return cell;
-  configureNeonDriver(neonConfig, c.env.DATABASE_URL, c.env.NEON_LOCAL_PROXY);
+  configureNeonDriver(neonConfig, c.env);
   try {
     const places = await nearestOverWebSocket(c.env, c.executionCtx, cell);
     return c.json(places, 200, { 'Cache-Control': 'no-store', 'X-Cell': cellKey(cell), 'X-Cache': 'BYPASS', 'X-Attribution': ATTRIBUTION });

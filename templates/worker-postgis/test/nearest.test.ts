@@ -5,11 +5,11 @@ import { neon, neonConfig } from '@neondatabase/serverless';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { configureNeonDriver } from '../neon-local/configure-driver.ts';
+import { configureNeonDriver } from 'neon-on-localhost/driver';
 import worker, { type NearbyPlace } from '../src/index.ts';
 
 const databaseUrl = inject('databaseUrl');
-const proxy = inject('neonLocalProxy');
+const proxy = inject('neonLocalhostProxy');
 configureNeonDriver(neonConfig, databaseUrl, proxy);
 const sql = neon(databaseUrl);
 
@@ -131,7 +131,7 @@ describe('the edge cache', () => {
   });
 
   it('never caches an error', async () => {
-    const env = { DATABASE_URL: 'postgres://nobody:wrong@127.0.0.1:1/none', NEON_LOCAL_PROXY: proxy };
+    const env = { DATABASE_URL: 'postgres://nobody:wrong@127.0.0.1:1/none', NEON_LOCALHOST_PROXY: proxy };
     const ctx = createExecutionContext();
     const failed = await worker.fetch(new Request('https://places.example/nearest?lat=-33.8688&lng=151.2093'), env, ctx);
     await waitOnExecutionContext(ctx);

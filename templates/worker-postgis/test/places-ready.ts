@@ -1,7 +1,7 @@
 // vitest globalSetup (Node): the Worker's tests need PostGIS and the places
 // loaded, so the embedded database (PGlite, no PostGIS) cannot stand in here.
 import pg from 'pg';
-import { readDatabaseUrl } from '../neon-local/database-url.ts';
+import { readDatabaseUrl } from 'neon-on-localhost';
 
 export default async function placesReady(): Promise<void> {
   const databaseUrl = readDatabaseUrl(process.cwd());

@@ -9,13 +9,11 @@
 // response go out first.
 
 import { Client, Pool, neon, neonConfig } from '@neondatabase/serverless';
-import { configureNeonDriver } from '../neon-local/configure-driver.ts';
+import { configureNeonDriver } from 'neon-on-localhost/driver';
 import { transactionDemo } from './transaction.ts';
 
 export interface Env {
   DATABASE_URL: string;
-  /** host:port of the local proxy, used only when DATABASE_URL is on this machine. */
-  NEON_LOCAL_PROXY?: string;
 }
 
 // Fail fast when the database is unreachable instead of holding the request.
@@ -75,7 +73,8 @@ export default {
     if (!env.DATABASE_URL) {
       return json({ error: 'DATABASE_URL is not set: add it to .dev.vars locally, or run `wrangler secret put DATABASE_URL`' }, 503);
     }
-    configureNeonDriver(neonConfig, env.DATABASE_URL, env.NEON_LOCAL_PROXY);
+    // On this machine the driver talks to the local proxy; anywhere else this does nothing.
+    configureNeonDriver(neonConfig, env);
     try {
       return json(await route(env, ctx));
     } catch (err) {

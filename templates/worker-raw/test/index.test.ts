@@ -61,7 +61,7 @@ describe('when the database is unreachable', () => {
   for (const path of ['/', '/http', '/tx']) {
     it(`GET ${path} answers 503 JSON without a stack or secret`, async () => {
       const ctx = createExecutionContext();
-      const env = { DATABASE_URL: down.toString(), NEON_LOCAL_PROXY: inject('neonLocalProxy') };
+      const env = { DATABASE_URL: down.toString(), NEON_LOCALHOST_PROXY: inject('neonLocalhostProxy') };
       const response = await worker.fetch(new Request(`https://example.com${path}`), env, ctx);
       const text = await response.text();
       await waitOnExecutionContext(ctx);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readDatabaseUrl } from '../../neon-local/database-url.ts';
+import { readDatabaseUrl } from 'neon-on-localhost';
 import { csvPlaces } from '../../scripts/places-source.ts';
 
 const run = promisify(execFile);

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// neon-on-localhost: Neon's serverless driver against a Postgres on this machine.
+//
+//   neon-on-localhost run [--requires postgis] <command> [args...]
+//   neon-on-localhost serve [--port 4444] [--allow host:port ...] [--embedded <dir>|memory]
+//
+// `run` is what a project's `npm start` calls; `serve` runs the proxy alone.
+
+import { readFileSync } from 'node:fs';
+import { PROXY_VARIABLE } from './driver.ts';
+
+const USAGE = `neon-on-localhost: Neon's serverless driver against a local Postgres, or an embedded one
+
+Usage:
+  neon-on-localhost run [--requires postgis] <command> [args...]
+      Finds DATABASE_URL (environment, .dev.vars, .env.local, .env); without one,
+      starts an embedded Postgres (PGlite) kept in .neon-edge/pgdata. Starts the
+      local proxy when the database is on this machine, then runs <command> with
+      DATABASE_URL and ${PROXY_VARIABLE} set. \`wrangler dev\` also gets the proxy
+      address as a --var. Ctrl-C stops everything it started.
+
+  neon-on-localhost serve [options]
+      Runs the proxy alone, in front of DATABASE_URL's host and port.
+      --port <n>              where to listen (default 4444; 0 picks a free port)
+      --allow <host:port>     a Postgres the proxy may reach (repeatable)
+      --embedded <dir|memory> serve an embedded Postgres (PGlite) instead
+      --max-connections <n>   open database sessions at once (default 50)
+      --queue-timeout-ms <n>  how long a session past the cap waits (default 10000)
+
+  neon-on-localhost --version | --help
+
+Point the driver at it with configureNeonDriver(neonConfig, env) from
+'neon-on-localhost/driver'. Docs: https://www.npmjs.com/package/neon-on-localhost`;
+
+const [subcommand, ...rest] = process.argv.slice(2);
+
+/** The sub-commands are scripts that read process.argv: hand them their own arguments. */
+function handOver(args: string[]): void {
+  process.argv = [process.argv[0], process.argv[1], ...args];
+}
+
+switch (subcommand) {
+  case 'run': {
+    const args = [...rest];
+    // A Worker reads the proxy address from its env: hand it to `wrangler dev` as a var.
+    const wrangler = args.findIndex((a) => a === 'wrangler');
+    if (wrangler >= 0 && args[wrangler + 1] === 'dev') args.push('--var', `${PROXY_VARIABLE}:{proxy}`);
+    handOver(args);
+    await import('./run.ts');
+    break;
+  }
+  case 'serve':
+    handOver(rest);
+    await import('./serve.ts');
+    break;
+  case '--version':
+  case '-v': {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    console.log(pkg.version);
+    break;
+  }
+  case undefined:
+  case '--help':
+  case '-h':
+  case 'help':
+    console.log(USAGE);
+    break;
+  default:
+    console.error(`neon-on-localhost: unknown command "${subcommand}": use \`neon-on-localhost run <command>\` or \`neon-on-localhost serve\` (see --help)`);
+    process.exitCode = 2;
+}

@@ -1,0 +1,11 @@
+// The programmatic API: start the proxy or an embedded Postgres from your own
+// scripts and test setups. The driver helper lives in 'neon-on-localhost/driver'
+// (safe to bundle into edge code); the vitest global setup in 'neon-on-localhost/vitest'.
+
+export { configureNeonDriver, DEFAULT_LOCAL_PROXY, PROXY_VARIABLE, type NeonConfigStatic } from './driver.ts';
+export { envFileOf, isLocalDatabaseUrl, maskDatabaseUrl, parseEnvFile, readDatabaseUrl } from './database-url.ts';
+export { EMBEDDED_DATA_DIR, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
+export { sessionLimitsFromEnv, startNeonLocalProxy, type NeonLocalProxy, type NeonLocalProxyOptions } from './proxy.ts';
+export { spawnNeonLocalProxy, type ProxyProcess } from './spawn-proxy.ts';
+export type { ProxyStats } from './stats.ts';
+export { isLoopbackHost, targetOf } from './targets.ts';
