@@ -5,9 +5,9 @@
 import { Client, neon, neonConfig } from '@neondatabase/serverless';
 import pg from 'pg';
 import WebSocket from 'ws';
-import { configureNeonDriver } from '../templates/_shared/neon-local/configure-driver.ts';
-import { startNeonLocalProxy } from '../templates/_shared/neon-local/proxy.ts';
-import { targetOf } from '../templates/_shared/neon-local/targets.ts';
+import { configureNeonDriver } from '../packages/neon-on-localhost/src/driver.ts';
+import { startNeonLocalProxy } from '../packages/neon-on-localhost/src/proxy.ts';
+import { targetOf } from '../packages/neon-on-localhost/src/targets.ts';
 import { median, timed } from './stats.ts';
 
 export interface Overhead {

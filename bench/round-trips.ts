@@ -5,10 +5,10 @@
 
 import { Client, neon, neonConfig } from '@neondatabase/serverless';
 import WebSocket from 'ws';
-import { configureNeonDriver } from '../templates/_shared/neon-local/configure-driver.ts';
-import { startNeonLocalProxy } from '../templates/_shared/neon-local/proxy.ts';
-import type { ProxyStats } from '../templates/_shared/neon-local/stats.ts';
-import { targetOf } from '../templates/_shared/neon-local/targets.ts';
+import { configureNeonDriver } from '../packages/neon-on-localhost/src/driver.ts';
+import { startNeonLocalProxy } from '../packages/neon-on-localhost/src/proxy.ts';
+import type { ProxyStats } from '../packages/neon-on-localhost/src/stats.ts';
+import { targetOf } from '../packages/neon-on-localhost/src/targets.ts';
 import type { TestPostgres } from '../test/support/postgres.ts';
 
 export interface TripCount {

@@ -1,9 +1,12 @@
-// Builds the published CLI: one bundled ES module with no runtime
-// dependencies (fast `npx`), and the templates with symlinks resolved.
+// Builds both published packages: the CLI (one bundled ES module with no
+// runtime dependencies, for a fast `npx`, plus the template folders) and
+// neon-on-localhost (compiled by tsc, with types).
 
+import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { TEMPLATE_META } from '../src/scaffold/templates.ts';
 import { isTemplateFile } from '../src/scaffold/write-project.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -35,7 +38,12 @@ await build({
   ],
 });
 chmodSync(`${dist}/create-neon-edge.js`, 0o755);
-// templates/_shared is reached through each template's symlinks, not shipped on its own.
-const shipped = (file: string) => isTemplateFile(file) && !file.startsWith(`${root}/templates/_`);
-cpSync(`${root}/templates`, `${dist}/templates`, { recursive: true, dereference: true, filter: shipped });
-console.log('built dist/create-neon-edge.js and dist/templates');
+// The scaffolder reads template.json from dist/templates; it is not copied into projects.
+const shipped = (file: string) => isTemplateFile(file) || file.endsWith(`/${TEMPLATE_META}`);
+cpSync(`${root}/templates`, `${dist}/templates`, { recursive: true, filter: shipped });
+
+const toolkit = `${root}/packages/neon-on-localhost`;
+rmSync(`${toolkit}/dist`, { recursive: true, force: true });
+execFileSync(process.execPath, [`${root}/node_modules/typescript/bin/tsc`, '-p', `${toolkit}/tsconfig.build.json`], { stdio: 'inherit' });
+chmodSync(`${toolkit}/dist/cli.js`, 0o755);
+console.log('built dist/create-neon-edge.js, dist/templates and packages/neon-on-localhost/dist');

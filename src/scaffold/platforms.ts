@@ -41,5 +41,3 @@ export const PLATFORMS = {
     installHint: 'install the Vercel CLI first (npm i -g vercel)',
   },
 } as const satisfies Record<string, Platform>;
-
-export type PlatformName = keyof typeof PLATFORMS;

@@ -1,10 +1,16 @@
-// The templates on offer. Each is a folder under templates/ that is a real
-// project; the published package carries them in dist/templates.
+// The templates on offer, discovered from the folders: each folder under
+// templates/ (dist/templates when published) with a `template.json` is a real
+// project, and that file, which is not copied, holds the facts the scaffolder
+// needs about it. Adding a template is adding a folder.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PLATFORMS, type Platform } from './platforms.ts';
 import type { TemplateInfo } from './validate.ts';
+
+/** The file beside each template that describes it. */
+export const TEMPLATE_META = 'template.json';
 
 export interface Template extends TemplateInfo {
   /** Where the project is deployed; decides the secret command and env file. */
@@ -13,49 +19,20 @@ export interface Template extends TemplateInfo {
   scripts: { start: string; test: string; deploy: string };
   /** Has `npm run db:setup` (schema and data), offered after install. */
   dbSetup: boolean;
-  /** Runs on the embedded database (PGlite) when there is no DATABASE_URL. */
+  /** What the database must have, e.g. 'postgis'. */
+  requires: readonly string[];
+  /** Runs on the embedded database (PGlite) when there is no DATABASE_URL: PGlite has no PostGIS. */
   embeddedDatabase: boolean;
 }
 
-const WORKER_SCRIPTS = {
-  start: 'local dev: wrangler dev (with the local proxy for a local database)',
-  test: 'the tests, inside workerd, against your database',
-  deploy: 'wrangler deploy',
-};
-
-export const TEMPLATES: readonly Template[] = [
-  {
-    name: 'worker-raw',
-    description: 'Cloudflare Worker: raw SQL with Client/Pool over WebSockets and neon() over HTTP',
-    platform: PLATFORMS.cloudflare,
-    scripts: WORKER_SCRIPTS,
-    dbSetup: false,
-    embeddedDatabase: true,
-  },
-  {
-    name: 'worker-postgis',
-    description: 'Cloudflare Worker: the 10 nearest places with PostGIS KNN, cached per ~1 km cell at the edge',
-    platform: PLATFORMS.cloudflare,
-    scripts: WORKER_SCRIPTS,
-    dbSetup: true,
-    // PGlite has no PostGIS.
-    embeddedDatabase: false,
-  },
-  {
-    name: 'vercel-edge',
-    description: 'Vercel Edge Functions: neon() over HTTP, a Pool transaction, nearest places; tested in edge-runtime and workerd',
-    platform: PLATFORMS.vercel,
-    scripts: {
-      start: 'local: the api/ functions in the edge-runtime sandbox on :3000 (no Vercel account needed)',
-      test: 'the tests, in Vercel\'s edge-runtime emulation and in workerd, against your database',
-      deploy: 'vercel deploy --prod (needs the Vercel CLI: npm i -g vercel)',
-    },
-    dbSetup: false,
-    embeddedDatabase: true,
-  },
-];
-
-export const DEFAULT_TEMPLATE = 'worker-raw';
+interface TemplateMeta {
+  order: number;
+  description: string;
+  platform: keyof typeof PLATFORMS;
+  requires: string[];
+  dbSetup: boolean;
+  scripts: Template['scripts'];
+}
 
 /** dist/templates next to the bundled CLI, or templates/ at the repository root. */
 export function templatesRoot(): string {
@@ -65,3 +42,35 @@ export function templatesRoot(): string {
   }
   throw new Error('create-neon-edge: templates folder not found next to the CLI');
 }
+
+function readTemplate(root: string, name: string): (Template & { order: number }) | undefined {
+  const file = path.join(root, name, TEMPLATE_META);
+  if (!existsSync(file)) return undefined;
+  const meta = JSON.parse(readFileSync(file, 'utf8')) as TemplateMeta;
+  const platform = PLATFORMS[meta.platform];
+  if (!platform) throw new Error(`create-neon-edge: ${file} names an unknown platform "${meta.platform}"`);
+  return {
+    name,
+    order: meta.order,
+    description: meta.description,
+    platform,
+    scripts: meta.scripts,
+    dbSetup: meta.dbSetup,
+    requires: meta.requires,
+    embeddedDatabase: !meta.requires.includes('postgis'),
+  };
+}
+
+/** Every template under `root`, in the order they are offered. */
+export function discoverTemplates(root: string = templatesRoot()): Template[] {
+  return readdirSync(root)
+    .map((name) => readTemplate(root, name))
+    .filter((t) => t !== undefined)
+    .sort((a, b) => a.order - b.order)
+    .map(({ order: _order, ...template }) => template);
+}
+
+export const TEMPLATES: readonly Template[] = discoverTemplates();
+
+/** The first template offered, chosen by --yes. */
+export const DEFAULT_TEMPLATE = TEMPLATES[0]?.name ?? 'worker-raw';

@@ -114,4 +114,4 @@ export function validateDatabaseUrl(value: string): string | undefined {
 }
 
 // The generated projects print URLs with the same helpers.
-export { isLocalDatabaseUrl, maskDatabaseUrl } from '../../templates/_shared/neon-local/database-url.ts';
+export { isLocalDatabaseUrl, maskDatabaseUrl } from '../../packages/neon-on-localhost/src/database-url.ts';

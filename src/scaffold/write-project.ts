@@ -17,7 +17,8 @@ export const RENAMES: Record<string, string> = {
 // What a template folder may hold on a developer's machine but never ships:
 // build output, installs, local databases, and every secrets file
 // (.dev.vars.<env>, .env.<mode>…).
-const NOT_COPIED = new Set(['node_modules', '.wrangler', '.vercel', '.neon-edge', 'dist', 'package-lock.json']);
+// template.json describes the template to the scaffolder and is not part of the project.
+const NOT_COPIED = new Set(['node_modules', '.wrangler', '.vercel', '.neon-edge', 'dist', 'package-lock.json', 'template.json', 'worker-configuration.d.ts']);
 const SECRETS_FILE = /^\.(dev\.vars|env)(\..*)?$/;
 
 export function isTemplateFile(file: string): boolean {
@@ -49,11 +50,6 @@ export function templateEntries(templateDir: string): TemplateEntry[] {
   return entries.sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
 }
 
-/** The files copyTemplate writes, relative to the project. */
-export function templateFiles(templateDir: string): string[] {
-  return templateEntries(templateDir).map((e) => e.target);
-}
-
 /**
  * Copies the template. The files are copied concurrently: most of a
  * scaffold's time is per-file filesystem latency, which overlaps.
@@ -63,9 +59,17 @@ export async function copyTemplate(templateDir: string, targetDir: string, entri
   await Promise.all(entries.map((e) => copyFile(e.source, path.join(targetDir, e.target))));
 }
 
-export function setPackageName(targetDir: string, name: string): void {
+/**
+ * Where a project gets neon-on-localhost when the scaffolder runs from a clone
+ * of this repository (`npm run create` sets it to a freshly packed tarball):
+ * the published version is not there yet.
+ */
+export const TOOLKIT_OVERRIDE = 'CREATE_NEON_EDGE_TOOLKIT';
+
+export function setPackageName(targetDir: string, name: string, toolkitSpec = process.env[TOOLKIT_OVERRIDE]): void {
   const file = path.join(targetDir, 'package.json');
-  const pkg = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  const pkg = JSON.parse(readFileSync(file, 'utf8')) as { devDependencies?: Record<string, string> };
+  if (toolkitSpec && pkg.devDependencies?.['neon-on-localhost']) pkg.devDependencies['neon-on-localhost'] = toolkitSpec;
   writeFileSync(file, `${JSON.stringify({ ...pkg, name }, null, 2)}\n`);
 }
 

@@ -1,7 +1,14 @@
-// vitest globalSetup: the tests run the CLI as published, so build it first.
+// vitest globalSetup for the tests that run the CLI: build both packages as
+// published, then serve them from a throwaway registry (registry.ts) that
+// every install in the tests uses (see cleanEnv in cli.ts).
 import { execFileSync } from 'node:child_process';
-import { REPO_ROOT } from './cli.ts';
+import { REPO_ROOT, TEST_REGISTRY } from './cli.ts';
+import { startRegistry } from './registry.ts';
 
-export default function build(): void {
-  execFileSync(process.execPath, ['--experimental-strip-types', '--no-warnings', 'scripts/build.ts'], { cwd: REPO_ROOT, stdio: 'inherit' });
+export default async function setup(): Promise<() => Promise<void>> {
+  execFileSync(process.execPath, ['--experimental-strip-types', '--no-warnings', 'scripts/build.ts'], { cwd: REPO_ROOT, stdio: 'ignore' });
+  const registry = await startRegistry();
+  // Inherited by the test workers, which start after this.
+  process.env[TEST_REGISTRY] = registry.url;
+  return () => registry.stop();
 }

@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = `${REPO_ROOT}dist/create-neon-edge.js`;
+/** The throwaway registry serving this repository's packages (build.ts starts it). */
+export const TEST_REGISTRY = 'CREATE_NEON_EDGE_TEST_REGISTRY';
 
 export interface Ran {
   code: number | null;
@@ -18,7 +20,8 @@ export interface Ran {
 
 /**
  * The environment of a fresh shell: no DATABASE_URL, no npm script context,
- * Node 22 first on PATH, and a git identity so commits work anywhere.
+ * Node 22 first on PATH, a git identity so commits work anywhere, and the
+ * test registry for every install.
  */
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -34,6 +37,7 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     GIT_COMMITTER_NAME: 'Test',
     GIT_COMMITTER_EMAIL: 'test@example.com',
     NO_COLOR: '1',
+    ...(process.env[TEST_REGISTRY] ? { npm_config_registry: process.env[TEST_REGISTRY] } : {}),
     ...extra,
   };
 }

@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import {
   existsSync,
-  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -9,13 +8,12 @@ import {
   realpathSync,
   rmSync,
   statSync,
-  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseEnvFile } from '../../templates/_shared/neon-local/database-url.ts';
+import { parseEnvFile } from '../../packages/neon-on-localhost/src/database-url.ts';
 import type { Answers } from '../../src/scaffold/context.ts';
 import { type Template, TEMPLATES, templatesRoot } from '../../src/scaffold/templates.ts';
 import {
@@ -25,7 +23,7 @@ import {
   RENAMES,
   setPackageName,
   setWorkerName,
-  templateFiles,
+  templateEntries,
   writeProject,
   writeSecretFile,
 } from '../../src/scaffold/write-project.ts';
@@ -99,23 +97,6 @@ describe('copyTemplate with the repository template', () => {
       expect(readFileSync(path.join(target, file), 'utf8'), file).toBe(readFileSync(path.join(TEMPLATE_DIR, file), 'utf8'));
     }
   });
-
-  it('copies the neon-local symlink as real files', async () => {
-    expect(lstatSync(path.join(TEMPLATE_DIR, 'neon-local')).isSymbolicLink()).toBe(true);
-    const target = path.join(tmp, 'proj');
-    await copyTemplate(TEMPLATE_DIR, target);
-
-    const dir = lstatSync(path.join(target, 'neon-local'));
-    expect(dir.isSymbolicLink()).toBe(false);
-    expect(dir.isDirectory()).toBe(true);
-    const proxy = lstatSync(path.join(target, 'neon-local', 'proxy.ts'));
-    expect(proxy.isSymbolicLink()).toBe(false);
-    expect(proxy.isFile()).toBe(true);
-    expect(readFileSync(path.join(target, 'neon-local', 'proxy.ts'), 'utf8')).toBe(
-      readFileSync(path.join(TEMPLATE_DIR, 'neon-local', 'proxy.ts'), 'utf8'),
-    );
-    expect(listFiles(path.join(target, 'neon-local'))).toEqual(listFiles(realpathSync(path.join(TEMPLATE_DIR, 'neon-local'))));
-  });
 });
 
 describe('copyTemplate filter', () => {
@@ -138,9 +119,8 @@ describe('copyTemplate filter', () => {
     write(path.join(template, '.wrangler', 'state', 'v3', 'x'), '');
     write(path.join(template, '.vercel', 'project.json'), '{}');
     write(path.join(template, 'dist', 'index.js'), '');
-    // A shared part reached through a symlink, as in the repository.
-    write(path.join(root, '_shared', 'lib', 'helper.ts'), 'export const helper = 1;\n');
-    symlinkSync('../_shared/lib', path.join(template, 'lib'));
+    write(path.join(template, 'template.json'), '{}');
+    write(path.join(template, 'worker-configuration.d.ts'), '');
     return template;
   }
 
@@ -152,25 +132,22 @@ describe('copyTemplate filter', () => {
         '.dev.vars.example',
         '.env.example',
         '.gitignore',
-        'lib/helper.ts',
         'package.json',
         'src/.dev.vars.example',
         'src/index.ts',
       ].sort(),
     );
-    expect(lstatSync(path.join(target, 'lib')).isSymbolicLink()).toBe(false);
-    expect(lstatSync(path.join(target, 'lib', 'helper.ts')).isFile()).toBe(true);
   });
 
-  it('templateFiles lists exactly the files copyTemplate writes, so a rollback knows them', async () => {
+  it('templateEntries lists exactly the files copyTemplate writes, so a rollback knows them', async () => {
     const template = fakeTemplate();
     const target = path.join(tmp, 'out');
     await copyTemplate(template, target);
-    expect(templateFiles(template)).toEqual(listFiles(target));
+    expect(templateEntries(template).map((e) => e.target)).toEqual(listFiles(target));
     for (const real of TEMPLATES.map((t) => path.join(templatesRoot(), t.name))) {
       const out = path.join(tmp, path.basename(real));
       await copyTemplate(real, out);
-      expect(templateFiles(real)).toEqual(listFiles(out));
+      expect(templateEntries(real).map((e) => e.target)).toEqual(listFiles(out));
     }
   });
 
@@ -398,8 +375,8 @@ describe('the generated .gitignore', () => {
   it('ignores secrets, dependencies and wrangler state but not the examples', async () => {
     const target = path.join(tmp, 'proj');
     await copyTemplate(TEMPLATE_DIR, target);
-    const ignored = ['.dev.vars', '.dev.vars.local', '.dev.vars.production', '.env', '.env.local', '.env.production', 'node_modules', '.wrangler', 'dist'];
-    const kept = ['.dev.vars.example', '.env.example', '.gitignore', 'package.json', 'src/index.ts', 'wrangler.jsonc', 'neon-local/proxy.ts'];
+    const ignored = ['.dev.vars', '.dev.vars.local', '.dev.vars.production', '.env', '.env.local', '.env.production', 'node_modules', '.wrangler', 'dist', 'worker-configuration.d.ts'];
+    const kept = ['.dev.vars.example', '.env.example', '.gitignore', 'package.json', 'src/index.ts', 'wrangler.jsonc'];
     expect(gitIgnored(target, [...ignored, ...kept])).toEqual([...ignored].sort());
   });
 });

@@ -9,10 +9,10 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { configureNeonDriver } from '../templates/_shared/neon-local/configure-driver.ts';
-import { startEmbeddedPostgres } from '../templates/_shared/neon-local/embedded.ts';
-import { startNeonLocalProxy } from '../templates/_shared/neon-local/proxy.ts';
-import { targetOf } from '../templates/_shared/neon-local/targets.ts';
+import { configureNeonDriver } from '../src/driver.ts';
+import { startEmbeddedPostgres } from '../src/embedded.ts';
+import { startNeonLocalProxy } from '../src/proxy.ts';
+import { targetOf } from '../src/targets.ts';
 
 let dir: string;
 beforeEach(() => {

@@ -8,10 +8,10 @@
 import { Client, neonConfig, Pool } from '@neondatabase/serverless';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { configureNeonDriver } from '../templates/_shared/neon-local/configure-driver.ts';
-import { startNeonLocalProxy, type NeonLocalProxy } from '../templates/_shared/neon-local/proxy.ts';
-import { targetOf } from '../templates/_shared/neon-local/targets.ts';
-import { startPostgres, type PasswordAuth, type TestPostgres } from './support/postgres.ts';
+import { configureNeonDriver } from '../src/driver.ts';
+import { startNeonLocalProxy, type NeonLocalProxy } from '../src/proxy.ts';
+import { targetOf } from '../src/targets.ts';
+import { startPostgres, type PasswordAuth, type TestPostgres } from '../../../test/support/postgres.ts';
 
 const METHODS: PasswordAuth[] = ['scram-sha-256', 'md5', 'password'];
 const clusters = new Map<PasswordAuth, { db: TestPostgres; proxy: NeonLocalProxy }>();

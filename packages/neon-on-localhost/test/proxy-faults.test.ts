@@ -11,10 +11,10 @@ import net from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { configureNeonDriver } from '../templates/_shared/neon-local/configure-driver.ts';
-import { startNeonLocalProxy, type NeonLocalProxy } from '../templates/_shared/neon-local/proxy.ts';
-import { targetOf } from '../templates/_shared/neon-local/targets.ts';
-import { startPostgres, type TestPostgres } from './support/postgres.ts';
+import { configureNeonDriver } from '../src/driver.ts';
+import { startNeonLocalProxy, type NeonLocalProxy } from '../src/proxy.ts';
+import { targetOf } from '../src/targets.ts';
+import { startPostgres, type TestPostgres } from '../../../test/support/postgres.ts';
 
 const CAP = 5;
 const REQUEST_TIMEOUT_MS = 1_000;

@@ -5,10 +5,10 @@
 import { Client, neon, neonConfig, NeonDbError, Pool } from '@neondatabase/serverless';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { configureNeonDriver } from '../templates/_shared/neon-local/configure-driver.ts';
-import { startNeonLocalProxy, type NeonLocalProxy } from '../templates/_shared/neon-local/proxy.ts';
-import { targetOf } from '../templates/_shared/neon-local/targets.ts';
-import { freePort, startPostgres, type TestPostgres } from './support/postgres.ts';
+import { configureNeonDriver } from '../src/driver.ts';
+import { startNeonLocalProxy, type NeonLocalProxy } from '../src/proxy.ts';
+import { targetOf } from '../src/targets.ts';
+import { freePort, startPostgres, type TestPostgres } from '../../../test/support/postgres.ts';
 
 let db: TestPostgres;
 let proxy: NeonLocalProxy;

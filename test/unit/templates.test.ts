@@ -1,0 +1,62 @@
+// The template folders themselves: plain projects, discovered from the folders,
+// with the files repeated on purpose kept identical.
+
+import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { discoverTemplates, TEMPLATE_META, TEMPLATES, templatesRoot } from '../../src/scaffold/templates.ts';
+
+const root = templatesRoot();
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    if (name === 'node_modules') return [];
+    const full = path.join(dir, name);
+    const stat = lstatSync(full);
+    return stat.isDirectory() ? walk(full) : [full];
+  });
+}
+
+describe('templates/', () => {
+  it('holds no symlinks: each template folder is complete where it stands', () => {
+    const links = walk(root).filter((file) => lstatSync(file).isSymbolicLink());
+    expect(links).toEqual([]);
+  });
+
+  it('every folder is a template with its own template.json, and the scaffolder finds them all', () => {
+    const folders = readdirSync(root).filter((name) => lstatSync(path.join(root, name)).isDirectory());
+    for (const folder of folders) expect(readdirSync(path.join(root, folder)), folder).toContain(TEMPLATE_META);
+    expect(TEMPLATES.map((t) => t.name).sort()).toEqual(folders.sort());
+    expect(TEMPLATES[0].name).toBe('worker-raw');
+  });
+
+  it('a new folder with a template.json is a new template', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(path.join(tmpdir(), 'templates-'));
+    try {
+      mkdirSync(path.join(dir, 'b-template'));
+      mkdirSync(path.join(dir, 'a-template'));
+      mkdirSync(path.join(dir, 'not-a-template'));
+      const meta = (order: number, platform: string, requires: string[]) =>
+        JSON.stringify({ order, description: 'd', platform, requires, dbSetup: false, scripts: { start: 's', test: 't', deploy: 'd' } });
+      writeFileSync(path.join(dir, 'b-template', TEMPLATE_META), meta(1, 'vercel', []));
+      writeFileSync(path.join(dir, 'a-template', TEMPLATE_META), meta(2, 'cloudflare', ['postgis']));
+      const found = discoverTemplates(dir);
+      expect(found.map((t) => t.name)).toEqual(['b-template', 'a-template']);
+      expect(found[0].platform.envFile).toBe('.env.local');
+      expect(found[1].embeddedDatabase).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // Small files that two templates need, kept as copies so each folder stands alone.
+  it.each([
+    ['worker-raw/src/transaction.ts', 'vercel-edge/lib/transaction.ts'],
+    ['worker-postgis/src/places.ts', 'vercel-edge/lib/places.ts'],
+    ['worker-raw/_gitignore', 'worker-postgis/_gitignore'],
+  ])('%s and %s stay identical', (a, b) => {
+    expect(readFileSync(path.join(root, b), 'utf8')).toBe(readFileSync(path.join(root, a), 'utf8'));
+  });
+});
