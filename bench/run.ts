@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { startPostgres, type TestPostgres } from '../test/support/postgres.ts';
+import { useTestRegistry } from '../test/support/registry.ts';
 import { vercelFunctionBundles, workerBundle } from './bundle.ts';
 import { concurrent, floor, missPoint, sequential, type Latency } from './latency.ts';
 import { BENCH_TEMPLATES, Projects } from './projects.ts';
@@ -32,6 +33,8 @@ const tripCells = (t: TripCount) => [t.wsSessions, `${t.messagesIn} / ${t.messag
 let db: TestPostgres | undefined;
 let passwordDb: TestPostgres | undefined;
 let projects: Projects | undefined;
+// Projects install neon-on-localhost as published: from a throwaway registry holding this checkout's build.
+const stopRegistry = await useTestRegistry();
 try {
   log('scaffold time');
   const scaffold = measureScaffold(COUNTS.scaffoldRuns);
@@ -127,6 +130,7 @@ try {
   await projects?.remove();
   await db?.destroy();
   await passwordDb?.destroy();
+  await stopRegistry();
 }
 
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;

@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { envLine, writeSecretFile } from '../src/scaffold/write-project.ts';
 import { CLI, cleanEnv, REPO_ROOT, run } from '../test/support/cli.ts';
+import { useTestRegistry } from '../test/support/registry.ts';
 import { startDevServer } from '../test/support/dev-server.ts';
 import { startPostgres, type TestPostgres } from '../test/support/postgres.ts';
 
@@ -148,8 +149,6 @@ async function scaffold(template: LoadTemplate, dir: string, databaseUrl: string
 async function reuse(template: LoadTemplate, dir: string, databaseUrl: string): Promise<void> {
   const envFile = template === 'vercel-edge' ? '.env.local' : '.dev.vars';
   writeSecretFile(path.join(dir, envFile), envLine('DATABASE_URL', databaseUrl));
-  // The proxy as it is now in this checkout, not as it was when the project was made.
-  cpSync(path.join(REPO_ROOT, 'templates', '_shared', 'neon-local'), path.join(dir, 'neon-local'), { recursive: true, dereference: true });
   if (template === 'worker-postgis') {
     const setup = await run('npm', ['run', 'db:setup'], { cwd: dir, timeoutMs: 300_000 });
     if (setup.code !== 0) throw new Error(`npm run db:setup failed:\n${setup.output}`);
@@ -333,7 +332,10 @@ async function main(): Promise<number> {
     return 2;
   }
   await buildCli();
+  // Projects install neon-on-localhost as published: from a throwaway registry holding this checkout's build.
+  const stopRegistry = await useTestRegistry();
   const report = await runLoad({ template, connections, seconds, project: values.project, log: (line) => console.error(`[load] ${line}`) });
+  await stopRegistry();
   console.log(formatReports([report]));
   return passed(report) ? 0 : 1;
 }

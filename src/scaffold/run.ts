@@ -8,7 +8,7 @@ import { runDbSetup } from './db-setup.ts';
 import { CancelledError, CliError } from './errors.ts';
 import { stopChildren } from './exec.ts';
 import { initGit } from './git.ts';
-import { installDependencies } from './install.ts';
+import { generateTypes, installDependencies, typesScript } from './install.ts';
 import { helpText, parseCliArgs } from './options.ts';
 import { runScript } from './package-manager.ts';
 import { clackLogger, clackPrompter, type Logger, type Prompter } from './prompter.ts';
@@ -76,7 +76,10 @@ export async function scaffold(ctx: Context, answers: Answers): Promise<Outcome>
     workspace.preserve([...entries.map((e) => e.target), answers.template.platform.envFile, ...LOCKFILES]);
     await writeProject(root, answers, entries);
     ctx.log.success(`Wrote the ${answers.template.name} template to ${answers.displayDir}`);
-    if (answers.install) await installDependencies(ctx, answers);
+    if (answers.install) {
+      await installDependencies(ctx, answers);
+      await generateTypes(ctx, answers);
+    }
     // From here on the project is complete: data, secret and git only report problems.
     workspace.commit();
     const dataLoaded = answers.dbSetup ? await runDbSetup(ctx, answers) : false;
@@ -104,7 +107,10 @@ export function nextSteps(answers: Answers, { secretStored, dataLoaded }: Outcom
   const pm = answers.packageManager;
   const lines: string[] = [];
   if (answers.displayDir !== '.') lines.push(`cd ${answers.displayDir.includes(' ') ? JSON.stringify(answers.displayDir) : answers.displayDir}`);
-  if (!answers.install) lines.push(`${pm} install`);
+  if (!answers.install) {
+    lines.push(`${pm} install`);
+    if (typesScript(answers.targetDir)) lines.push(`${runScript(pm, 'types')}    # generates worker-configuration.d.ts (wrangler types)`);
+  }
   const { platform, scripts } = answers.template;
   if (!answers.databaseUrl && answers.template.embeddedDatabase) {
     lines.push(`# no DATABASE_URL: npm start and npm test use an embedded Postgres (PGlite, kept in .neon-edge/pgdata)`);

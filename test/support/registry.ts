@@ -98,3 +98,18 @@ export async function startRegistry(): Promise<TestRegistry> {
     },
   };
 }
+
+/**
+ * For scripts run outside vitest (npm run bench, npm run load): the same
+ * registry, wired into cleanEnv() for this process, unless one is already set.
+ */
+export async function useTestRegistry(): Promise<() => Promise<void>> {
+  const { TEST_REGISTRY } = await import('./cli.ts');
+  if (process.env[TEST_REGISTRY]) return async () => {};
+  const registry = await startRegistry();
+  process.env[TEST_REGISTRY] = registry.url;
+  return async () => {
+    delete process.env[TEST_REGISTRY];
+    await registry.stop();
+  };
+}

@@ -1,0 +1,115 @@
+// Both packages as npm publishes them, met the way a user meets them:
+// published to a throwaway registry (test/support/registry.ts, started by the
+// global setup), then `npm create neon-edge@latest my-app` in an empty
+// directory, the generated project's `npm test`, `npm start`, and the bundle
+// `wrangler deploy --dry-run` would upload.
+
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanEnv, REPO_ROOT, run, type Ran } from './support/cli.ts';
+import { startDevServer } from './support/dev-server.ts';
+
+let dir: string;
+let created: Ran;
+const project = () => path.join(dir, 'my-app');
+
+async function packedFiles(pkg: string): Promise<string[]> {
+  return run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: path.join(REPO_ROOT, pkg), env: cleanEnv() }).then((packed) => {
+    const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { files: { path: string }[] }[];
+    return info.files.map((f) => f.path);
+  });
+}
+
+function listFiles(root: string, rel = ''): string[] {
+  return readdirSync(path.join(root, rel)).flatMap((name) => {
+    if (['node_modules', '.git', '.wrangler', '.neon-edge'].includes(name)) return [];
+    const file = path.join(rel, name);
+    return statSync(path.join(root, file)).isDirectory() ? listFiles(root, file) : [file];
+  });
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'neon-edge-published-'));
+  created = await run('npm', ['create', 'neon-edge@latest', 'my-app', '--', '--template', 'worker-raw', '--yes', '--no-git'], {
+    cwd: dir,
+    // What answering "Ok to proceed? (y)" does in a terminal.
+    env: cleanEnv({ npm_config_yes: 'true' }),
+    timeoutMs: 300_000,
+  });
+}, 300_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('npm pack', () => {
+  it('create-neon-edge ships the bundled CLI and the template folders, and nothing else', async () => {
+    const files = await packedFiles('.');
+    expect(files).toContain('dist/create-neon-edge.js');
+    for (const file of ['worker-raw/_gitignore', 'worker-raw/template.json', 'worker-postgis/sql/schema.sql', 'vercel-edge/_env.example']) {
+      expect(files).toContain(`dist/templates/${file}`);
+    }
+    expect(files.filter((f) => /^(src|test|bench|templates|packages)\//.test(f))).toEqual([]);
+    expect(files.filter((f) => /neon-local|worker-configuration\.d\.ts|node_modules|package-lock\.json$|\/\.dev\.vars$|\/\.env\.local$/.test(f))).toEqual([]);
+    const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { dependencies?: object };
+    expect(pkg.dependencies ?? {}).toEqual({});
+  });
+
+  it('neon-on-localhost ships compiled JavaScript with types, and no sources or tests', async () => {
+    const files = await packedFiles('packages/neon-on-localhost');
+    for (const file of ['cli.js', 'index.js', 'index.d.ts', 'driver.js', 'driver.d.ts', 'vitest-setup.js', 'vitest-setup.d.ts']) {
+      expect(files).toContain(`dist/${file}`);
+    }
+    expect(files).toContain('README.md');
+    expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+  });
+});
+
+describe('npm create neon-edge@latest my-app (from the registry)', () => {
+  it('creates, installs and generates the Workers types', () => {
+    expect(created.code, created.output).toBe(0);
+    expect(created.output).toContain('Next steps');
+    expect(statSync(path.join(project(), 'worker-configuration.d.ts')).size).toBeGreaterThan(1000);
+  });
+
+  it('holds the user\'s code and config only: at most 12 files besides the lockfile, no proxy source', () => {
+    const files = listFiles(project()).filter((f) => f !== 'package-lock.json' && f !== 'worker-configuration.d.ts');
+    expect(files.length, files.join('\n')).toBeLessThanOrEqual(12);
+    const pkg = JSON.parse(readFileSync(path.join(project(), 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+    expect(pkg.devDependencies['neon-on-localhost']).toBe('^0.1.0');
+    const installed = JSON.parse(readFileSync(path.join(project(), 'node_modules/neon-on-localhost/package.json'), 'utf8')) as { version: string };
+    expect(installed.version).toBe('0.1.0');
+  });
+
+  it('passes its own tests inside workerd, on the embedded database', async () => {
+    const tested = await run('npm', ['test'], { cwd: project(), env: cleanEnv(), timeoutMs: 180_000 });
+    expect(tested.code, tested.output).toBe(0);
+    expect(tested.output).toMatch(/Tests\s+\d+ passed/);
+  }, 200_000);
+
+  it('npm start answers on every route, and Ctrl-C leaves nothing running', async () => {
+    const dev = await startDevServer(project(), '/http');
+    try {
+      for (const route of ['/', '/http', '/tx']) {
+        const res = await fetch(`${dev.base}${route}`);
+        expect(res.status, `${route}: ${dev.output()}`).toBe(200);
+      }
+    } finally {
+      expect(await dev.stop()).toBe(true);
+    }
+  }, 120_000);
+
+  it('the deployed bundle carries none of the local toolkit', async () => {
+    const out = path.join(dir, 'bundle');
+    const dry = await run('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', out], { cwd: project(), env: cleanEnv(), timeoutMs: 120_000 });
+    expect(dry.code, dry.output).toBe(0);
+    const bundle = readdirSync(out)
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => readFileSync(path.join(out, f), 'utf8'))
+      .join('\n');
+    expect(bundle).toContain('configureNeonDriver');
+    for (const proxyOnly of ['WebSocketServer', 'pglite', 'sql-over-http', 'authenticateToPostgres', 'startNeonLocalProxy']) {
+      expect(bundle, proxyOnly).not.toContain(proxyOnly);
+    }
+  }, 150_000);
+});
