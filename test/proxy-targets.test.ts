@@ -13,6 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { configureNeonDriver } from '../templates/_shared/neon-local/configure-driver.ts';
 import { startNeonLocalProxy, type NeonLocalProxy } from '../templates/_shared/neon-local/proxy.ts';
+import { SessionSlots } from '../templates/_shared/neon-local/sessions.ts';
+import { SqlPools } from '../templates/_shared/neon-local/sql-pool.ts';
+import { emptyStats } from '../templates/_shared/neon-local/stats.ts';
 import { targetOf } from '../templates/_shared/neon-local/targets.ts';
 import { startPostgres, type TestPostgres } from './support/postgres.ts';
 
@@ -232,4 +235,28 @@ describe('what /sql holds open', () => {
     expect(proxy.stats.httpPools).toBeLessThanOrEqual(1);
     expect(await appSessions()).toBeLessThanOrEqual(CAP);
   }, 120_000);
+
+  it('keeps at most maxPools pools: the least recently used idle one goes, its connections ended', async () => {
+    for (let i = 0; i < 4; i++) await monitor.query(`create database lru${i}`);
+    const stats = emptyStats();
+    const slots = new SessionSlots(20);
+    const pools = new SqlPools({ slots, stats, maxPools: 2 });
+    try {
+      const target = (database: string) => ({ host: '127.0.0.1', port: db.port, user: 'app', password: db.password, database });
+      for (const database of ['lru0', 'lru1', 'lru0', 'lru2', 'lru3']) {
+        const lease = await pools.acquire(target(database));
+        await lease.client.query('select 1');
+        lease.release(false);
+        expect(pools.poolCount).toBeLessThanOrEqual(2);
+      }
+      await until('the evicted pools\' connections to end', () => stats.httpSessions === 2 && slots.inUse === 2);
+      const { rows } = await monitor.query<{ datname: string }>(
+        "select datname from pg_stat_activity where datname like 'lru%' order by datname",
+      );
+      expect(rows.map((r) => r.datname)).toEqual(['lru2', 'lru3']);
+    } finally {
+      await pools.close();
+    }
+    expect(slots.inUse).toBe(0);
+  });
 });

@@ -80,7 +80,7 @@ export class SessionSlots {
   }
 
   give(): void {
-    if (this.used === 0) throw new Error('neon-local: a session slot was given back twice');
+    if (this.used === 0) return; // never below zero (a double give-back must not crash the proxy from an event handler)
     this.used--;
     while (this.used < this.max && this.queue.length > 0) {
       const next = this.queue.shift() as Waiting;
