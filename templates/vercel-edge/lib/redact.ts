@@ -1,0 +1,1 @@
+../../_shared/log/redact.ts
