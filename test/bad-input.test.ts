@@ -175,6 +175,30 @@ const failing: Failing[] = [
     error: /^The database URL has no host/,
   },
   {
+    name: 'a dangling symlink as the target',
+    args: ['app', ...FLAGS],
+    setup: () => symlinkSync(path.join(root, 'gone'), path.join(work, 'app')),
+    error: /^app is a symbolic link to .*\/gone, which does not exist: remove the link, or choose another project directory\.$/,
+  },
+  // --force never writes through a link out of the project (nor reports such files as restored).
+  ...[
+    { link: 'README.md', to: 'outside/notes.md', says: 'that file' },
+    { link: 'src', to: 'outside', says: 'into it' },
+    { link: '.dev.vars', to: 'outside/secrets', says: 'that file' },
+  ].map(({ link, to, says }) => ({
+    name: `--force with ${link} a symlink out of the project`,
+    args: [...url(`postgres://alice:${SECRET}@ep-x.neon.tech/db`), '--force'],
+    setup: () => {
+      existingFolder(path.join(work, 'app'));
+      mkdirSync(path.join(root, 'outside'));
+      writeFileSync(path.join(root, 'outside', 'notes.md'), 'not yours\n');
+      writeFileSync(path.join(root, 'outside', 'secrets'), 'MINE=1\n');
+      rmSync(path.join(work, 'app', link), { recursive: true, force: true });
+      symlinkSync(path.join(root, to), path.join(work, 'app', link));
+    },
+    error: new RegExp(`^app/${link.replace('.', '\\.')} is a symbolic link \\(to .*/${to}\\), and the template writes ${says}: move the link away, or choose another directory\\.$`),
+  })),
+  {
     name: 'a target that is a file',
     args: ['app', ...FLAGS],
     setup: () => writeFileSync(path.join(work, 'app'), 'a file'),

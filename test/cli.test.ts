@@ -137,6 +137,35 @@ describe('writing', () => {
   });
 });
 
+describe('--force into a folder with its own files', () => {
+  for (const [template, envFile] of [['worker-raw', '.dev.vars'], ['vercel-edge', '.env.local']] as const) {
+    it(`keeps the other secrets in ${envFile} and replaces only DATABASE_URL (0600)`, async () => {
+      mkdirSync(path.join(cwd, 'app'));
+      writeFileSync(path.join(cwd, 'app', envFile), '# mine\nSTRIPE_KEY=sk_live_123\nDATABASE_URL=postgres://old:pw@old/db\nTOKEN="a\nb"\n', { mode: 0o644 });
+      const result = await runCli(['app', '-t', template, '--database-url', NEON_URL, '--force', '--no-install', '--no-git'], { cwd });
+      expect(result.code, result.output).toBe(0);
+      const text = readFileSync(path.join(cwd, 'app', envFile), 'utf8');
+      expect(text).toBe(`# mine\nSTRIPE_KEY=sk_live_123\nDATABASE_URL=${NEON_URL}\nTOKEN="a\nb"\n`);
+      expect(statSync(path.join(cwd, 'app', envFile)).mode & 0o777).toBe(0o600);
+    });
+  }
+
+  it("keeps the user's .gitignore rules: a previously ignored key stays out of the first commit", async () => {
+    mkdirSync(path.join(cwd, 'app'));
+    writeFileSync(path.join(cwd, 'app', '.gitignore'), 'id_rsa\n*.pem\n');
+    writeFileSync(path.join(cwd, 'app', 'id_rsa'), '-----BEGIN OPENSSH PRIVATE KEY-----\n');
+    writeFileSync(path.join(cwd, 'app', 'server.pem'), 'key');
+    const result = await runCli(['app', '-t', 'worker-raw', '--database-url', NEON_URL, '--force', '--no-install'], { cwd });
+    expect(result.code, result.output).toBe(0);
+    const gitignore = readFileSync(path.join(cwd, 'app', '.gitignore'), 'utf8');
+    expect(gitignore.startsWith('id_rsa\n*.pem\n')).toBe(true);
+    expect(gitignore).toContain('.dev.vars*');
+    const tracked = (await run('git', ['ls-files'], { cwd: path.join(cwd, 'app') })).stdout.split('\n');
+    expect(tracked).toContain('package.json');
+    for (const secret of ['id_rsa', 'server.pem', '.dev.vars']) expect(tracked).not.toContain(secret);
+  });
+});
+
 describe('install failures and interruptions roll back', () => {
   it('removes the project when the install fails, without echoing secrets', async () => {
     standIn('npm', `echo "npm ERR! could not reach ${NEON_URL}" >&2\nexit 1`);
@@ -165,6 +194,25 @@ describe('install failures and interruptions roll back', () => {
       expect(sleepers.stdout.trim()).toBe('');
     });
   }
+
+  it('a second SIGINT while the installer is slow to exit still rolls back', async () => {
+    // The installer ignores SIGINT (as its whole process group does), so the first one only starts the stop.
+    standIn('npm', `trap '' INT\ntouch "${bin}/installing"\nsleep 20`);
+    const child = spawn(process.execPath, [CLI, 'app', '-t', 'worker-raw', '--database-url', NEON_URL, '--no-git'], { cwd, env: withBin() });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c));
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (code, signal) => resolve([code, signal])));
+    const deadline = Date.now() + 10_000;
+    while (!existsSync(path.join(bin, 'installing')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(existsSync(path.join(cwd, 'app', '.dev.vars'))).toBe(true);
+    child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGINT');
+    expect(await exited).toEqual([130, null]);
+    expect(stderr).toMatch(/Cancelled by SIGINT: removed .*app/);
+    expect(entries()).toEqual([]);
+    expect((await run('pgrep', ['-f', 'sleep 20'], { cwd })).stdout.trim()).toBe('');
+  });
 
   it('in a pre-existing directory (--force), removes only what it added', async () => {
     mkdirSync(path.join(cwd, 'app'));
@@ -202,6 +250,32 @@ describe('--secret runs wrangler with the URL on stdin only', () => {
     expect(result.output).toMatch(/wrangler is not logged in to Cloudflare.*npx wrangler login.*npx wrangler secret put DATABASE_URL/s);
     expect(result.output).not.toContain('Pa55');
     expect(existsSync(path.join(cwd, 'app', 'src', 'index.ts'))).toBe(true);
+  });
+
+  it('stops a wrangler that never returns, after $CREATE_NEON_EDGE_SECRET_TIMEOUT seconds', async () => {
+    standIn('wrangler', 'sleep 30');
+    const started = Date.now();
+    const result = await runCli(['app', '-t', 'worker-raw', '--database-url', NEON_URL, '--secret', '--no-install', '--no-git'], {
+      cwd,
+      env: withBin({ CREATE_NEON_EDGE_SECRET_TIMEOUT: '2' }),
+    });
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toMatch(/wrangler did not finish within 2 s .*the secret was not set: run `npx wrangler secret put DATABASE_URL` in app\./);
+    expect(result.output).toContain('npx wrangler secret put DATABASE_URL   # once');
+    expect(result.output).not.toContain('Pa55');
+    expect(existsSync(path.join(cwd, 'app', 'src', 'index.ts'))).toBe(true);
+    expect((await run('pgrep', ['-f', 'sleep 30'], { cwd })).stdout.trim()).toBe('');
+  });
+
+  it('refuses a CREATE_NEON_EDGE_SECRET_TIMEOUT that is not a number of seconds, before writing', async () => {
+    const result = await runCli(['app', '-t', 'worker-raw', '--database-url', NEON_URL, '--secret', '--no-install', '--no-git'], {
+      cwd,
+      env: withBin({ CREATE_NEON_EDGE_SECRET_TIMEOUT: 'soon' }),
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe('✖ CREATE_NEON_EDGE_SECRET_TIMEOUT must be a number of seconds greater than 0: unset it for the default (60).');
+    expect(entries()).toEqual([]);
   });
 
   it('says so when wrangler is not installed', async () => {

@@ -49,7 +49,7 @@ describe('worker-raw with no DATABASE_URL', () => {
     const result = await run('npm', ['test'], { cwd: project, timeoutMs: 240_000 });
     expect(result.code, result.output).toBe(0);
     expect(result.output).toContain('No DATABASE_URL: testing against an embedded Postgres (PGlite, in memory)');
-    expect(result.output).toMatch(/Tests\s+7 passed/);
+    expect(result.output).toMatch(/Tests\s+8 passed/);
   }, 300_000);
 
   it('npm start serves /, /http and /tx from it, and keeps data across a Ctrl-C restart', async () => {
@@ -99,7 +99,7 @@ describe('vercel-edge with no DATABASE_URL', () => {
     const result = await run('npm', ['test'], { cwd: project, timeoutMs: 240_000 });
     expect(result.code, result.output).toBe(0);
     expect(result.output).toContain('set DATABASE_URL in .env.local to test against Neon');
-    expect(result.output).toMatch(/Tests\s+26 passed/);
+    expect(result.output).toMatch(/Tests\s+28 passed/);
   }, 300_000);
 
   it('npm start serves the functions from it', async () => {

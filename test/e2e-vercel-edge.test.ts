@@ -44,7 +44,7 @@ describe('create-neon-edge edge --template vercel-edge', () => {
     expect(result.code, result.output).toBe(0);
     expect(result.output).toMatch(/edge-runtime/);
     expect(result.output).toMatch(/workerd/);
-    expect(result.output).toMatch(/Tests\s+26 passed/);
+    expect(result.output).toMatch(/Tests\s+28 passed/);
     expect(result.output).not.toContain(db.password);
   }, 300_000);
 
@@ -59,7 +59,7 @@ describe('create-neon-edge edge --template vercel-edge', () => {
       from generate_series(1, 50) as g;`);
     const result = await run('npm', ['test'], { cwd: project, timeoutMs: 240_000 });
     expect(result.code, result.output).toBe(0);
-    expect(result.output).toMatch(/Tests\s+26 passed/);
+    expect(result.output).toMatch(/Tests\s+28 passed/);
   }, 300_000);
 
   it('type-checks', async () => {

@@ -42,7 +42,7 @@ describe('create-neon-edge my-app --template worker-raw', () => {
   it("passes the generated project's own npm test inside workerd against PostgreSQL", async () => {
     const result = await run('npm', ['test'], { cwd: project, timeoutMs: 240_000 });
     expect(result.code, result.output).toBe(0);
-    expect(result.output).toMatch(/Tests\s+7 passed/);
+    expect(result.output).toMatch(/Tests\s+8 passed/);
     expect(result.output).not.toContain(db.password);
   }, 300_000);
 

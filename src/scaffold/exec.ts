@@ -10,6 +10,8 @@ export interface RunResult {
   missing: boolean;
   /** stdout and stderr, interleaved. */
   output: string;
+  /** True when it ran past `timeoutMs` and was killed. */
+  timedOut: boolean;
 }
 
 const running = new Set<ChildProcess>();
@@ -17,7 +19,7 @@ const running = new Set<ChildProcess>();
 export function runCommand(
   command: string,
   args: readonly string[],
-  options: { cwd: string; input?: string; env?: NodeJS.ProcessEnv },
+  options: { cwd: string; input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
 ): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = spawn(command, args, {
@@ -31,20 +33,30 @@ export function runCommand(
       detached: process.platform !== 'win32',
     });
     running.add(child);
+    let timedOut = false;
+    const timers: NodeJS.Timeout[] = [];
+    if (options.timeoutMs !== undefined) {
+      timers.push(
+        setTimeout(() => {
+          timedOut = true;
+          killTree(child, 'SIGTERM');
+          timers.push(setTimeout(() => killTree(child, 'SIGKILL'), 2_000));
+        }, options.timeoutMs),
+      );
+    }
+    const done = (result: Omit<RunResult, 'timedOut'>) => {
+      for (const timer of timers) clearTimeout(timer);
+      running.delete(child);
+      resolve({ ...result, timedOut });
+    };
     let output = '';
     const collect = (chunk: Buffer) => (output += chunk.toString('utf8'));
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);
     child.stdin?.on('error', () => {}); // the command may exit without reading its input
     child.stdin?.end(options.input ?? '');
-    child.once('error', (err: NodeJS.ErrnoException) => {
-      running.delete(child);
-      resolve({ code: null, missing: err.code === 'ENOENT', output: output + err.message });
-    });
-    child.once('close', (code) => {
-      running.delete(child);
-      resolve({ code: code ?? 1, missing: false, output });
-    });
+    child.once('error', (err: NodeJS.ErrnoException) => done({ code: null, missing: err.code === 'ENOENT', output: output + err.message }));
+    child.once('close', (code) => done({ code: code ?? 1, missing: false, output }));
   });
 }
 

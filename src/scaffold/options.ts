@@ -37,7 +37,8 @@ export const OPTIONS = {
   secret: {
     type: 'boolean',
     negatable: true,
-    description: 'Store DATABASE_URL as a production secret (wrangler secret put / vercel env add) (default: no)',
+    description:
+      'Store DATABASE_URL as a production secret (wrangler secret put / vercel env add; stopped after 60 s, or $CREATE_NEON_EDGE_SECRET_TIMEOUT seconds) (default: no)',
   },
   yes: { type: 'boolean', short: 'y', description: 'Accept the defaults for every question not given as a flag' },
   force: { type: 'boolean', description: 'Write into a directory that is not empty' },

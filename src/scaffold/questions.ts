@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Answers, Context } from './context.ts';
 import { CliError } from './errors.ts';
 import { detectPackageManager } from './package-manager.ts';
+import { secretTimeoutSeconds } from './secret.ts';
 import { targetProblem } from './target-dir.ts';
 import { DEFAULT_TEMPLATE, TEMPLATES, type Template } from './templates.ts';
 import { isLocalDatabaseUrl, maskDatabaseUrl, projectNameFor, validateDatabaseUrl, validateTemplateName } from './validate.ts';
@@ -175,5 +176,6 @@ export async function askAll(ctx: Context): Promise<Answers> {
   const dbSetup = await askDbSetup(ctx, template, databaseUrl, install);
   const git = await askConfirm(ctx, 'Initialise a git repository?', ctx.args.git, true);
   const secret = await askSecret(ctx, template, databaseUrl);
+  if (secret) secretTimeoutSeconds(ctx.env); // a bad value fails now, before anything is written
   return { ...target, template, databaseUrl, install, packageManager, dbSetup, git, secret };
 }

@@ -13,7 +13,7 @@ import { helpText, parseCliArgs } from './options.ts';
 import { runScript } from './package-manager.ts';
 import { clackLogger, clackPrompter, type Logger, type Prompter } from './prompter.ts';
 import { askAll } from './questions.ts';
-import { shownName } from './target-dir.ts';
+import { refuseSymlinks, shownName } from './target-dir.ts';
 import { putSecret } from './secret.ts';
 import { TEMPLATES, templatesRoot } from './templates.ts';
 import { isLocalDatabaseUrl } from './validate.ts';
@@ -37,11 +37,17 @@ const SIGNAL_EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130
  * While the project is being written, a signal stops the children, rolls the
  * writes back and exits. `interrupted` tells the step that was running (and
  * fails because its child was stopped) to leave the reporting to the handler.
+ * The handlers stay installed until then: a second Ctrl-C (the installer slow
+ * to exit) kills the children at once instead of killing us before rollback.
  */
 function rollbackOnSignal(workspace: Workspace): { interrupted: () => boolean; remove: () => void } {
   let interrupted = false;
   const handlers = Object.entries(SIGNAL_EXIT_CODES).map(([signal, code]) => {
     const handler = () => {
+      if (interrupted) {
+        void stopChildren('SIGKILL');
+        return;
+      }
       interrupted = true;
       void stopChildren(signal as NodeJS.Signals).finally(() => {
         const undone = workspace.rollback();
@@ -49,7 +55,7 @@ function rollbackOnSignal(workspace: Workspace): { interrupted: () => boolean; r
         process.exit(code);
       });
     };
-    process.once(signal as NodeJS.Signals, handler);
+    process.on(signal as NodeJS.Signals, handler);
     return [signal, handler] as const;
   });
   return {
@@ -69,11 +75,13 @@ export async function scaffold(ctx: Context, answers: Answers): Promise<Outcome>
   const workspace = new Workspace(answers.targetDir);
   const signals = rollbackOnSignal(workspace);
   try {
-    workspace.begin();
-    // In a directory that already existed (--force), what we overwrite is restored on failure.
     const root = templatesRoot();
     const entries = templateEntries(path.join(root, answers.template.name));
-    workspace.preserve([...entries.map((e) => e.target), answers.template.platform.envFile, ...LOCKFILES]);
+    const written = [...entries.map((e) => e.target), answers.template.platform.envFile, ...LOCKFILES];
+    refuseSymlinks(answers.targetDir, answers.displayDir, written);
+    workspace.begin();
+    // In a directory that already existed (--force), what we overwrite is restored on failure.
+    workspace.preserve(written);
     await writeProject(root, answers, entries);
     ctx.log.success(`Wrote the ${answers.template.name} template to ${answers.displayDir}`);
     if (answers.install) {

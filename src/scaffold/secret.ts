@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Answers, Context } from './context.ts';
+import { CliError } from './errors.ts';
 import { runCommand } from './exec.ts';
 import { redact } from './redact.ts';
 
@@ -14,14 +15,38 @@ function cliBin(dir: string, cli: string): string {
   return existsSync(local) ? local : cli;
 }
 
+/** How long `wrangler secret put` / `vercel env add` may take (it can wait forever on a login or a question). */
+export const SECRET_TIMEOUT_ENV = 'CREATE_NEON_EDGE_SECRET_TIMEOUT';
+const DEFAULT_SECRET_TIMEOUT_S = 60;
+
+/** Seconds from CREATE_NEON_EDGE_SECRET_TIMEOUT, else 60. Throws CliError for a value that is not a positive number. */
+export function secretTimeoutSeconds(env: NodeJS.ProcessEnv): number {
+  const raw = env[SECRET_TIMEOUT_ENV];
+  if (raw === undefined || raw === '') return DEFAULT_SECRET_TIMEOUT_S;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new CliError(`${SECRET_TIMEOUT_ENV} must be a number of seconds greater than 0: unset it for the default (${DEFAULT_SECRET_TIMEOUT_S}).`);
+  }
+  return seconds;
+}
+
 /** Returns true when the secret was stored. A failure is reported, never thrown. */
 export async function putSecret(ctx: Context, answers: Answers, databaseUrl: string): Promise<boolean> {
   const platform = answers.template.platform;
   const later = `run \`${platform.secretCommand}\` in ${answers.displayDir}`;
+  const seconds = secretTimeoutSeconds(ctx.env);
   const result = await ctx.log.task(`Storing DATABASE_URL as a ${platform.label} secret`, () =>
-    runCommand(cliBin(answers.targetDir, platform.cli), platform.secretArgs, { cwd: answers.targetDir, input: `${databaseUrl}\n` }),
+    runCommand(cliBin(answers.targetDir, platform.cli), platform.secretArgs, {
+      cwd: answers.targetDir,
+      input: `${databaseUrl}\n`,
+      timeoutMs: seconds * 1000,
+    }),
   );
   const output = redact(result.output, databaseUrl).trim();
+  if (result.timedOut) {
+    ctx.log.warn(`${platform.cli} did not finish within ${seconds} s (${SECRET_TIMEOUT_ENV}), so it was stopped and the secret was not set: ${later}.`);
+    return false;
+  }
   if (result.missing) {
     ctx.log.warn(`${platform.cli} is not installed here, so the secret was not set: ${platform.installHint}, then ${later}.`);
     return false;

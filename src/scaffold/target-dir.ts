@@ -1,9 +1,10 @@
 // Where the project goes, checked before anything is written.
 
-import { accessSync, constants, readdirSync, statSync } from 'node:fs';
+import { accessSync, constants, lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { CliError } from './errors.ts';
 import path from 'node:path';
 
-export type TargetState = 'missing' | 'empty' | 'not-empty' | 'not-a-directory' | 'unreadable';
+export type TargetState = 'missing' | 'dangling-link' | 'empty' | 'not-empty' | 'not-a-directory' | 'unreadable';
 
 // A folder holding only these counts as empty (create-vite does the same for .git).
 const IGNORABLE = new Set(['.git', '.DS_Store', 'Thumbs.db']);
@@ -17,7 +18,7 @@ export function targetState(dir: string): TargetState {
   try {
     stats = statSync(dir);
   } catch {
-    return 'missing';
+    return isSymlink(dir) ? 'dangling-link' : 'missing';
   }
   if (!stats.isDirectory()) return 'not-a-directory';
   let entries: string[];
@@ -63,6 +64,9 @@ export function targetProblem(dir: string, shown: string, force: boolean): strin
   const nameIssue = nameProblem(dir, shown);
   if (nameIssue) return nameIssue;
   const state = targetState(dir);
+  if (state === 'dangling-link') {
+    return `${shown} is a symbolic link to ${shownName(readlinkSync(dir))}, which does not exist: remove the link, or choose another project directory.`;
+  }
   if (state === 'not-a-directory') return `${shown} exists and is not a directory: choose another project directory.`;
   if (state === 'unreadable') return `Cannot read ${shown} (permission denied): choose a directory you can write to.`;
   if (state === 'not-empty' && !force) {
@@ -79,4 +83,36 @@ export function targetProblem(dir: string, shown: string, force: boolean): strin
     return `Cannot write to ${existing} (permission denied): choose a directory you can write to.`;
   }
   return undefined;
+}
+
+function isSymlink(file: string): boolean {
+  try {
+    return lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Refuses, before anything is written, when a path the run writes (or a
+ * folder on the way to it) inside an existing directory is a symbolic link:
+ * writing through it would change files outside the project, which rollback
+ * cannot restore.
+ */
+export function refuseSymlinks(dir: string, shown: string, files: readonly string[]): void {
+  const checked = new Set<string>();
+  for (const file of files) {
+    const parts = path.normalize(file).split(path.sep).filter(Boolean);
+    for (let i = 1; i <= parts.length; i++) {
+      const rel = parts.slice(0, i).join(path.sep);
+      if (checked.has(rel)) continue;
+      checked.add(rel);
+      const full = path.join(dir, rel);
+      if (isSymlink(full)) {
+        throw new CliError(
+          `${path.join(shown, rel)} is a symbolic link (to ${shownName(readlinkSync(full))}), and the template writes ${i < parts.length ? 'into it' : 'that file'}: move the link away, or choose another directory.`,
+        );
+      }
+    }
+  }
 }

@@ -1,10 +1,12 @@
 // Writes the project: the template's files as they are, then the few files
 // that carry the project's name and its DATABASE_URL.
 
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Answers } from './context.ts';
+import { envEntries, parseEnvFile } from '../../packages/neon-on-localhost/src/database-url.ts';
+import { CliError } from './errors.ts';
 import { toWorkerName } from './validate.ts';
 
 /** Dotfiles are stored with `_` in templates: npm drops `.gitignore` from published packages. */
@@ -83,10 +85,45 @@ export function setWorkerName(targetDir: string, name: string): void {
   writeFileSync(file, text.replace(nameField, `$1${JSON.stringify(name)}`));
 }
 
-/** KEY=value in dotenv syntax, quoted only when the value needs it (dotenv has no escapes). */
+/**
+ * KEY=value in dotenv syntax, read back as exactly `value` by dotenv (wrangler,
+ * Vercel) and by the project's own reader, which agree: plain when nothing
+ * needs quoting, else the first quoting that round-trips (dotenv has no
+ * escapes, so a value with ' and a literal \n needs backticks, which older
+ * readers lack, so they come last).
+ */
 export function envLine(key: string, value: string): string {
-  if (/^[^\s#'"`\\$]*$/.test(value)) return `${key}=${value}\n`;
-  return value.includes("'") ? `${key}="${value}"\n` : `${key}='${value}'\n`;
+  const candidates = /^[^\s#'"`\\$]*$/.test(value)
+    ? [`${key}=${value}`]
+    : [...["'", '"', '`'].filter((q) => !value.includes(q)).map((q) => `${key}=${q}${value}${q}`), `${key}=${value}`];
+  const line = candidates.map((c) => `${c}\n`).find((c) => envEntries(c).length === 1 && parseEnvFile(c)[key] === value);
+  if (!line) throw new CliError(`The value of ${key} cannot be written to a dotenv file so that it reads back the same: put it in by hand.`);
+  return line;
+}
+
+/**
+ * The secrets file with `key` set to `value` and every other line kept as it
+ * was (a user's own secrets survive --force). Checked by reading it back.
+ */
+export function setEnvVar(existing: string | undefined, key: string, value: string, fileName: string): string {
+  const line = envLine(key, value);
+  if (existing === undefined || existing.trim() === '') return line;
+  const text = existing.replace(/\r\n?/g, '\n');
+  const spans = envEntries(text).filter((e) => e.key === key);
+  let merged: string;
+  if (spans.length === 0) merged = `${text}${text.endsWith('\n') ? '' : '\n'}${line}`;
+  else {
+    merged = text.slice(0, spans[0].start) + line;
+    spans.forEach((span, n) => {
+      const next = spans[n + 1]?.start ?? text.length;
+      merged += text.slice(Math.min(span.end + 1, next), next);
+    });
+  }
+  const expected = { ...parseEnvFile(text), [key]: value };
+  const got = parseEnvFile(merged);
+  const same = Object.keys(expected).length === Object.keys(got).length && Object.entries(expected).every(([k, v]) => got[k] === v);
+  if (!same) throw new CliError(`Could not set ${key} in the existing ${fileName} without changing its other lines: move it away, or pass no database URL and edit it by hand.`);
+  return merged;
 }
 
 /** Writes a secrets file readable by its owner only (mode 0600, whatever the umask). */
@@ -95,11 +132,40 @@ export function writeSecretFile(file: string, content: string): void {
   chmodSync(file, 0o600);
 }
 
+/** A regular file's text, or undefined when there is none (checkSymlinks refused links before). */
+function readExisting(file: string): string | undefined {
+  try {
+    return lstatSync(file).isFile() ? readFileSync(file, 'utf8') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A user's .gitignore with the template's rules after it: theirs are all kept
+ * (a previously ignored key must not reach the first commit), and ours come
+ * last so that the secrets files stay ignored whatever theirs un-ignore.
+ */
+export function mergeGitignore(theirs: string, ours: string): string {
+  if (theirs.includes(ours)) return theirs;
+  return `${theirs}${theirs === '' || theirs.endsWith('\n') ? '' : '\n'}\n# create-neon-edge\n${ours}`;
+}
+
 export async function writeProject(templatesRoot: string, answers: Answers, entries?: TemplateEntry[]): Promise<void> {
-  await copyTemplate(path.join(templatesRoot, answers.template.name), answers.targetDir, entries);
+  const templateDir = path.join(templatesRoot, answers.template.name);
+  const all = entries ?? templateEntries(templateDir);
+  const envFile = path.join(answers.targetDir, answers.template.platform.envFile);
+  const gitignore = all.find((e) => e.target === '.gitignore');
+  const theirIgnore = gitignore && readExisting(path.join(answers.targetDir, '.gitignore'));
+  // Worked out before anything is written: a secrets file that cannot be merged stops the run here.
+  const envContent = answers.databaseUrl
+    ? setEnvVar(readExisting(envFile), 'DATABASE_URL', answers.databaseUrl, answers.template.platform.envFile)
+    : undefined;
+  await copyTemplate(templateDir, answers.targetDir, theirIgnore === undefined ? all : all.filter((e) => e !== gitignore));
+  if (gitignore && theirIgnore !== undefined) {
+    writeFileSync(path.join(answers.targetDir, '.gitignore'), mergeGitignore(theirIgnore, readFileSync(gitignore.source, 'utf8')));
+  }
   setPackageName(answers.targetDir, answers.projectName);
   setWorkerName(answers.targetDir, toWorkerName(answers.projectName));
-  if (answers.databaseUrl) {
-    writeSecretFile(path.join(answers.targetDir, answers.template.platform.envFile), envLine('DATABASE_URL', answers.databaseUrl));
-  }
+  if (envContent !== undefined) writeSecretFile(envFile, envContent);
 }

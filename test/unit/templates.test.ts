@@ -56,6 +56,8 @@ describe('templates/', () => {
     ['worker-raw/src/transaction.ts', 'vercel-edge/lib/transaction.ts'],
     ['worker-postgis/src/places.ts', 'vercel-edge/lib/places.ts'],
     ['worker-raw/_gitignore', 'worker-postgis/_gitignore'],
+    ['worker-raw/src/redact.ts', 'worker-postgis/src/redact.ts'],
+    ['worker-raw/src/redact.ts', 'vercel-edge/lib/redact.ts'],
   ])('%s and %s stay identical', (a, b) => {
     expect(readFileSync(path.join(root, b), 'utf8')).toBe(readFileSync(path.join(root, a), 'utf8'));
   });

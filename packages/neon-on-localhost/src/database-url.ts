@@ -8,19 +8,127 @@ import { isLoopbackHost } from './targets.ts';
 
 const ENV_FILES = ['.dev.vars', '.env.local', '.env'];
 
-/** Parses KEY=VALUE lines (dotenv syntax without interpolation). */
+/**
+ * One KEY=value definition in a dotenv file. `start`/`end` span its lines in
+ * the text with line endings normalised to \n (end: before the line break).
+ */
+export interface EnvEntry {
+  key: string;
+  value: string;
+  start: number;
+  end: number;
+}
+
+const QUOTES = `'"\``;
+const isSpace = (c: string | undefined) => c !== undefined && /\s/.test(c);
+const isLineEnd = (c: string | undefined) => c === '\n' || c === '\u2028' || c === '\u2029';
+const isKeyChar = (c: string | undefined) => c !== undefined && /[\w.-]/.test(c);
+
+/**
+ * Reads a dotenv file exactly as `dotenv.parse` 16 (what wrangler reads
+ * .dev.vars with, and what Vercel reads .env.local with) does, so that the
+ * proxy, the loader and `wrangler dev` all see the same DATABASE_URL:
+ * `KEY=value` or `KEY: value`, optional `export`; values unquoted (trimmed,
+ * up to `#`), or in '…', `…` (literal) or "…" (where \n and \r become line
+ * breaks), quoted values may span lines; the last definition of a key wins.
+ * (One known difference: U+2028/U+2029 inside an unquoted value.)
+ */
+export function envEntries(source: string): EnvEntry[] {
+  const text = source.replace(/\r\n?/g, '\n');
+  const entries: EnvEntry[] = [];
+  let pos = 0;
+  while (pos < text.length) {
+    const entry = entryAt(text, pos);
+    if (entry) entries.push(entry);
+    pos = nextLineStart(text, entry ? entry.end : pos);
+  }
+  return entries;
+}
+
 export function parseEnvFile(text: string): Record<string, string> {
   const vars: Record<string, string> = {};
-  for (const line of text.split(/\r?\n/)) {
-    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
-    if (!m) continue;
-    let value = m[2];
-    const quoted = /^(['"])(.*)\1$/.exec(value);
-    if (quoted) value = quoted[2];
-    else value = value.replace(/\s+#.*$/, '');
-    vars[m[1]] = value;
-  }
+  for (const { key, value } of envEntries(text)) vars[key] = value;
   return vars;
+}
+
+function nextLineStart(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && !isLineEnd(text[i])) i++;
+  return i + 1;
+}
+
+function lineEnd(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && !isLineEnd(text[i])) i++;
+  return i;
+}
+
+function entryAt(text: string, lineStart: number): EnvEntry | undefined {
+  let i = lineStart;
+  while (isSpace(text[i])) i++;
+  const keyLineStart = text.lastIndexOf('\n', i - 1) + 1;
+  // `export KEY=…`, else a key that happens to be called export.
+  const afterExport = text.startsWith('export', i) && isSpace(text[i + 6]) ? skipSpaces(text, i + 6) : undefined;
+  for (const keyStart of afterExport === undefined ? [i] : [afterExport, i]) {
+    let k = keyStart;
+    while (isKeyChar(text[k])) k++;
+    if (k === keyStart) continue;
+    let v: number | undefined;
+    const eq = skipSpaces(text, k);
+    if (text[eq] === '=') v = eq + 1;
+    else if (text[k] === ':' && isSpace(text[k + 1])) v = k + 2;
+    if (v === undefined) continue;
+    const { value, end } = valueAt(text, v);
+    return { key: text.slice(keyStart, k), value, start: keyLineStart, end };
+  }
+  return undefined;
+}
+
+function skipSpaces(text: string, from: number): number {
+  let i = from;
+  while (isSpace(text[i])) i++;
+  return i;
+}
+
+function valueAt(text: string, v: number): { value: string; end: number } {
+  const q = skipSpaces(text, v);
+  if (QUOTES.includes(text[q] ?? 'none')) {
+    const close = closingQuote(text, q);
+    if (close !== undefined) return { value: finish(text.slice(v, close + 1)), end: lineEnd(text, close + 1) };
+  }
+  let e = v;
+  while (e < text.length && text[e] !== '#' && text[e] !== '\n') e++;
+  return { value: finish(text.slice(v, e)), end: lineEnd(text, e) };
+}
+
+/**
+ * Where the quoted value opened at `open` ends: the first unescaped quote, or
+ * failing that an escaped one (\' keeps the backslash), latest first, after
+ * which the line holds only spaces or a comment.
+ */
+function closingQuote(text: string, open: number): number | undefined {
+  const quote = text[open];
+  const candidates: number[] = [];
+  let i = open + 1;
+  for (; i < text.length; i++) {
+    if (text[i] === quote) break;
+    if (text[i] === '\\' && text[i + 1] === quote) candidates.push(++i);
+  }
+  if (i < text.length) candidates.push(i);
+  for (const close of candidates.reverse()) {
+    let t = close + 1;
+    while (isSpace(text[t]) && !isLineEnd(text[t])) t++;
+    if (t >= text.length || isLineEnd(text[t]) || text[t] === '#') return close;
+  }
+  return undefined;
+}
+
+function finish(raw: string): string {
+  let value = raw.trim();
+  const quote = value[0];
+  if (value.length >= 2 && QUOTES.includes(quote) && value.at(-1) === quote) value = value.slice(1, -1);
+  if (quote === '"') value = value.replace(/\\n/g, '\n').replace(/\\r/g, '\r');
+  return value;
 }
 
 export function readDatabaseUrl(projectDir: string, env: NodeJS.ProcessEnv = process.env): string | undefined {

@@ -7,6 +7,7 @@
 import http from 'node:http';
 import type net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { SessionSlots } from './sessions.ts';
 import { createSqlOverHttp } from './sql-over-http.ts';
 import { emptyStats, statsSnapshot, type ProxyStats } from './stats.ts';
 import { TargetPolicy } from './targets.ts';
@@ -72,8 +73,9 @@ export async function startNeonLocalProxy(options: NeonLocalProxyOptions): Promi
   const stats = emptyStats();
   const sockets = new Set<net.Socket>();
   const requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
-  const sql = createSqlOverHttp({ policy, stats, bodyTimeoutMs: requestTimeoutMs });
-  const relay = createWebSocketRelay({ policy, stats, sockets, maxConnections, queueTimeoutMs: options.queueTimeoutMs ?? 0 });
+  const slots = new SessionSlots(maxConnections, options.queueTimeoutMs ?? 0); // one cap for /sql and WebSocket sessions
+  const sql = createSqlOverHttp({ policy, stats, slots, bodyTimeoutMs: requestTimeoutMs });
+  const relay = createWebSocketRelay({ policy, stats, sockets, slots });
 
   const server = http.createServer(
     // How often Node looks for requests past their time (headers that never end, for upgrades too).

@@ -4,6 +4,9 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pg from 'pg';
+import type { SessionSlots } from './sessions.ts';
+import { PoolUnavailable, SqlPools, type Lease } from './sql-pool.ts';
+import { sqlTargetOf, TargetError } from './sql-target.ts';
 import type { ProxyStats } from './stats.ts';
 import type { TargetPolicy } from './targets.ts';
 
@@ -149,36 +152,27 @@ function endsSession(err: unknown): boolean {
 export interface SqlOverHttpOptions {
   policy: TargetPolicy;
   stats: ProxyStats;
+  /** The session cap, shared with the WebSocket relay: every connection the /sql pools hold takes a slot. */
+  slots: SessionSlots;
   /** Time a client has to send its whole request body (408 after). */
   bodyTimeoutMs?: number;
 }
 
-export function createSqlOverHttp({ policy, stats, bodyTimeoutMs = 10_000 }: SqlOverHttpOptions) {
-  // One small pool per connection string, like Neon's connection cache.
-  const pools = new Map<string, pg.Pool>();
+export function createSqlOverHttp({ policy, stats, slots, bodyTimeoutMs = 10_000 }: SqlOverHttpOptions) {
+  const pools = new SqlPools({ slots, stats });
 
-  function poolFor(connectionString: string): pg.Pool {
-    let pool = pools.get(connectionString);
-    if (!pool) {
-      let url: URL;
-      try {
-        url = new URL(connectionString);
-      } catch {
-        throw new HttpError(400, 'Neon-Connection-String is not a valid URL');
-      }
-      if (!/^postgres(ql)?:$/.test(url.protocol)) throw new HttpError(400, 'Neon-Connection-String must be a postgres:// URL');
-      if (!policy.allows(url.hostname, Number(url.port || 5432))) {
-        throw new HttpError(400, 'proxying to specified address not allowed');
-      }
-      // Idle connections go after 5 s: warm while someone is working, and none left open long after.
-      pool = new pg.Pool({ connectionString, max: 10, idleTimeoutMillis: 5_000, connectionTimeoutMillis: 10_000 });
-      pool.on('error', () => {}); // an idle client lost its server; the pool replaces it
-      pools.set(connectionString, pool);
+  /** A connection for the request's connection string; 4xx for a string that is refused, 503 past the cap. */
+  async function connect(connectionString: string): Promise<Lease> {
+    try {
+      return await pools.acquire(sqlTargetOf(connectionString, policy));
+    } catch (err) {
+      if (err instanceof TargetError) throw new HttpError(400, err.message);
+      if (err instanceof PoolUnavailable) throw new HttpError(err.status, err.message);
+      throw err;
     }
-    return pool;
   }
 
-  async function run(client: pg.PoolClient, q: SqlQuery, arrayMode: boolean, rawTextOutput: boolean) {
+  async function run(client: pg.Client, q: SqlQuery, arrayMode: boolean, rawTextOutput: boolean) {
     stats.httpQueries++;
     const result = await client.query({
       text: q.query,
@@ -223,7 +217,8 @@ export function createSqlOverHttp({ policy, stats, bodyTimeoutMs = 10_000 }: Sql
     const payload = parsePayload(await readBody(req, bodyTimeoutMs));
     const arrayMode = req.headers['neon-array-mode'] === 'true';
     const rawTextOutput = req.headers['neon-raw-text-output'] === 'true';
-    const client = await poolFor(connectionString).connect();
+    const lease = await connect(connectionString);
+    const { client } = lease;
     let broken = false;
     try {
       if (payload.single) {
@@ -245,7 +240,7 @@ export function createSqlOverHttp({ policy, stats, bodyTimeoutMs = 10_000 }: Sql
       if (!isPostgresError(err) || endsSession(err)) broken = true;
       throw err;
     } finally {
-      client.release(broken);
+      lease.release(broken);
     }
   }
 
@@ -283,8 +278,7 @@ export function createSqlOverHttp({ policy, stats, bodyTimeoutMs = 10_000 }: Sql
       }
     },
     async close(): Promise<void> {
-      await Promise.all([...pools.values()].map((p) => p.end().catch(() => {})));
-      pools.clear();
+      await pools.close();
     },
   };
 }

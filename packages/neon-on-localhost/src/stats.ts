@@ -17,6 +17,10 @@ export interface ProxyStats {
   /** HTTP `/sql` requests, and the SQL statements they carried. */
   httpRequests: number;
   httpQueries: number;
+  /** Postgres connections the /sql pools hold right now, idle ones included (they count against the cap too). */
+  httpSessions: number;
+  /** /sql pools kept right now (one per target, database, user and password). */
+  httpPools: number;
   /** Requests refused: disallowed target, over the connection cap, bad input. */
   refused: number;
 }
@@ -31,6 +35,8 @@ export function emptyStats(): ProxyStats {
     wsTurns: 0,
     httpRequests: 0,
     httpQueries: 0,
+    httpSessions: 0,
+    httpPools: 0,
     refused: 0,
   };
 }

@@ -22,6 +22,7 @@ import {
   SSL_REQUEST,
   startupParameters,
 } from './auth.ts';
+import type { SessionSlots } from './sessions.ts';
 import type { ProxyStats } from './stats.ts';
 import { splitAddress, type TargetPolicy } from './targets.ts';
 
@@ -40,20 +41,15 @@ class Refused extends Error {}
 export interface RelayOptions {
   policy: TargetPolicy;
   stats: ProxyStats;
-  maxConnections: number;
-  /**
-   * Past the cap, how long a new session may wait for a free slot (first
-   * come, first served) before it is refused with 503; 0 refuses at once.
-   */
-  queueTimeoutMs: number;
+  /** The session cap, shared with /sql's pools; its queueTimeoutMs is how long a session past it may wait. */
+  slots: SessionSlots;
   /** Sockets of live sessions, so close() can end them. */
   sockets: Set<net.Socket>;
 }
 
 interface Waiter {
   socket: Duplex;
-  start: () => void;
-  timer: NodeJS.Timeout;
+  cancel: () => boolean;
 }
 
 function refuse(socket: Duplex, status: number, reason: string, body: string): void {
@@ -63,7 +59,7 @@ function refuse(socket: Duplex, status: number, reason: string, body: string): v
 }
 
 export function createWebSocketRelay(options: RelayOptions) {
-  const { policy, stats } = options;
+  const { policy, stats, slots } = options;
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
 
   /**
@@ -237,8 +233,8 @@ export function createWebSocketRelay(options: RelayOptions) {
     );
   }
 
-  /** Sessions waiting for a slot, oldest first. */
-  const waiting: Waiter[] = [];
+  /** Sessions waiting for a slot (the order is kept by `slots`). */
+  const waiting = new Set<Waiter>();
 
   /** Handles an HTTP upgrade on /v1 or /v2; refuses disallowed targets before upgrading. */
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -248,44 +244,36 @@ export function createWebSocketRelay(options: RelayOptions) {
       stats.refused++;
       return refuse(socket, 404, 'Not Found', 'unknown path: WebSocket connections go to /v1?address=host:port');
     }
-    const target = splitAddress(url.searchParams.get('address') ?? '');
-    if (!target || !policy.allows(target.host, target.port)) {
+    // The session goes to the canonical address the policy checked, never to the spelling the client sent.
+    const address = splitAddress(url.searchParams.get('address') ?? '');
+    const target = address && policy.resolve(address.host, address.port);
+    if (!target) {
       stats.refused++;
       return refuse(socket, 400, 'Bad Request', 'proxying to specified address not allowed');
     }
-    if (stats.wsOpen < options.maxConnections && waiting.length === 0) return admit(req, socket, head, target);
-    if (options.queueTimeoutMs <= 0) return refuseOverCap(socket);
-    // Wait for a slot, like a connection pooler would, rather than fail a burst outright.
-    const waiter: Waiter = {
-      socket,
-      start: () => admit(req, socket, head, target),
-      timer: setTimeout(() => {
-        dequeue(waiter);
-        refuseOverCap(socket, options.queueTimeoutMs);
-      }, options.queueTimeoutMs),
+    // Past the cap, wait for a slot like a connection pooler would, rather than fail a burst outright.
+    let waiter: Waiter | undefined;
+    const leave = () => {
+      if (waiter && waiting.delete(waiter)) stats.wsQueued--;
     };
-    waiting.push(waiter);
+    const { queued, cancel } = slots.request({
+      granted: () => {
+        leave();
+        if (socket.destroyed) slots.give();
+        else admit(req, socket, head, target);
+      },
+      refused: (waitedMs) => {
+        leave();
+        refuseOverCap(socket, waitedMs);
+      },
+    });
+    if (!queued) return;
+    waiter = { socket, cancel };
+    waiting.add(waiter);
     stats.wsQueued++;
-    socket.once('close', () => dequeue(waiter));
-    admitNext();
-  }
-
-  function dequeue(waiter: Waiter): boolean {
-    const i = waiting.indexOf(waiter);
-    if (i === -1) return false;
-    waiting.splice(i, 1);
-    stats.wsQueued--;
-    clearTimeout(waiter.timer);
-    return true;
-  }
-
-  /** A slot came free: the longest-waiting session that is still there takes it. */
-  function admitNext(): void {
-    while (waiting.length > 0 && stats.wsOpen < options.maxConnections) {
-      const next = waiting[0];
-      dequeue(next);
-      if (!next.socket.destroyed) next.start();
-    }
+    socket.once('close', () => {
+      if (cancel()) leave();
+    });
   }
 
   function refuseOverCap(socket: Duplex, waitedMs = 0): void {
@@ -294,13 +282,13 @@ export function createWebSocketRelay(options: RelayOptions) {
       socket,
       503,
       'Service Unavailable',
-      `neon-local: too many open database sessions (limit ${options.maxConnections}${waitedMs ? `, none came free within ${waitedMs} ms` : ''}): ` +
+      `neon-local: too many open database sessions (limit ${slots.max}${waitedMs ? `, none came free within ${waitedMs} ms` : ''}): ` +
         'end() idle Clients and Pools, or raise the limit (NEON_LOCAL_MAX_CONNECTIONS, or --max-connections)',
     );
   }
 
   function admit(req: IncomingMessage, socket: Duplex, head: Buffer, target: { host: string; port: number }): void {
-    // The slot is taken now, before the handshake completes, so a burst cannot overshoot the cap;
+    // The slot was taken before the handshake completes, so a burst cannot overshoot the cap;
     // it is given back once, when the handshake fails or the session has fully closed.
     stats.wsOpen++;
     let state: 'upgrading' | 'open' | 'done' = 'upgrading';
@@ -308,7 +296,7 @@ export function createWebSocketRelay(options: RelayOptions) {
       if (state === 'done') return;
       state = 'done';
       stats.wsOpen--;
-      admitNext();
+      slots.give();
     };
     // A handshake the client abandons (or ws rejects) never reaches the callback.
     socket.once('close', () => {
@@ -327,7 +315,7 @@ export function createWebSocketRelay(options: RelayOptions) {
   /** Ends every session now: the waiting, the authenticating and the open ones. */
   function close(): void {
     for (const waiter of [...waiting]) {
-      dequeue(waiter);
+      if (waiter.cancel() && waiting.delete(waiter)) stats.wsQueued--;
       waiter.socket.destroy();
     }
     for (const ws of wss.clients) ws.terminate();

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { configureNeonDriver } from '../src/driver.ts';
 import { startNeonLocalProxy, type NeonLocalProxy } from '../src/proxy.ts';
+import { SQL_APPLICATION_NAME } from '../src/sql-pool.ts';
 import { targetOf } from '../src/targets.ts';
 import { startPostgres, type TestPostgres } from '../../../test/support/postgres.ts';
 
@@ -49,11 +50,11 @@ async function connectMonitor(): Promise<pg.Client> {
   return client;
 }
 
-// The /sql path keeps a pool of idle connections per connection string; this
-// one's show up under their own application_name, so they can be told apart
-// from WebSocket sessions.
-const HTTP_POOL_NAME = 'faults-test-sql-pool';
-const httpUrl = () => `${db.url}?application_name=${HTTP_POOL_NAME}`;
+// The /sql path keeps a pool of idle connections per database and user; they
+// show up under their own application_name, so they can be told apart from
+// WebSocket sessions.
+const HTTP_POOL_NAME = SQL_APPLICATION_NAME;
+const httpUrl = () => db.url;
 
 /** Client sessions of the app user, other than the monitor's own and (unless asked) the /sql pool's. */
 async function appSessions({ withSqlPool = false } = {}): Promise<number> {

@@ -4,6 +4,7 @@
 
 import { neonConfig } from '@neondatabase/serverless';
 import { configureNeonDriver } from 'neon-on-localhost/driver';
+import { errorMessage } from './redact';
 
 // Vercel sets process.env in both runtimes; so do workerd (nodejs_compat) and
 // the local edge-runtime server.
@@ -25,9 +26,10 @@ export function connectionString(): string | Response {
   return url;
 }
 
-/** Logs why for the operator; tells the caller only that the database is unavailable. */
+/** Logs why for the operator (redacted: the driver's own messages may quote
+ * DATABASE_URL, password included); tells the caller only that the database is unavailable. */
 export function databaseUnavailable(err: unknown): Response {
-  console.error('database error:', (err as { message?: unknown })?.message ?? String(err));
+  console.error('database error:', errorMessage(err, env('DATABASE_URL')));
   return json({ error: 'database unavailable' }, 503);
 }
 

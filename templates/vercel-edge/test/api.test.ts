@@ -4,7 +4,7 @@
 // V8-isolate runtimes; a function that works in only one of them is a bug.
 
 import { neon, neonConfig } from '@neondatabase/serverless';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it, vi } from 'vitest';
 import nearest from '../api/nearest';
 import now from '../api/now';
 import tx from '../api/tx';
@@ -108,6 +108,32 @@ describe('when the database is down', () => {
       setEnv(databaseUrl);
     });
   }
+
+  it('logs no password when DATABASE_URL is malformed (the driver quotes it in its error)', async () => {
+    // Port out of range: not a URL, so the driver's error repeats the string whole.
+    const secret = 'Sekr3t p@ss/wörd';
+    setEnv(`postgres://app:${encodeURIComponent(secret)}@127.0.0.1:99999/app`);
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      for (const [handler, path] of [
+        [now, '/api/now'],
+        [tx, '/api/tx'],
+        [nearest, '/api/nearest?lat=1&lng=2'],
+      ] as const) {
+        const response = await handler(new Request(`https://edge.example${path}`));
+        const text = await response.text();
+        expect(response.status, path).toBe(503);
+        for (const form of [secret, encodeURIComponent(secret), 'Sekr3t']) expect(text).not.toContain(form);
+      }
+      const lines = logged.mock.calls.map((args) => args.map(String).join(' ')).join('\n');
+      expect(logged).toHaveBeenCalledTimes(3);
+      expect(lines).toContain('127.0.0.1:99999'); // the reason is still there
+      for (const form of [secret, encodeURIComponent(secret), 'Sekr3t']) expect(lines).not.toContain(form);
+    } finally {
+      logged.mockRestore();
+      setEnv(databaseUrl);
+    }
+  });
 
   it('says how to set DATABASE_URL when it is missing', async () => {
     setEnv('');

@@ -6,7 +6,8 @@
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { maskDatabaseUrl, readDatabaseUrl } from 'neon-on-localhost';
-import { loadPlaces, PostgisMissingError } from './load-places.ts';
+import { CsvSyntaxError } from './csv-records.ts';
+import { type LoadReport, loadPlaces, PostgisMissingError, TooFewValidRowsError } from './load-places.ts';
 import { csvPlaces, geoNamesPlaces, type Source } from './places-source.ts';
 
 function fail(message: string): never {
@@ -24,37 +25,45 @@ if (!databaseUrl) {
 
 let source: Source;
 try {
-  source = values.csv ? csvPlaces(values.csv) : geoNamesPlaces();
+  source = values.csv ? await csvPlaces(values.csv) : geoNamesPlaces();
 } catch (err) {
   fail(`Could not read the places: ${(err as Error).message}`);
 }
-console.log(`Loading ${source.places.length.toLocaleString('en')} places from ${source.label}`);
+console.log(`Loading places from ${source.label}`);
 console.log(`into ${maskDatabaseUrl(databaseUrl)}`);
-if (source.skipped.length > 0) {
-  const examples = source.skipped.slice(0, 5).map((s) => `line ${s.line}: ${s.reason}`).join('; ');
-  console.log(`Skipped ${source.skipped.length} rows (${examples}${source.skipped.length > 5 ? '; …' : ''})`);
-}
+
+const examples = (report: LoadReport) =>
+  report.examples.map((s) => `line ${s.line}: ${s.reason}`).join('; ') + (report.skipped > report.examples.length ? '; …' : '');
+const n = (count: number) => count.toLocaleString('en');
 
 const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 });
 const started = performance.now();
 let lastShown = -1;
-const progress = (done: number, total: number) => {
-  const percent = Math.floor((done / total) * 100);
-  if (process.stdout.isTTY) process.stdout.write(`\r  ${done.toLocaleString('en')} / ${total.toLocaleString('en')} (${percent}%)`);
-  else if (percent >= lastShown + 25 || done === total) {
-    console.log(`  ${done.toLocaleString('en')} / ${total.toLocaleString('en')} (${percent}%)`);
+const progress = (rowsRead: number) => {
+  const percent = Math.floor(source.readFraction() * 100);
+  if (process.stdout.isTTY) process.stdout.write(`\r  ${n(rowsRead)} rows read (${percent}%)`);
+  else if (percent >= lastShown + 25) {
+    console.log(`  ${n(rowsRead)} rows read (${percent}%)`);
     lastShown = percent;
   }
 };
 try {
   await client.connect();
-  const count = await loadPlaces(client, source.places, progress);
+  const report = await loadPlaces(client, source.rows, progress);
   if (process.stdout.isTTY) process.stdout.write('\n');
+  if (report.skipped > 0) console.log(`Skipped ${n(report.skipped)} of ${n(report.rows)} rows (${examples(report)})`);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  console.log(`✔ ${count.toLocaleString('en')} places in the places table (${seconds} s)`);
+  console.log(`✔ ${n(report.loaded)} places in the places table (${seconds} s)`);
 } catch (err) {
   if (process.stdout.isTTY) process.stdout.write('\n');
   if (err instanceof PostgisMissingError) fail(err.message);
+  if (err instanceof TooFewValidRowsError) {
+    const r = err.report;
+    fail(
+      `Only ${n(r.loaded)} of ${n(r.rows)} rows of ${source.label} are valid places (${examples(r) || 'no data rows'}); db:setup refuses a load where fewer than half of the rows are valid, so the places table was not changed. Fix the file (decimal points, lat -90..90, lng -180..180, whole-number ids) and run npm run db:setup again.`,
+    );
+  }
+  if (err instanceof CsvSyntaxError) fail(`Could not read the places, nothing was changed: ${source.label}: ${err.message}`);
   fail(`Loading failed, nothing was changed: ${(err as Error).message}`);
 } finally {
   await client.end().catch(() => {});

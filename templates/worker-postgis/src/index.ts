@@ -9,13 +9,13 @@
 import { Client, neon, neonConfig } from '@neondatabase/serverless';
 import { Hono, type Context } from 'hono';
 import { configureNeonDriver } from 'neon-on-localhost/driver';
+import { errorMessage } from './redact.ts';
 import { ATTRIBUTION, cellKey, cellOf, locate, NEAREST_SQL, nearestParams, toPlaces, type NearbyPlace, type Point } from './places.ts';
 
 export type { NearbyPlace };
 
 export interface Env {
   DATABASE_URL: string;
-  NEON_LOCAL_PROXY?: string;
 }
 
 const CACHE_SECONDS = 3600;
@@ -50,7 +50,8 @@ function cellFor(c: Context<{ Bindings: Env }>): Point | Response {
 }
 
 function databaseError(c: Context<{ Bindings: Env }>, err: unknown): Response {
-  console.error('database error:', (err as { message?: unknown })?.message ?? String(err));
+  // Redacted: the driver's own messages may quote DATABASE_URL, password included.
+  console.error('database error:', errorMessage(err, c.env.DATABASE_URL));
   return c.json({ error: 'database unavailable' }, 503, { 'Cache-Control': 'no-store' });
 }
 
@@ -97,7 +98,7 @@ app.get('/nearest/ws', async (c) => {
 });
 app.notFound((c) => c.json({ error: 'not found', routes: ['/', '/nearest', '/nearest/ws'] }, 404));
 app.onError((err, c) => {
-  console.error('unexpected error:', err.message);
+  console.error('unexpected error:', errorMessage(err, c.env.DATABASE_URL));
   return c.json({ error: 'internal error' }, 500, { 'Cache-Control': 'no-store' });
 });
 

@@ -4,7 +4,7 @@
 import { neon, neonConfig } from '@neondatabase/serverless';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { exports } from 'cloudflare:workers';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { configureNeonDriver } from 'neon-on-localhost/driver';
 import worker, { type NearbyPlace } from '../src/index.ts';
 
@@ -141,6 +141,30 @@ describe('the edge cache', () => {
     const retried = await nearest('/nearest?lat=-33.8688&lng=151.2093');
     expect(retried.response.status).toBe(200);
     expect(retried.response.headers.get('X-Cache')).toBe('MISS');
+  });
+
+  it('logs no password when DATABASE_URL is malformed (the driver quotes it in its error)', async () => {
+    // Port out of range: not a URL, so the driver's error repeats the string whole.
+    const secret = 'Sekr3t p@ss/wörd';
+    const env = { DATABASE_URL: `postgres://app:${encodeURIComponent(secret)}@127.0.0.1:99999/app`, NEON_LOCALHOST_PROXY: proxy };
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      // A cell no other test asks for, so the cache cannot answer first.
+      for (const path of ['/nearest?lat=-41.29&lng=174.78', '/nearest/ws?lat=-41.29&lng=174.78']) {
+        const ctx = createExecutionContext();
+        const response = await worker.fetch(new Request(`https://places.example${path}`), env, ctx);
+        const text = await response.text();
+        await waitOnExecutionContext(ctx);
+        expect(response.status, path).toBe(503);
+        for (const form of [secret, encodeURIComponent(secret), 'Sekr3t']) expect(text).not.toContain(form);
+      }
+      const lines = logged.mock.calls.map((args) => args.map(String).join(' ')).join('\n');
+      expect(logged).toHaveBeenCalledTimes(2);
+      expect(lines).toContain('127.0.0.1:99999'); // the reason is still there
+      for (const form of [secret, encodeURIComponent(secret), 'Sekr3t']) expect(lines).not.toContain(form);
+    } finally {
+      logged.mockRestore();
+    }
   });
 });
 

@@ -10,6 +10,7 @@
 
 import { Client, Pool, neon, neonConfig } from '@neondatabase/serverless';
 import { configureNeonDriver } from 'neon-on-localhost/driver';
+import { errorMessage } from './redact.ts';
 import { transactionDemo } from './transaction.ts';
 
 export interface Env {
@@ -78,8 +79,9 @@ export default {
     try {
       return json(await route(env, ctx));
     } catch (err) {
-      // Log the reason for the operator; answer the caller without stack or secrets.
-      console.error('database error:', (err as { message?: unknown })?.message ?? String(err));
+      // Log the reason for the operator (without the password, which the
+      // driver's own messages may quote); answer the caller without stack or secrets.
+      console.error('database error:', errorMessage(err, env.DATABASE_URL));
       return json({ error: 'database unavailable' }, 503);
     }
   },

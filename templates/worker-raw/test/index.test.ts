@@ -4,7 +4,7 @@
 
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { exports } from 'cloudflare:workers';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it, vi } from 'vitest';
 import worker from '../src/index.ts';
 
 async function get(path: string): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -71,4 +71,28 @@ describe('when the database is unreachable', () => {
       expect(text).not.toContain('    at ');
     });
   }
+
+  it('logs no password when DATABASE_URL is malformed (the driver quotes it in its error)', async () => {
+    // Port out of range: not a URL, so the driver's error repeats the string whole.
+    const secret = 'Sekr3t p@ss/wörd';
+    const malformed = `postgres://app:${encodeURIComponent(secret)}@127.0.0.1:99999/app`;
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      for (const path of ['/', '/http', '/tx']) {
+        const ctx = createExecutionContext();
+        const env = { DATABASE_URL: malformed, NEON_LOCALHOST_PROXY: inject('neonLocalhostProxy') };
+        const response = await worker.fetch(new Request(`https://example.com${path}`), env, ctx);
+        const text = await response.text();
+        await waitOnExecutionContext(ctx);
+        expect(response.status, path).toBe(503);
+        for (const form of [secret, encodeURIComponent(secret), 'Sekr3t']) expect(text).not.toContain(form);
+      }
+      const lines = logged.mock.calls.map((args) => args.map(String).join(' '));
+      expect(lines.length).toBeGreaterThanOrEqual(3);
+      expect(lines.join('\n')).toContain('127.0.0.1:99999'); // the reason is still there
+      for (const form of [secret, encodeURIComponent(secret), 'Sekr3t']) expect(lines.join('\n')).not.toContain(form);
+    } finally {
+      logged.mockRestore();
+    }
+  });
 });

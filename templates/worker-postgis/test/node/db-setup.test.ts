@@ -3,14 +3,14 @@
 // own (so the places the Worker's tests use stay as they are).
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDatabaseUrl } from 'neon-on-localhost';
-import { csvPlaces } from '../../scripts/places-source.ts';
+import { csvPlaces, type Row } from '../../scripts/places-source.ts';
 
 const run = promisify(execFile);
 const databaseUrl = readDatabaseUrl(process.cwd()) as string;
@@ -54,35 +54,56 @@ function probeUrl(): string {
 }
 
 async function dbSetup(...args: string[]) {
-  return run(process.execPath, ['--experimental-strip-types', '--no-warnings', 'scripts/db-setup.ts', ...args], {
+  return dbSetupWith([], ...args);
+}
+
+async function dbSetupWith(nodeOptions: string[], ...args: string[]) {
+  return run(process.execPath, [...nodeOptions, '--experimental-strip-types', '--no-warnings', 'scripts/db-setup.ts', ...args], {
     env: { ...process.env, DATABASE_URL: probeUrl() },
+    maxBuffer: 1 << 20,
   });
 }
 
+async function rowsOf(file: string): Promise<Row[]> {
+  const rows: Row[] = [];
+  for await (const row of (await csvPlaces(file)).rows) rows.push(row);
+  return rows;
+}
+
+function write(name: string, text: string): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+const placesNow = async () =>
+  (await admin.query(`select id::text, name, st_y(location::geometry) as lat, st_x(location::geometry) as lng from ${schema}.places p order by p.id`)).rows;
+
 describe('the CSV importer', () => {
-  it('maps UNESCO columns and reports the rows it skips', () => {
-    const source = csvPlaces(csv);
-    expect(source.places.map((p) => p.id)).toEqual([91, 92, 93, 96]);
-    expect(source.places[0]).toEqual({ id: 91, name: 'Old Town of Somewhere', category: 'Cultural', country: 'Italy', lat: 41.8902, lng: 12.4922 });
-    expect(source.skipped).toEqual([
-      { line: 5, reason: 'missing coordinates' },
-      { line: 6, reason: 'coordinates out of range' },
+  it('maps UNESCO columns and reports the rows it skips by physical line (a quoted newline counts)', async () => {
+    const rows = await rowsOf(csv);
+    const places = rows.flatMap((r) => ('place' in r ? [r.place] : []));
+    expect(places.map((p) => p.id)).toEqual(['91', '92', '93', '96']);
+    expect(places[0]).toEqual({ id: '91', name: 'Old Town of Somewhere', category: 'Cultural', country: 'Italy', lat: 41.8902, lng: 12.4922 });
+    // Row 1002 spans lines 3 and 4, so the rows after it start one line later.
+    expect(rows.filter((r) => 'skip' in r)).toEqual([
+      { line: 6, skip: 'missing coordinates' },
+      { line: 7, skip: 'coordinates out of range' },
     ]);
   });
 
   it('loads through `npm run db:setup -- --csv`, and a second run leaves the same rows', async () => {
     const first = await dbSetup('--csv', csv);
-    expect(first.stdout).toContain('Loading 4 places');
-    expect(first.stdout).toContain('Skipped 2 rows (line 5: missing coordinates; line 6: coordinates out of range)');
+    expect(first.stdout).toContain('Skipped 2 of 6 rows (line 6: missing coordinates; line 7: coordinates out of range)');
     expect(first.stdout).toMatch(/✔ 4 places in the places table/);
     expect(first.stdout + first.stderr).not.toContain(new URL(databaseUrl).password || '\u0000');
-    const rowsOf = async () =>
+    const tableRows = async () =>
       (await admin.query(`select id::int, name, category, country, round(st_y(location::geometry)::numeric, 4)::float8 as lat from ${schema}.places order by id`)).rows;
-    const after1 = await rowsOf();
+    const after1 = await tableRows();
     expect(after1).toHaveLength(4);
     expect(after1[3]).toEqual({ id: 96, name: 'Edge Of The World', category: 'Natural', country: 'Fiji', lat: -17.71 });
     await dbSetup('--csv', csv);
-    expect(await rowsOf()).toEqual(after1);
+    expect(await tableRows()).toEqual(after1);
   });
 
   it('fails clearly on a CSV without coordinates, changing nothing', async () => {
@@ -92,4 +113,88 @@ describe('the CSV importer', () => {
     expect(failed).toMatchObject({ code: 1 });
     expect((failed as { stderr: string }).stderr.trim()).toMatch(/^✖ Could not read the places: .*has no lat column \(expected one of: latitude, lat\)$/);
   });
+
+  it('keeps ids exact, skips rows with a missing or out-of-range id, and takes only plain decimal coordinates', async () => {
+    const file = write(
+      'ids.csv',
+      [
+        'id,name,lat,lng',
+        '9007199254740993,Above 2^53,1.5,2.5',
+        '9007199254740992,Its float twin,1.25,2.25',
+        ',No id,3,4',
+        '4,Line four,4,5',
+        '9223372036854775808,Past bigint,5,6',
+        '9223372036854775807,Bigint max,6,7',
+        '"7\n",Quoted id with a newline,7,8',
+        '8,Hex,0x1A,3',
+        '9,Exponent,1e1,3',
+        '10,Signed,-1.5,+2',
+        '4,Same id as line four,9,9',
+        '0011,Leading zeros,11,11',
+        '',
+      ].join('\n'),
+    );
+    const ran = await dbSetup('--csv', file);
+    expect(ran.stdout).toContain(
+      'Skipped 5 of 12 rows (line 4: missing id; line 6: id 9223372036854775808 is out of range (bigint, at most 9223372036854775807); line 10: coordinates are not plain decimal numbers (like -33.8688); line 11: coordinates are not plain decimal numbers (like -33.8688); line 13: duplicate id 4)',
+    );
+    expect(ran.stdout).toMatch(/✔ 7 places in the places table/);
+    expect(await placesNow()).toEqual([
+      { id: '11', name: 'Leading zeros', lat: 11, lng: 11 },
+      { id: '10', name: 'Signed', lat: -1.5, lng: 2 },
+      { id: '4', name: 'Line four', lat: 4, lng: 5 },
+      { id: '7', name: 'Quoted id with a newline', lat: 7, lng: 8 },
+      { id: '9007199254740992', name: 'Its float twin', lat: 1.25, lng: 2.25 },
+      { id: '9007199254740993', name: 'Above 2^53', lat: 1.5, lng: 2.5 },
+      { id: '9223372036854775807', name: 'Bigint max', lat: 6, lng: 7 },
+    ].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1)));
+  });
+
+  it('without an id column, a row takes its line number as id', async () => {
+    const rows = await rowsOf(write('no-ids.csv', 'name,lat,lng\r\n"Two\r\nlines",1,2\r\nB,3,4\r\n'));
+    expect(rows.map((r) => ('place' in r ? [r.line, r.place.id] : [r.line, r.skip]))).toEqual([
+      [2, '2'],
+      [4, '4'],
+    ]);
+  });
+
+  for (const [what, text] of [
+    ['no valid row (decimal commas)', 'id,name,lat,lng\n1,A,"41,89","12,49"\n2,B,"48,85","2,35"\n'],
+    ['fewer than half of the rows valid', 'id,name,lat,lng\n1,A,41.89,12.49\n2,B,"48,85","2,35"\n3,C,"1,5","2,5"\n'],
+  ] as const) {
+    it(`refuses a CSV with ${what}: one line, non-zero exit, the old places kept`, async () => {
+      await dbSetup('--csv', csv);
+      const before = await placesNow();
+      expect(before).toHaveLength(4);
+      const failed = await dbSetup('--csv', write('junk.csv', text)).catch((e: { code: number; stdout: string; stderr: string }) => e);
+      expect(failed).toMatchObject({ code: 1 });
+      const { stdout, stderr } = failed as { stdout: string; stderr: string };
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(stderr.trim()).toMatch(/^✖ Only [01] of [23] rows of .*junk\.csv are valid places \(line \d: coordinates are not plain decimal numbers .*fewer than half of the rows are valid, so the places table was not changed\./);
+      expect(stdout).not.toContain('✔');
+      expect(await placesNow()).toEqual(before);
+    });
+  }
+
+  it('fails on a quote never closed, changing nothing', async () => {
+    const failed = await dbSetup('--csv', write('open-quote.csv', 'name,lat,lng\nA,1,2\n"B,3,4\nC,5,6\n')).catch((e: { code: number; stderr: string }) => e);
+    expect(failed).toMatchObject({ code: 1 });
+    expect((failed as { stderr: string }).stderr.trim()).toMatch(/open-quote\.csv: the quoted field that starts on line 3 is never closed$/);
+  });
+
+  it('streams a 200 MB CSV in bounded memory (a 64 MB heap)', async () => {
+    const big = path.join(dir, 'big.csv');
+    const out = createWriteStream(big);
+    const description = 'x'.repeat(2_000);
+    const rows = 100_000;
+    out.write('id,name,lat,lng,short_description_en\n');
+    for (let i = 1; i <= rows; i++) {
+      const line = `${i},"Place ${i}",${((i % 17_000) / 100 - 85).toFixed(2)},${((i % 35_000) / 100 - 175).toFixed(2)},"${description}"\n`;
+      if (!out.write(line)) await new Promise((resolve) => out.once('drain', resolve));
+    }
+    await new Promise((resolve, reject) => out.end((err?: Error) => (err ? reject(err) : resolve(undefined))));
+    const ran = await dbSetupWith(['--max-old-space-size=64'], '--csv', big);
+    expect(ran.stdout).toMatch(/✔ 100,000 places in the places table/);
+    expect((await admin.query(`select count(*)::int as n from ${schema}.places`)).rows[0].n).toBe(rows);
+  }, 120_000);
 });
