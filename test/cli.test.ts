@@ -11,7 +11,6 @@ import pkg from '../package.json' with { type: 'json' };
 import { CLI, cleanEnv, run, runCli } from './support/cli.ts';
 
 const NEON_URL = 'postgresql://alice:s3cr%40t-Pa55@ep-cool-rain-123456.us-east-2.aws.neon.tech/neondb?sslmode=require';
-const NEON_PASSWORD = 's3cr@t-Pa55';
 
 let cwd: string;
 let bin: string;

@@ -33,8 +33,7 @@ function processEnv(): Record<string, unknown> {
 
 /**
  * Points the driver at the local proxy when the database URL is on this
- * machine, and leaves it alone otherwise; returns whether it did. Safe to call
- * on every request.
+ * machine, and leaves it alone otherwise. Safe to call on every request.
  *
  *   configureNeonDriver(neonConfig, env)             // a Worker's env, or process.env
  *   configureNeonDriver(neonConfig, url, '127.0.0.1:4444')
@@ -45,21 +44,21 @@ export function configureNeonDriver(
   neonConfig: NeonConfigStatic,
   databaseUrlOrEnv: string | object = processEnv(),
   localProxy?: string,
-): boolean {
+): void {
   let databaseUrl: unknown = databaseUrlOrEnv;
   if (typeof databaseUrlOrEnv === 'object') {
     const env = databaseUrlOrEnv as Record<string, unknown>;
     databaseUrl = env.DATABASE_URL;
     localProxy ??= typeof env[PROXY_VARIABLE] === 'string' ? (env[PROXY_VARIABLE] as string) : undefined;
   }
-  if (typeof databaseUrl !== 'string') return false;
+  if (typeof databaseUrl !== 'string') return;
   let host: string;
   try {
     host = new URL(databaseUrl).hostname;
   } catch {
-    return false; // the driver reports the bad URL itself
+    return; // the driver reports the bad URL itself
   }
-  if (!isLoopback(host)) return false;
+  if (!isLoopback(host)) return;
   const proxy = localProxy || DEFAULT_LOCAL_PROXY;
   neonConfig.wsProxy = (h, port) => `${proxy}/v1?address=${h}:${port || 5432}`;
   neonConfig.useSecureWebSocket = false;
@@ -69,5 +68,4 @@ export function configureNeonDriver(
   // step by step a wrong password fails connect() rather than the first query.
   neonConfig.pipelineConnect = false;
   neonConfig.fetchEndpoint = `http://${proxy}/sql`;
-  return true;
 }

@@ -84,10 +84,6 @@ export class TargetPolicy {
   allows(host: string, port: number): boolean {
     return this.resolve(host, port) !== undefined;
   }
-
-  describe(): string {
-    return this.entries.map((e) => `${e.host}:${e.port}`).join(', ') || '(nothing)';
-  }
 }
 
 /** The allow-list for one database URL: its own host and port, nothing else. */
