@@ -85,10 +85,10 @@ export function createOriginGuard(options: OriginGuardOptions): (headers: Incomi
     const host = value === undefined ? undefined : parseHost(value);
     if (!host) return false;
     const own = options.ownPort();
-    // Browsers leave the port out only when it is the default one (80 for http and ws).
-    const port = host.port ?? 80;
-    if (port === own && isLoopbackName(host.name)) return true;
-    return hosts.some((h) => h.name === host.name && (h.port ?? own) === port);
+    // A loopback name cannot be rebound, so raw clients may leave the port out; browsers send it
+    // whenever it is not 80. A different port means the request was meant for another server.
+    if (isLoopbackName(host.name) && (host.port ?? own) === own) return true;
+    return hosts.some((h) => h.name === host.name && (h.port ?? own) === (host.port ?? own));
   }
 
   function originAllowed(value: string): boolean {
