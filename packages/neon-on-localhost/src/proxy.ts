@@ -2,12 +2,15 @@
 //   ws://127.0.0.1:PORT/v1?address=host:port  WebSocket ⇄ TCP relay (Client, Pool)
 //   http://127.0.0.1:PORT/sql                 SQL over HTTP (neon())
 //   http://127.0.0.1:PORT/_neon_local/stats   counters, for tests and benchmarks
-// It listens on loopback only and relays only to allowed targets.
+// It listens on loopback only, relays only to allowed targets, and answers
+// only to loopback Host names and to pages on this machine (origin-guard.ts).
 
 import http from 'node:http';
 import type net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { SessionSlots } from './sessions.ts';
+import type { Duplex } from 'node:stream';
+import { createOriginGuard } from './origin-guard.ts';
 import { createSqlOverHttp } from './sql-over-http.ts';
 import { emptyStats, statsSnapshot, type ProxyStats } from './stats.ts';
 import { TargetPolicy } from './targets.ts';
@@ -32,6 +35,18 @@ export interface NeonLocalProxyOptions {
    * 10 s): a client that never finishes (slowloris) gets 408 and is cut off.
    */
   requestTimeoutMs?: number;
+  /**
+   * More Host values to answer to, besides localhost, 127.0.0.1 and [::1] at
+   * the proxy's own port: `name` (at that port) or `name:port`. Any other Host
+   * gets 403: browsers would send it after DNS rebinding.
+   */
+  allowedHosts?: readonly string[];
+  /**
+   * More page origins allowed to use the proxy (`http(s)://host[:port]`),
+   * besides pages on localhost, 127.0.0.1 and [::1]. Other origins get 403;
+   * requests without an Origin (workerd, edge-runtime, Node) are not pages.
+   */
+  allowedOrigins?: readonly string[];
 }
 
 export interface NeonLocalProxy {
@@ -76,11 +91,26 @@ export async function startNeonLocalProxy(options: NeonLocalProxyOptions): Promi
   const slots = new SessionSlots(maxConnections, options.queueTimeoutMs ?? 0); // one cap for /sql and WebSocket sessions
   const sql = createSqlOverHttp({ policy, stats, slots, bodyTimeoutMs: requestTimeoutMs });
   const relay = createWebSocketRelay({ policy, stats, sockets, slots });
+  const guard = createOriginGuard({
+    ownPort: () => (server.address() as AddressInfo | null)?.port ?? 0,
+    allowedHosts: options.allowedHosts,
+    allowedOrigins: options.allowedOrigins,
+  });
 
   const server = http.createServer(
     // How often Node looks for requests past their time (headers that never end, for upgrades too).
     { connectionsCheckingInterval: Math.min(1_000, requestTimeoutMs) },
     (req, res) => {
+      const verdict = guard(req.headers);
+      // Answers differ by Origin, so caches must key on it.
+      res.setHeader('Vary', 'Origin');
+      if (!verdict.ok) {
+        stats.refused++;
+        res.writeHead(403, { 'Content-Type': 'application/json', Connection: 'close' });
+        return void res.end(JSON.stringify({ message: verdict.message }));
+      }
+      // Only allowed pages may read the answers, each named back, never '*'.
+      if (verdict.corsOrigin) res.setHeader('Access-Control-Allow-Origin', verdict.corsOrigin);
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
       if (path === '/sql') return void sql.handleRequest(req, res);
       if (path === '/_neon_local/stats' && req.method === 'GET') {
@@ -95,7 +125,17 @@ export async function startNeonLocalProxy(options: NeonLocalProxyOptions): Promi
   // request timeout is the backstop for anything still unfinished a little later.
   server.headersTimeout = requestTimeoutMs;
   server.requestTimeout = requestTimeoutMs + 5_000;
-  server.on('upgrade', relay.handleUpgrade);
+  // WebSockets are not subject to CORS: the Host and Origin checks are all that keeps web pages out.
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    const verdict = guard(req.headers);
+    if (verdict.ok) return relay.handleUpgrade(req, socket, head);
+    stats.refused++;
+    socket.on('error', () => socket.destroy());
+    const body = `${verdict.message}\n`;
+    socket.end(
+      `HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (socket.writable && err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
       socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');

@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import { envFileOf, isLocalDatabaseUrl, maskDatabaseUrl, readDatabaseUrl } from './database-url.ts';
 import { EMBEDDED_DATA_DIR, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
+import { originSettingsFromEnv } from './origin-guard.ts';
 import { sessionLimitsFromEnv, startNeonLocalProxy, type NeonLocalProxy } from './proxy.ts';
 import { targetOf } from './targets.ts';
 import { DEFAULT_LOCAL_PROXY, PROXY_VARIABLE } from './driver.ts';
@@ -21,6 +22,15 @@ const [command, ...args] = argv;
 if (!command) {
   console.error('usage: node neon-local/dev.ts [--requires postgis] <command> [args...]   ({proxy} in args becomes the proxy address)');
   process.exit(2);
+}
+
+let origins: ReturnType<typeof originSettingsFromEnv>;
+try {
+  // Pages on other hosts or origins get 403 unless NEON_LOCAL_ALLOWED_HOSTS / _ORIGINS name them.
+  origins = originSettingsFromEnv();
+} catch (err) {
+  console.error(`✖ ${(err as Error).message}`);
+  process.exit(1);
 }
 
 const envFile = envFileOf(process.cwd());
@@ -53,9 +63,10 @@ if (isLocalDatabaseUrl(databaseUrl)) {
     console.error(`✖ ${(err as Error).message}`);
     process.exit(1);
   }
-  proxy = await startNeonLocalProxy({ allow, port, ...limits }).catch((err: NodeJS.ErrnoException) => {
+  const settings = { allow, ...limits, ...origins };
+  proxy = await startNeonLocalProxy({ ...settings, port }).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'EADDRINUSE') throw err;
-    return startNeonLocalProxy({ allow, port: 0, ...limits }); // the usual port is taken: any free one does
+    return startNeonLocalProxy({ ...settings, port: 0 }); // the usual port is taken: any free one does
   });
   console.log(`[neon-local] proxy on ${proxy.address} → ${maskDatabaseUrl(databaseUrl)}`);
 } else {

@@ -1,15 +1,19 @@
 // Runs the local proxy on its own:
 //   node neon-local/main.ts [--port 4444] [--allow host:port ...] [--embedded <dir>|memory]
 //                           [--max-connections 50] [--queue-timeout-ms 10000]
+//                           [--allowed-host name[:port] ...] [--allowed-origin http(s)://host[:port] ...]
 // With no --allow, the target is DATABASE_URL's host:port (from the
 // environment or .dev.vars); with --embedded, an embedded PGlite database.
 // Prints `neon-local database URL` (embedded only) and then
 // `neon-local listening on HOST:PORT` once it accepts connections;
 // SIGINT/SIGTERM stop it (and flush the embedded database).
+// --allowed-host/--allowed-origin replace NEON_LOCAL_ALLOWED_HOSTS/_ORIGINS
+// (comma-separated); by default only this machine may use it (origin-guard.ts).
 
 import { parseArgs } from 'node:util';
 import { readDatabaseUrl } from './database-url.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
+import { originSettingsFromEnv } from './origin-guard.ts';
 import { sessionLimitsFromEnv, startNeonLocalProxy } from './proxy.ts';
 import { targetOf } from './targets.ts';
 
@@ -20,8 +24,18 @@ const { values } = parseArgs({
     'max-connections': { type: 'string' },
     'queue-timeout-ms': { type: 'string' },
     embedded: { type: 'string' },
+    'allowed-host': { type: 'string', multiple: true },
+    'allowed-origin': { type: 'string', multiple: true },
   },
 });
+
+let origins: ReturnType<typeof originSettingsFromEnv>;
+try {
+  origins = originSettingsFromEnv(process.env, { allowedHosts: values['allowed-host'], allowedOrigins: values['allowed-origin'] });
+} catch (err) {
+  console.error((err as Error).message);
+  process.exit(2);
+}
 
 let embedded: EmbeddedPostgres | undefined;
 if (values.embedded) {
@@ -47,7 +61,7 @@ try {
   process.exit(2);
 }
 
-const proxy = await startNeonLocalProxy({ allow, port: Number(values.port), ...limits });
+const proxy = await startNeonLocalProxy({ allow, port: Number(values.port), ...limits, ...origins });
 console.log(`neon-local listening on ${proxy.address}`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -41,9 +41,9 @@ class HttpError extends Error {
   }
 }
 
+// Access-Control-Allow-Origin is set by proxy.ts, for allowed pages only (origin-guard.ts).
 function corsHeaders(): Record<string, string> {
   return {
-    'Access-Control-Allow-Origin': '*',
     'Access-Control-Allow-Methods': 'POST, OPTIONS',
     'Access-Control-Allow-Headers':
       'Authorization, Content-Type, Neon-Connection-String, Neon-Raw-Text-Output, Neon-Array-Mode, ' +
