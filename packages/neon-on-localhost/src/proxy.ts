@@ -6,7 +6,6 @@
 // only to loopback Host names and to pages on this machine (origin-guard.ts).
 
 import http from 'node:http';
-import type net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { DEFAULTS } from './defaults.ts';
@@ -15,7 +14,7 @@ import { createOriginGuard } from './origin-guard.ts';
 import { createSqlOverHttp } from './sql-over-http.ts';
 import { emptyStats, statsSnapshot, type ProxyStats } from './stats.ts';
 import { TargetPolicy } from './targets.ts';
-import { createWebSocketRelay } from './ws-relay.ts';
+import { refuseUpgrade, WebSocketRelay } from './ws-relay.ts';
 
 export interface NeonLocalProxyOptions {
   /** Allowed Postgres targets, `host:port` or `host:*`. */
@@ -90,11 +89,10 @@ export async function startNeonLocalProxy(options: NeonLocalProxyOptions): Promi
   }
   const policy = new TargetPolicy(options.allow);
   const stats = emptyStats();
-  const sockets = new Set<net.Socket>();
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs;
   const slots = new SessionSlots(maxConnections, options.queueTimeoutMs ?? DEFAULTS.apiQueueTimeoutMs); // one cap for /sql and WebSocket sessions
   const sql = createSqlOverHttp({ policy, stats, slots, bodyTimeoutMs: requestTimeoutMs });
-  const relay = createWebSocketRelay({ policy, stats, sockets, slots });
+  const relay = new WebSocketRelay({ policy, stats, slots });
   const guard = createOriginGuard({
     ownPort: () => (server.address() as AddressInfo | null)?.port ?? 0,
     allowedHosts: options.allowedHosts,
@@ -135,10 +133,7 @@ export async function startNeonLocalProxy(options: NeonLocalProxyOptions): Promi
     if (verdict.ok) return relay.handleUpgrade(req, socket, head);
     stats.refused++;
     socket.on('error', () => socket.destroy());
-    const body = `${verdict.message}\n`;
-    socket.end(
-      `HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
+    refuseUpgrade(socket, 403, 'Forbidden', `${verdict.message}\n`, 'text/plain; charset=utf-8');
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (socket.writable && err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
