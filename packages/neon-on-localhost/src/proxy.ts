@@ -6,15 +6,15 @@
 // only to loopback Host names and to pages on this machine (origin-guard.ts).
 
 import http from 'node:http';
-import type net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { SessionSlots } from './sessions.ts';
 import type { Duplex } from 'node:stream';
+import { DEFAULTS } from './defaults.ts';
+import { SessionSlots } from './sessions.ts';
 import { createOriginGuard } from './origin-guard.ts';
 import { createSqlOverHttp } from './sql-over-http.ts';
 import { emptyStats, statsSnapshot, type ProxyStats } from './stats.ts';
 import { TargetPolicy } from './targets.ts';
-import { createWebSocketRelay } from './ws-relay.ts';
+import { refuseUpgrade, WebSocketRelay } from './ws-relay.ts';
 
 export interface NeonLocalProxyOptions {
   /** Allowed Postgres targets, `host:port` or `host:*`. */
@@ -23,11 +23,12 @@ export interface NeonLocalProxyOptions {
   port?: number;
   /** Loopback address to bind; anything else is refused. */
   host?: string;
-  /** Open WebSocket sessions allowed at once (default 100). */
+  /** Postgres sessions open at once, WebSocket and /sql together (default 50). */
   maxConnections?: number;
   /**
    * Past the cap, how long a new WebSocket session waits for a free slot
-   * before it is refused with 503 (default 0: refused at once).
+   * before it is refused with 503 (default 0: refused at once; `run` and
+   * `serve` wait 10 s, see sessionLimitsFromEnv).
    */
   queueTimeoutMs?: number;
   /**
@@ -58,10 +59,9 @@ export interface NeonLocalProxy {
 }
 
 /**
- * The session limits of `npm start` and `npm test` (neon-local/dev.ts and
- * main.ts): at most NEON_LOCAL_MAX_CONNECTIONS sessions (default 50, which
- * leaves room under a stock Postgres' 100 connections and PGlite's 64 for the
- * /sql pool and your own tools); past that, a session waits up to
+ * The session limits of `neon-on-localhost run` and `serve` (so of `npm start`
+ * and `npm test`): at most NEON_LOCAL_MAX_CONNECTIONS sessions (default 50,
+ * see defaults.ts); past that, a session waits up to
  * NEON_LOCAL_QUEUE_TIMEOUT_MS (default 10 s) for one to end before a 503.
  */
 export function sessionLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): { maxConnections: number; queueTimeoutMs: number } {
@@ -72,25 +72,27 @@ export function sessionLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): { ma
     if (!Number.isInteger(value) || value < min) throw new Error(`neon-local: ${name} must be a whole number of at least ${min}, not "${raw}"`);
     return value;
   };
-  return { maxConnections: read('NEON_LOCAL_MAX_CONNECTIONS', 50, 1), queueTimeoutMs: read('NEON_LOCAL_QUEUE_TIMEOUT_MS', 10_000, 0) };
+  return {
+    maxConnections: read('NEON_LOCAL_MAX_CONNECTIONS', DEFAULTS.maxConnections, 1),
+    queueTimeoutMs: read('NEON_LOCAL_QUEUE_TIMEOUT_MS', DEFAULTS.queueTimeoutMs, 0),
+  };
 }
 
 export async function startNeonLocalProxy(options: NeonLocalProxyOptions): Promise<NeonLocalProxy> {
-  const host = options.host ?? '127.0.0.1';
+  const host = options.host ?? DEFAULTS.host;
   if (!/^(127(\.\d{1,3}){3}|::1)$/.test(host)) {
     throw new Error(`neon-local: refusing to listen on ${host}; it binds to loopback addresses only`);
   }
-  const maxConnections = options.maxConnections ?? 100;
+  const maxConnections = options.maxConnections ?? DEFAULTS.maxConnections;
   if (!Number.isInteger(maxConnections) || maxConnections < 1) {
     throw new Error(`neon-local: the connection limit must be a whole number of at least 1, not ${options.maxConnections}`);
   }
   const policy = new TargetPolicy(options.allow);
   const stats = emptyStats();
-  const sockets = new Set<net.Socket>();
-  const requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
-  const slots = new SessionSlots(maxConnections, options.queueTimeoutMs ?? 0); // one cap for /sql and WebSocket sessions
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs;
+  const slots = new SessionSlots(maxConnections, options.queueTimeoutMs ?? DEFAULTS.apiQueueTimeoutMs); // one cap for /sql and WebSocket sessions
   const sql = createSqlOverHttp({ policy, stats, slots, bodyTimeoutMs: requestTimeoutMs });
-  const relay = createWebSocketRelay({ policy, stats, sockets, slots });
+  const relay = new WebSocketRelay({ policy, stats, slots });
   const guard = createOriginGuard({
     ownPort: () => (server.address() as AddressInfo | null)?.port ?? 0,
     allowedHosts: options.allowedHosts,
@@ -131,10 +133,7 @@ export async function startNeonLocalProxy(options: NeonLocalProxyOptions): Promi
     if (verdict.ok) return relay.handleUpgrade(req, socket, head);
     stats.refused++;
     socket.on('error', () => socket.destroy());
-    const body = `${verdict.message}\n`;
-    socket.end(
-      `HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
+    refuseUpgrade(socket, 403, 'Forbidden', `${verdict.message}\n`, 'text/plain; charset=utf-8');
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (socket.writable && err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {

@@ -1,5 +1,5 @@
 // Runs the local proxy on its own:
-//   node neon-local/main.ts [--port 4444] [--allow host:port ...] [--embedded <dir>|memory]
+//   neon-on-localhost serve [--port 4444] [--allow host:port ...] [--embedded <dir>|memory]
 //                           [--max-connections 50] [--queue-timeout-ms 10000]
 //                           [--allowed-host name[:port] ...] [--allowed-origin http(s)://host[:port] ...]
 // With no --allow, the target is DATABASE_URL's host:port (from the
@@ -12,6 +12,7 @@
 
 import { parseArgs } from 'node:util';
 import { readDatabaseUrl } from './database-url.ts';
+import { DEFAULTS } from './defaults.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
 import { originSettingsFromEnv } from './origin-guard.ts';
 import { sessionLimitsFromEnv, startNeonLocalProxy } from './proxy.ts';
@@ -19,7 +20,7 @@ import { targetOf } from './targets.ts';
 
 const { values } = parseArgs({
   options: {
-    port: { type: 'string', default: process.env.NEON_LOCAL_PORT ?? '4444' },
+    port: { type: 'string', default: process.env.NEON_LOCAL_PORT ?? String(DEFAULTS.port) },
     allow: { type: 'string', multiple: true },
     'max-connections': { type: 'string' },
     'queue-timeout-ms': { type: 'string' },
