@@ -3,7 +3,7 @@
 // worker-raw and vercel-edge run fully on it; worker-postgis says plainly
 // that it needs PostGIS.
 
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -18,11 +18,12 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
-/** The embedded database's address, as `npm start` announces it. */
-function embeddedUrl(dev: DevServer): string {
+/** The embedded database's address, as `npm start` announces it, with the project's password. */
+function embeddedUrl(dev: DevServer, project: string): string {
   const address = /using embedded Postgres \(PGlite\) at \.neon-edge\/pgdata, serving on (\S+)/.exec(dev.output())?.[1];
   if (!address) throw new Error(`npm start did not announce the embedded database:\n${dev.output()}`);
-  return `postgres://postgres:postgres@${address}/postgres`;
+  const password = readFileSync(path.join(project, '.neon-edge', 'pgdata.password'), 'utf8').trim();
+  return `postgres://postgres:${password}@${address}/postgres`;
 }
 
 async function query<T>(url: string, text: string): Promise<T[]> {
@@ -55,13 +56,15 @@ describe('worker-raw with no DATABASE_URL', () => {
   it('npm start serves /, /http and /tx from it, and keeps data across a Ctrl-C restart', async () => {
     const first = await startDevServer(project, '/http');
     try {
-      expect(first.output()).toMatch(/No DATABASE_URL: using embedded Postgres \(PGlite\) at \.neon-edge\/pgdata, serving on 127\.0\.0\.1:\d+ — set DATABASE_URL in \.dev\.vars to use Neon/);
+      expect(first.output()).toMatch(/No DATABASE_URL: using embedded Postgres \(PGlite\) at \.neon-edge\/pgdata, serving on 127\.0\.0\.1:\d+ \(user postgres, password in \.neon-edge\/pgdata\.password\) — set DATABASE_URL in \.dev\.vars to use Neon/);
       expect(first.output()).toMatch(/\[neon-local\] proxy on 127\.0\.0\.1:\d+/);
       for (const route of ['/', '/http', '/tx']) {
         const response = await fetch(`${first.base}${route}`);
         expect(response.status, route).toBe(200);
       }
-      const url = embeddedUrl(first);
+      const url = embeddedUrl(first, project);
+      await expect(query(url.replace(/:[^:@/]+@/, ':postgres@'), 'select 1')).rejects.toThrow('password authentication failed');
+      expect(first.output()).not.toContain(new URL(url).password);
       await query(url, 'create table notes (body text)');
       await query(url, "insert into notes values ('written before Ctrl-C')");
     } finally {
@@ -72,7 +75,7 @@ describe('worker-raw with no DATABASE_URL', () => {
 
     const second = await startDevServer(project, '/http');
     try {
-      expect(await query(embeddedUrl(second), 'select body from notes')).toEqual([{ body: 'written before Ctrl-C' }]);
+      expect(await query(embeddedUrl(second, project), 'select body from notes')).toEqual([{ body: 'written before Ctrl-C' }]);
       expect((await fetch(`${second.base}/tx`)).status).toBe(200);
     } finally {
       expect(await second.stop()).toBe(true);

@@ -40,7 +40,7 @@ if (!databaseUrl) {
   });
   databaseUrl = embedded.url;
   console.log(
-    `[neon-local] No DATABASE_URL: using embedded Postgres (PGlite) at ${EMBEDDED_DATA_DIR}, serving on ${embedded.address} — set DATABASE_URL in ${envFile} to use Neon`,
+    `[neon-local] No DATABASE_URL: using embedded Postgres (PGlite) at ${EMBEDDED_DATA_DIR}, serving on ${embedded.address} (user postgres, password in ${EMBEDDED_DATA_DIR}.password) — set DATABASE_URL in ${envFile} to use Neon`,
   );
 }
 if (isLocalDatabaseUrl(databaseUrl)) {
