@@ -3,7 +3,9 @@
 // worker-raw and vercel-edge run fully on it; worker-postgis says plainly
 // that it needs PostGIS.
 
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -24,6 +26,24 @@ function embeddedUrl(dev: DevServer, project: string): string {
   if (!address) throw new Error(`npm start did not announce the embedded database:\n${dev.output()}`);
   const password = readFileSync(path.join(project, '.neon-edge', 'pgdata.password'), 'utf8').trim();
   return `postgres://postgres:${password}@${address}/postgres`;
+}
+
+/** The runner (node neon-local/dev.ts) among the processes of `npm start`. */
+function runnerPid(dev: DevServer): number {
+  const table = execFileSync('ps', ['-A', '-o', 'pid=,pgid=,args='], { encoding: 'utf8' });
+  for (const line of table.split('\n')) {
+    const m = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line);
+    if (m && Number(m[2]) === dev.pid && /^\S*node .*neon-local\/dev\.ts/.test(m[3])) return Number(m[1]);
+  }
+  throw new Error(`no neon-local/dev.ts process under npm ${dev.pid}`);
+}
+
+function listening(address: string): Promise<boolean> {
+  const [host, port] = address.split(':');
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(port), host, () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
 }
 
 async function query<T>(url: string, text: string): Promise<T[]> {
@@ -79,6 +99,19 @@ describe('worker-raw with no DATABASE_URL', () => {
       expect((await fetch(`${second.base}/tx`)).status).toBe(200);
     } finally {
       expect(await second.stop()).toBe(true);
+    }
+  }, 180_000);
+
+  it('leaves nothing running and the ports free when npm gets SIGTERM, or the runner alone is killed (SIGKILL)', async () => {
+    for (const how of ['SIGTERM to npm', 'SIGKILL to dev.ts'] as const) {
+      const dev = await startDevServer(project, '/http');
+      const ports = [new URL(dev.base).host, /serving on (\S+)/.exec(dev.output())![1], /proxy on (\S+)/.exec(dev.output())![1]];
+      if (how === 'SIGTERM to npm') process.kill(dev.pid, 'SIGTERM');
+      else process.kill(runnerPid(dev), 'SIGKILL');
+      const gone = await dev.gone();
+      if (!gone) process.kill(-dev.pid, 'SIGKILL'); // not to leave them for the next test
+      expect(gone, `${how}: processes of npm start survived\n${dev.output()}`).toBe(true);
+      for (const address of ports) expect(await listening(address), `${how}: ${address} still listening`).toBe(false);
     }
   }, 180_000);
 
