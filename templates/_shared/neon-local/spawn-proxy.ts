@@ -26,11 +26,13 @@ export function spawnNeonLocalProxy(target: string[] | { embedded: string }, por
   if (Array.isArray(target)) for (const allowed of target) args.push('--allow', allowed);
   else args.push('--embedded', target.embedded);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  // Kept until it listens (a failure is said once, in the rejection); passed through after.
   let errors = '';
+  let listening = false;
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => {
-    errors += chunk;
-    process.stderr.write(chunk);
+    if (listening) process.stderr.write(chunk);
+    else errors += chunk;
   });
   const embeddedPassword = () =>
     memory ? env.NEON_LOCAL_EMBEDDED_PASSWORD! : readFileSync(`${(target as { embedded: string }).embedded}.password`, 'utf8').trim();
@@ -43,6 +45,8 @@ export function spawnNeonLocalProxy(target: string[] | { embedded: string }, por
       output += chunk;
       const m = /neon-local listening on (\S+)/.exec(output);
       if (!m) return;
+      listening = true;
+      if (errors) process.stderr.write(errors);
       child.stdout.removeAllListeners('data');
       child.stdout.resume();
       const database = /neon-local database (\S+)/.exec(output)?.[1];
@@ -58,7 +62,7 @@ export function spawnNeonLocalProxy(target: string[] | { embedded: string }, por
     child.once('exit', (code) => {
       // Its own last line says why (the embedded database would not open, the port is taken…).
       const why = errors.trim().split('\n').pop()?.replace(/^neon-local: /, '');
-      reject(new Error(`the local proxy (neon-local/main.ts) exited with code ${code} before listening${why ? `: ${why}` : ''}`));
+      reject(new Error(why || `the local proxy (neon-local/main.ts) exited with code ${code} before listening`));
     });
     child.once('error', reject);
   });
