@@ -3,7 +3,9 @@
 // worker-raw and vercel-edge run fully on it; worker-postgis says plainly
 // that it needs PostGIS.
 
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -18,11 +20,30 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
-/** The embedded database's address, as `npm start` announces it. */
-function embeddedUrl(dev: DevServer): string {
+/** The embedded database's address, as `npm start` announces it, with the project's password. */
+function embeddedUrl(dev: DevServer, project: string): string {
   const address = /using embedded Postgres \(PGlite\) at \.neon-edge\/pgdata, serving on (\S+)/.exec(dev.output())?.[1];
   if (!address) throw new Error(`npm start did not announce the embedded database:\n${dev.output()}`);
-  return `postgres://postgres:postgres@${address}/postgres`;
+  const password = readFileSync(path.join(project, '.neon-edge', 'pgdata.password'), 'utf8').trim();
+  return `postgres://postgres:${password}@${address}/postgres`;
+}
+
+/** The runner (node neon-local/dev.ts) among the processes of `npm start`. */
+function runnerPid(dev: DevServer): number {
+  const table = execFileSync('ps', ['-A', '-o', 'pid=,pgid=,args='], { encoding: 'utf8' });
+  for (const line of table.split('\n')) {
+    const m = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line);
+    if (m && Number(m[2]) === dev.pid && /^\S*node .*neon-local\/dev\.ts/.test(m[3])) return Number(m[1]);
+  }
+  throw new Error(`no neon-local/dev.ts process under npm ${dev.pid}`);
+}
+
+function listening(address: string): Promise<boolean> {
+  const [host, port] = address.split(':');
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(port), host, () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
 }
 
 async function query<T>(url: string, text: string): Promise<T[]> {
@@ -55,13 +76,15 @@ describe('worker-raw with no DATABASE_URL', () => {
   it('npm start serves /, /http and /tx from it, and keeps data across a Ctrl-C restart', async () => {
     const first = await startDevServer(project, '/http');
     try {
-      expect(first.output()).toMatch(/No DATABASE_URL: using embedded Postgres \(PGlite\) at \.neon-edge\/pgdata, serving on 127\.0\.0\.1:\d+ — set DATABASE_URL in \.dev\.vars to use Neon/);
+      expect(first.output()).toMatch(/No DATABASE_URL: using embedded Postgres \(PGlite\) at \.neon-edge\/pgdata, serving on 127\.0\.0\.1:\d+ \(user postgres, password in \.neon-edge\/pgdata\.password\) — set DATABASE_URL in \.dev\.vars to use Neon/);
       expect(first.output()).toMatch(/\[neon-local\] proxy on 127\.0\.0\.1:\d+/);
       for (const route of ['/', '/http', '/tx']) {
         const response = await fetch(`${first.base}${route}`);
         expect(response.status, route).toBe(200);
       }
-      const url = embeddedUrl(first);
+      const url = embeddedUrl(first, project);
+      await expect(query(url.replace(/:[^:@/]+@/, ':postgres@'), 'select 1')).rejects.toThrow('password authentication failed');
+      expect(first.output()).not.toContain(new URL(url).password);
       await query(url, 'create table notes (body text)');
       await query(url, "insert into notes values ('written before Ctrl-C')");
     } finally {
@@ -72,10 +95,23 @@ describe('worker-raw with no DATABASE_URL', () => {
 
     const second = await startDevServer(project, '/http');
     try {
-      expect(await query(embeddedUrl(second), 'select body from notes')).toEqual([{ body: 'written before Ctrl-C' }]);
+      expect(await query(embeddedUrl(second, project), 'select body from notes')).toEqual([{ body: 'written before Ctrl-C' }]);
       expect((await fetch(`${second.base}/tx`)).status).toBe(200);
     } finally {
       expect(await second.stop()).toBe(true);
+    }
+  }, 180_000);
+
+  it('leaves nothing running and the ports free when npm gets SIGTERM, or the runner alone is killed (SIGKILL)', async () => {
+    for (const how of ['SIGTERM to npm', 'SIGKILL to dev.ts'] as const) {
+      const dev = await startDevServer(project, '/http');
+      const ports = [new URL(dev.base).host, /serving on (\S+)/.exec(dev.output())![1], /proxy on (\S+)/.exec(dev.output())![1]];
+      if (how === 'SIGTERM to npm') process.kill(dev.pid, 'SIGTERM');
+      else process.kill(runnerPid(dev), 'SIGKILL');
+      const gone = await dev.gone();
+      if (!gone) process.kill(-dev.pid, 'SIGKILL'); // not to leave them for the next test
+      expect(gone, `${how}: processes of npm start survived\n${dev.output()}`).toBe(true);
+      for (const address of ports) expect(await listening(address), `${how}: ${address} still listening`).toBe(false);
     }
   }, 180_000);
 

@@ -7,7 +7,11 @@ import { freePort } from './postgres.ts';
 
 export interface DevServer {
   readonly base: string;
+  /** The `npm` process; its process group holds everything `npm start` started. */
+  readonly pid: number;
   output(): string;
+  /** Waits, sending nothing, until npm has exited and no process of the group is left; false if some survived 15 s. */
+  gone(): Promise<boolean>;
   /** Ctrl-C, then waits until no process of the group is left; false if some survived 15 s. */
   stop(): Promise<boolean>;
 }
@@ -34,15 +38,21 @@ export async function startDevServer(project: string, readyPath: string, env: No
   dev.stderr.on('data', (c: Buffer) => (output += c));
   const exited = new Promise<void>((resolve) => dev.once('exit', () => resolve()));
   const base = `http://127.0.0.1:${port}`;
+  const gone = async () => {
+    const deadline = Date.now() + 15_000;
+    while (dev.exitCode === null && dev.signalCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    while (groupAlive(dev.pid!) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    return !groupAlive(dev.pid!);
+  };
   const server: DevServer = {
     base,
+    pid: dev.pid!,
     output: () => output,
+    gone,
     async stop() {
       if (dev.exitCode === null) process.kill(-dev.pid!, 'SIGINT');
       await exited;
-      const deadline = Date.now() + 15_000;
-      while (groupAlive(dev.pid!) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-      return !groupAlive(dev.pid!);
+      return gone();
     },
   };
   const deadline = Date.now() + 60_000;

@@ -4,19 +4,37 @@
 // is one database session; pglite-socket multiplexes connections onto it and
 // holds the others back while a transaction is open.
 //
+// PGlite itself trusts every login, and loopback is shared by every user of
+// the machine. So pglite-socket listens on a Unix socket in a private (0700)
+// folder, and the loopback port in front of it asks for a password (SCRAM-SHA-256,
+// like Postgres) before it relays anything: a random one kept per project in
+// `<dataDir>.password` (0600), or a fresh one for a throwaway database.
+//
 // PGlite has no PostGIS. Its packages are loaded only when this is used.
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync,
+} from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { CANCEL_REQUEST, fatalError, GSSENC_REQUEST, MessageQueue, PROTOCOL_3, SSL_REQUEST, startupParameters, typedMessage } from './auth.ts';
+import { acquireLock } from './lock.ts';
 
 export const EMBEDDED_DATA_DIR = '.neon-edge/pgdata';
 
 export interface EmbeddedPostgres {
-  /** postgres://postgres:postgres@127.0.0.1:PORT/postgres (PGlite accepts any password). */
+  /** postgres://postgres:PASSWORD@127.0.0.1:PORT/postgres: the password is a secret, never print it. */
   readonly url: string;
   readonly address: string;
   /** Stops serving and closes the database, flushing it to disk. */
   close(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  /** The password to require; by default `<dataDir>.password` (made once), or a random one for 'memory'. */
+  password?: string;
 }
 
 interface PGliteLike {
@@ -25,37 +43,39 @@ interface PGliteLike {
 interface SocketServerLike {
   start(): Promise<void>;
   stop(): Promise<void>;
-  getServerConn(): string;
 }
 
 // Module names in variables: projects without PGlite still type-check and run.
 const PGLITE = '@electric-sql/pglite';
 const PGLITE_SOCKET = '@electric-sql/pglite-socket';
+const HANDSHAKE_TIMEOUT_MS = 10_000;
 
-function pidAlive(pid: number): boolean {
+export const newPassword = (): string => randomBytes(24).toString('base64url');
+
+/** The project's password for its embedded database: read, or made once (0600, in the git-ignored folder). */
+export function projectPassword(dataDir: string): string {
+  const file = `${dataDir}.password`;
   try {
-    process.kill(pid, 0);
-    return true;
+    writeFileSync(file, `${newPassword()}\n`, { flag: 'wx', mode: 0o600 });
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
+  chmodSync(file, 0o600);
+  const password = readFileSync(file, 'utf8').trim();
+  if (!password) throw new Error(`${file} is empty: delete it and a new password is made`);
+  return password;
 }
 
-/**
- * PGlite is a single session: two processes opening one folder corrupt it.
- * A lock file holding our pid keeps a second `npm start` out; a stale one
- * (its process is gone) is taken over.
- */
-function lock(dataDir: string): () => void {
-  const file = `${dataDir}.lock`;
-  if (existsSync(file)) {
-    const pid = Number(readFileSync(file, 'utf8'));
-    if (pid && pid !== process.pid && pidAlive(pid)) {
-      throw new Error(`the embedded database in ${dataDir} is in use by process ${pid} (another npm start?): stop it first`);
-    }
+/** Owner only: folders 0700, files 0600 (PGlite's initdb writes its files 0666). */
+function makePrivate(target: string): void {
+  const stat = lstatSync(target, { throwIfNoEntry: false });
+  if (!stat || stat.isSymbolicLink()) return;
+  if (stat.isDirectory()) {
+    chmodSync(target, 0o700);
+    for (const entry of readdirSync(target)) makePrivate(path.join(target, entry));
+  } else {
+    chmodSync(target, 0o600);
   }
-  writeFileSync(file, String(process.pid));
-  return () => rmSync(file, { force: true });
 }
 
 /** A folder initdb began but never finished (interrupted first start) cannot be opened: move it aside. */
@@ -64,6 +84,7 @@ function setAsideIfIncomplete(dataDir: string): void {
   if (existsSync(path.join(dataDir, 'PG_VERSION')) && existsSync(path.join(dataDir, 'global', 'pg_control'))) return;
   const aside = `${dataDir}.incomplete-${Date.now()}`;
   renameSync(dataDir, aside);
+  makePrivate(aside);
   console.warn(`[neon-local] ${dataDir} was never fully initialised; moved it to ${aside} and starting afresh`);
 }
 
@@ -71,7 +92,8 @@ async function openPGlite(PGlite: { create(dataDir?: string): Promise<PGliteLike
   if (dataDir === 'memory') return PGlite.create();
   setAsideIfIncomplete(dataDir);
   const fresh = !existsSync(path.join(dataDir, 'PG_VERSION'));
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  makePrivate(dataDir);
   try {
     return await PGlite.create(dataDir);
   } catch (err) {
@@ -83,13 +105,134 @@ async function openPGlite(PGlite: { create(dataDir?: string): Promise<PGliteLike
     }
     // A first initialisation that failed leaves nothing worth keeping: once more, from scratch.
     rmSync(dataDir, { recursive: true, force: true });
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     return PGlite.create(dataDir);
+  } finally {
+    makePrivate(dataDir);
   }
 }
 
+const hmac = (key: Buffer, text: string) => createHmac('sha256', key).update(text).digest();
+const int32 = (n: number) => {
+  const b = Buffer.alloc(4);
+  b.writeInt32BE(n);
+  return b;
+};
+const authRequest = (kind: number, data = Buffer.alloc(0)) => typedMessage('R', Buffer.concat([int32(kind), data]));
+
+/** What a SCRAM-SHA-256 server keeps of a password (as in pg_authid): the password itself is not needed per login. */
+interface ScramVerifier {
+  salt: Buffer;
+  iterations: number;
+  storedKey: Buffer;
+  serverKey: Buffer;
+}
+
+function scramVerifier(password: string): ScramVerifier {
+  const salt = randomBytes(16);
+  const iterations = 4096;
+  const salted = pbkdf2Sync(password, salt, iterations, 32, 'sha256');
+  return { salt, iterations, storedKey: createHash('sha256').update(hmac(salted, 'Client Key')).digest(), serverKey: hmac(salted, 'Server Key') };
+}
+
+class LoginRefused extends Error {
+  readonly reply: Buffer;
+  constructor(reply: Buffer) {
+    super('login refused');
+    this.reply = reply;
+  }
+}
+
+/**
+ * The startup and SCRAM exchange, answered here. Returns the StartupMessage
+ * (for PGlite, which then says AuthenticationOk itself), or undefined when the
+ * client only wanted to cancel (PGlite cannot) or hung up.
+ */
+async function login(queue: MessageQueue, send: (b: Buffer) => void, verifier: ScramVerifier): Promise<Buffer | undefined> {
+  let startup: Buffer;
+  for (;;) {
+    const { code, raw } = await queue.nextUntyped();
+    if (code === SSL_REQUEST || code === GSSENC_REQUEST) {
+      send(Buffer.from('N'));
+      continue;
+    }
+    if (code === CANCEL_REQUEST) return undefined;
+    if (code >> 16 !== PROTOCOL_3) throw new LoginRefused(fatalError('0A000', 'unsupported frontend protocol'));
+    startup = raw;
+    break;
+  }
+  const user = startupParameters(startup).user ?? '';
+  const refused = new LoginRefused(fatalError('28P01', `password authentication failed for user "${user}"`));
+  send(authRequest(10, Buffer.from('SCRAM-SHA-256\0\0')));
+
+  const first = await queue.nextTyped();
+  if (first.type !== 'p') throw refused;
+  const mechanismEnd = first.body.indexOf(0);
+  if (first.body.subarray(0, mechanismEnd).toString() !== 'SCRAM-SHA-256') throw refused;
+  const clientFirst = first.body.subarray(mechanismEnd + 5).toString('utf8');
+  // gs2 header: no channel binding ('n' or 'y'), no authzid; then the bare part with the client's nonce.
+  const m = /^([ny]),,(n=[^,]*,r=([^,]+)(?:,.*)?)$/.exec(clientFirst);
+  if (!m) throw refused;
+  const gs2Header = `${m[1]},,`;
+  const nonce = `${m[3]}${randomBytes(18).toString('base64')}`;
+  const serverFirst = `r=${nonce},s=${verifier.salt.toString('base64')},i=${verifier.iterations}`;
+  send(authRequest(11, Buffer.from(serverFirst)));
+
+  const final = await queue.nextTyped();
+  if (final.type !== 'p') throw refused;
+  const clientFinal = final.body.toString('utf8');
+  const f = /^c=([^,]*),r=([^,]*)(?:,.*)?,p=([^,]+)$/.exec(clientFinal);
+  if (!f || f[2] !== nonce || Buffer.from(f[1], 'base64').toString() !== gs2Header) throw refused;
+  const authMessage = `${m[2]},${serverFirst},${clientFinal.slice(0, clientFinal.lastIndexOf(',p='))}`;
+  const signature = hmac(verifier.storedKey, authMessage);
+  const proof = Buffer.from(f[3], 'base64');
+  if (proof.length !== signature.length) throw refused;
+  const clientKey = Buffer.from(proof.map((byte, i) => byte ^ signature[i]));
+  if (!timingSafeEqual(createHash('sha256').update(clientKey).digest(), verifier.storedKey)) throw refused;
+  send(authRequest(12, Buffer.from(`v=${hmac(verifier.serverKey, authMessage).toString('base64')}`)));
+  return startup;
+}
+
+/** The loopback port: logs the client in, then relays it to pglite-socket's private Unix socket. */
+function serveWithPassword(socketPath: string, password: string): { server: net.Server; clients: Set<net.Socket> } {
+  const verifier = scramVerifier(password);
+  const clients = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    clients.add(client);
+    client.once('close', () => clients.delete(client));
+    client.setNoDelay(true);
+    const queue = new MessageQueue();
+    const onData = (chunk: Buffer) => queue.push(chunk);
+    client.on('data', onData);
+    client.on('error', () => {});
+    client.once('close', () => queue.end(new Error('client closed')));
+    const timer = setTimeout(() => client.destroy(), HANDSHAKE_TIMEOUT_MS);
+    login(queue, (b) => client.write(b), verifier).then(
+      (startup) => {
+        clearTimeout(timer);
+        if (!startup || client.destroyed) return void client.destroy();
+        client.off('data', onData);
+        const upstream = net.connect(socketPath);
+        upstream.on('error', () => client.destroy());
+        client.on('error', () => upstream.destroy());
+        client.once('close', () => upstream.destroy());
+        upstream.once('close', () => client.destroy());
+        upstream.write(Buffer.concat([startup, queue.takeRest()]));
+        client.pipe(upstream);
+        upstream.pipe(client);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        if (err instanceof LoginRefused && client.writable) client.end(err.reply);
+        else client.destroy();
+      },
+    );
+  });
+  return { server, clients };
+}
+
 /** `dataDir` is a folder (created if missing), or 'memory' for a throwaway database. */
-export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(dataDir: string, options: EmbeddedOptions = {}): Promise<EmbeddedPostgres> {
   let PGlite: { create(dataDir?: string): Promise<PGliteLike> };
   let PGLiteSocketServer: new (options: Record<string, unknown>) => SocketServerLike;
   try {
@@ -100,8 +243,15 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
       `the embedded database needs ${PGLITE} and ${PGLITE_SOCKET} (npm install -D them), or set DATABASE_URL to a Postgres`,
     );
   }
-  if (dataDir !== 'memory') mkdirSync(path.dirname(path.resolve(dataDir)), { recursive: true });
-  const unlock = dataDir === 'memory' ? () => {} : lock(dataDir);
+  const memory = dataDir === 'memory';
+  if (!memory) {
+    const parent = path.dirname(path.resolve(dataDir));
+    mkdirSync(parent, { recursive: true, mode: 0o700 });
+    // `.neon-edge` holds nothing but the database, its lock and its password: owner only.
+    if (path.basename(parent) === '.neon-edge') chmodSync(parent, 0o700);
+  }
+  const password = options.password ?? (memory ? newPassword() : projectPassword(dataDir));
+  const unlock = memory ? () => {} : acquireLock(`${dataDir}.lock`, dataDir);
   let db: PGliteLike;
   try {
     db = await openPGlite(PGlite, dataDir);
@@ -109,18 +259,40 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
     unlock();
     throw err;
   }
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 64 });
-  await server.start();
-  const address = server.getServerConn();
+  const socketDir = mkdtempSync(path.join(tmpdir(), 'neon-edge-pglite-')); // 0700: only we can connect
+  const socketPath = path.join(socketDir, '.s.PGSQL');
+  const inner = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 64 });
+  const { server: front, clients } = serveWithPassword(socketPath, password);
+  try {
+    await inner.start();
+    await new Promise<void>((resolve, reject) => {
+      front.once('error', reject);
+      front.listen(0, '127.0.0.1', () => resolve());
+    });
+  } catch (err) {
+    await inner.stop().catch(() => {});
+    await db.close().catch(() => {});
+    rmSync(socketDir, { recursive: true, force: true });
+    unlock();
+    throw err;
+  }
+  const address = `127.0.0.1:${(front.address() as net.AddressInfo).port}`;
   let closed: Promise<void> | undefined;
   return {
-    url: `postgres://postgres:postgres@${address}/postgres`,
+    url: `postgres://postgres:${encodeURIComponent(password)}@${address}/postgres`,
     address,
     close() {
-      closed ??= server
-        .stop()
+      closed ??= new Promise<void>((resolve) => {
+        front.close(() => resolve());
+        for (const client of clients) client.destroy();
+      })
+        .then(() => inner.stop())
         .finally(() => db.close())
-        .finally(unlock);
+        .finally(() => {
+          rmSync(socketDir, { recursive: true, force: true });
+          if (!memory) makePrivate(dataDir);
+          unlock();
+        });
       return closed;
     },
   };

@@ -3,16 +3,21 @@
 // database on this machine it starts the local proxy; then it runs the dev
 // server given as arguments, with `{proxy}` replaced by the proxy's address
 // and DATABASE_URL in its environment. Ctrl-C stops the dev server, then the
-// proxy, then the database (flushed to disk), and nothing is left running.
+// proxy, then the database (flushed to disk), and nothing is left running:
+// also when the shell or npm above it dies (it watches its parent), and when
+// it is killed outright (the dev server runs under neon-local/watchdog.ts,
+// which watches this process the same way).
 //
 //   node neon-local/dev.ts [--requires postgis] wrangler dev --var NEON_LOCAL_PROXY:{proxy}
 
 import { spawn } from 'node:child_process';
+import { nodeArgsFor } from './node-script.ts';
 import { envFileOf, isLocalDatabaseUrl, maskDatabaseUrl, readDatabaseUrl } from './database-url.ts';
 import { EMBEDDED_DATA_DIR, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
 import { originSettingsFromEnv } from './origin-guard.ts';
 import { sessionLimitsFromEnv, startNeonLocalProxy, type NeonLocalProxy } from './proxy.ts';
 import { targetOf } from './targets.ts';
+import { DEFAULTS } from './defaults.ts';
 import { DEFAULT_LOCAL_PROXY, PROXY_VARIABLE } from './driver.ts';
 
 let argv = process.argv.slice(2);
@@ -50,11 +55,11 @@ if (!databaseUrl) {
   });
   databaseUrl = embedded.url;
   console.log(
-    `[neon-local] No DATABASE_URL: using embedded Postgres (PGlite) at ${EMBEDDED_DATA_DIR}, serving on ${embedded.address} — set DATABASE_URL in ${envFile} to use Neon`,
+    `[neon-local] No DATABASE_URL: using embedded Postgres (PGlite) at ${EMBEDDED_DATA_DIR}, serving on ${embedded.address} (user postgres, password in ${EMBEDDED_DATA_DIR}.password) — set DATABASE_URL in ${envFile} to use Neon`,
   );
 }
 if (isLocalDatabaseUrl(databaseUrl)) {
-  const port = Number(process.env.NEON_LOCAL_PORT ?? DEFAULT_LOCAL_PROXY.split(':')[1]);
+  const port = Number(process.env.NEON_LOCAL_PORT ?? DEFAULTS.port);
   const allow = [targetOf(databaseUrl)];
   let limits: ReturnType<typeof sessionLimitsFromEnv>;
   try {
@@ -74,7 +79,8 @@ if (isLocalDatabaseUrl(databaseUrl)) {
 }
 
 const proxyAddress = proxy?.address ?? DEFAULT_LOCAL_PROXY;
-const child = spawn(command, args.map((a) => a.replaceAll('{proxy}', proxyAddress)), {
+const childArgs = args.map((a) => a.replaceAll('{proxy}', proxyAddress));
+const child = spawn(process.execPath, [...nodeArgsFor(import.meta.url, 'watchdog'), command, ...childArgs], {
   stdio: 'inherit',
   // wrangler dev and the local server take DATABASE_URL from here when no env file sets it.
   env: { ...process.env, DATABASE_URL: databaseUrl, [PROXY_VARIABLE]: proxyAddress },
@@ -85,20 +91,23 @@ async function shutdown(): Promise<void> {
   await embedded?.close();
 }
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(signal, () => {
-    stopping = true;
-    child.kill(signal);
-  });
-}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => child.kill(signal));
+// npm, sent SIGTERM, kills the shell that started this process and not this process: an orphan
+// (its parent changed) stops as if Ctrl-C'd.
+const parent = process.ppid;
+const orphanCheck = setInterval(() => {
+  if (process.ppid === parent) return;
+  clearInterval(orphanCheck);
+  child.kill('SIGTERM');
+}, 250);
+orphanCheck.unref();
 child.on('error', async (err) => {
   console.error(`[neon-local] could not start ${command}: ${err.message}`);
   await shutdown();
   process.exit(1);
 });
-child.on('exit', async (code, signal) => {
+child.on('exit', async (code) => {
   await shutdown();
   if (embedded) console.log(`[neon-local] embedded Postgres closed; data kept in ${EMBEDDED_DATA_DIR}`);
-  process.exit(code ?? (stopping || signal ? 0 : 1));
+  process.exit(code ?? 0);
 });

@@ -4,9 +4,12 @@
 //                           [--allowed-host name[:port] ...] [--allowed-origin http(s)://host[:port] ...]
 // With no --allow, the target is DATABASE_URL's host:port (from the
 // environment or .dev.vars); with --embedded, an embedded PGlite database.
-// Prints `neon-local database URL` (embedded only) and then
+// Prints `neon-local database HOST:PORT` (embedded only) and then
 // `neon-local listening on HOST:PORT` once it accepts connections;
-// SIGINT/SIGTERM stop it (and flush the embedded database).
+// SIGINT/SIGTERM stop it (and flush the embedded database). The embedded
+// database's password is never on the command line or in the output: a folder
+// keeps its own in <dir>.password; 'memory' takes NEON_LOCAL_EMBEDDED_PASSWORD
+// from the environment (or makes one nobody knows).
 // --allowed-host/--allowed-origin replace NEON_LOCAL_ALLOWED_HOSTS/_ORIGINS
 // (comma-separated); by default only this machine may use it (origin-guard.ts).
 
@@ -40,8 +43,12 @@ try {
 
 let embedded: EmbeddedPostgres | undefined;
 if (values.embedded) {
-  embedded = await startEmbeddedPostgres(values.embedded);
-  console.log(`neon-local database ${embedded.url}`);
+  const password = values.embedded === 'memory' ? process.env.NEON_LOCAL_EMBEDDED_PASSWORD || undefined : undefined;
+  embedded = await startEmbeddedPostgres(values.embedded, { password }).catch((err: Error) => {
+    console.error(`neon-local: the embedded database did not start: ${err.message.split('\n')[0]}`);
+    return process.exit(1);
+  });
+  console.log(`neon-local database ${embedded.address}`);
 }
 const databaseUrl = embedded?.url ?? readDatabaseUrl(process.cwd());
 const allow = values.allow ?? (databaseUrl ? [targetOf(databaseUrl)] : []);

@@ -3,11 +3,13 @@
 // runs in plain Node, whatever module conditions the runner's bundler applies.
 
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { nodeArgsFor } from './node-script.ts';
 
 export interface ProxyProcess {
   readonly address: string;
-  /** The embedded database's URL, when one was asked for. */
+  /** The embedded database's URL (with its password: a secret), when one was asked for. */
   readonly databaseUrl?: string;
   stop(): Promise<void>;
 }
@@ -15,12 +17,25 @@ export interface ProxyProcess {
 /** `allow`: the targets to relay to; or `{ embedded }` to serve an embedded database (a dir, or 'memory'). */
 export function spawnNeonLocalProxy(target: string[] | { embedded: string }, port = 0): Promise<ProxyProcess> {
   // Compiled, this is dist/serve.js; from source (this repository's tests), serve.ts.
-  const fromSource = import.meta.url.endsWith('.ts');
-  const main = fileURLToPath(new URL(fromSource ? './serve.ts' : './serve.js', import.meta.url));
-  const args = [...(fromSource ? ['--experimental-strip-types', '--no-warnings'] : []), main, '--port', String(port)];
+  const args = [...nodeArgsFor(import.meta.url, 'serve'), '--port', String(port)];
+  const env = { ...process.env };
+  // A throwaway database gets a fresh password, handed over in the environment (not argv, not output);
+  // a folder has its own, in <dir>.password.
+  const memory = !Array.isArray(target) && target.embedded === 'memory';
+  if (memory) env.NEON_LOCAL_EMBEDDED_PASSWORD = randomBytes(24).toString('base64url');
   if (Array.isArray(target)) for (const allowed of target) args.push('--allow', allowed);
   else args.push('--embedded', target.embedded);
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  // Kept until it listens (a failure is said once, in the rejection); passed through after.
+  let errors = '';
+  let listening = false;
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    if (listening) process.stderr.write(chunk);
+    else errors += chunk;
+  });
+  const embeddedPassword = () =>
+    memory ? env.NEON_LOCAL_EMBEDDED_PASSWORD! : readFileSync(`${(target as { embedded: string }).embedded}.password`, 'utf8').trim();
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
   return new Promise((resolve, reject) => {
@@ -30,18 +45,25 @@ export function spawnNeonLocalProxy(target: string[] | { embedded: string }, por
       output += chunk;
       const m = /neon-local listening on (\S+)/.exec(output);
       if (!m) return;
+      listening = true;
+      if (errors) process.stderr.write(errors);
       child.stdout.removeAllListeners('data');
       child.stdout.resume();
+      const database = /neon-local database (\S+)/.exec(output)?.[1];
       resolve({
         address: m[1],
-        databaseUrl: /neon-local database (\S+)/.exec(output)?.[1],
+        databaseUrl: database && `postgres://postgres:${embeddedPassword()}@${database}/postgres`,
         async stop() {
           if (child.exitCode === null) child.kill('SIGTERM');
           await exited;
         },
       });
     });
-    child.once('exit', (code) => reject(new Error(`neon-local exited with code ${code} before listening`)));
+    child.once('exit', (code) => {
+      // Its own last line says why (the embedded database would not open, the port is taken…).
+      const why = errors.trim().split('\n').pop()?.replace(/^neon-local: /, '');
+      reject(new Error(why || `the local proxy (neon-local/main.ts) exited with code ${code} before listening`));
+    });
     child.once('error', reject);
   });
 }

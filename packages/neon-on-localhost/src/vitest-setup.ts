@@ -23,6 +23,17 @@ interface SetupProject {
 }
 
 export default async function setup(project: SetupProject): Promise<() => Promise<void>> {
+  try {
+    return await start(project);
+  } catch (err) {
+    // One line that says what to do, rather than a stack trace from inside vitest.
+    const message = `✖ neon-local could not start for the tests: ${(err as Error).message.split('\n')[0]}. Set DATABASE_URL in ${envFileOf(process.cwd())} to test against Neon or a local Postgres instead.`;
+    console.error(message);
+    throw Object.assign(new Error(message), { stack: message });
+  }
+}
+
+async function start(project: SetupProject): Promise<() => Promise<void>> {
   const databaseUrl = readDatabaseUrl(process.cwd());
   if (!databaseUrl) {
     const embedded = await spawnNeonLocalProxy({ embedded: 'memory' });

@@ -1,9 +1,11 @@
 // The embedded database on its own: PGlite served over the wire protocol,
-// persisted to a folder, guarded against a second opener, and correct under
-// concurrent sessions through the local proxy and the real driver.
+// persisted to a folder, guarded against a second opener, behind a password,
+// private on disk, and correct under concurrent sessions through the local
+// proxy and the real driver.
 
 import { neon, neonConfig, Pool } from '@neondatabase/serverless';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -46,18 +48,26 @@ describe('startEmbeddedPostgres', () => {
     }
   }, 60_000);
 
-  it('refuses a folder another live process holds, naming it', async () => {
+  it('refuses a second opener while the first holds the folder, naming the lock file', async () => {
     const dataDir = path.join(dir, 'pgdata');
-    mkdirSync(dataDir);
-    writeFileSync(`${dataDir}.lock`, String(process.ppid)); // a live process that is not us
-    await expect(startEmbeddedPostgres(dataDir)).rejects.toThrow(`in use by process ${process.ppid}`);
-  });
+    const first = await startEmbeddedPostgres(dataDir);
+    try {
+      await expect(startEmbeddedPostgres(dataDir)).rejects.toThrow(
+        `in use by process ${process.pid} (another npm start?): stop it first (lock file ${dataDir}.lock)`,
+      );
+    } finally {
+      await first.close();
+    }
+  }, 60_000);
 
-  it('takes over a stale lock', async () => {
+  it('takes over a stale lock: its process gone, or its pid now another program', async () => {
     const dataDir = path.join(dir, 'pgdata');
-    writeFileSync(`${dataDir}.lock`, '999999999');
-    const db = await startEmbeddedPostgres(dataDir);
-    await db.close();
+    // A bare pid (older lock files) of a live process that is no neon-local runner: vitest's parent.
+    for (const stale of ['999999999', String(process.ppid), JSON.stringify({ pid: process.ppid, started: '1' })]) {
+      writeFileSync(`${dataDir}.lock`, stale);
+      const db = await startEmbeddedPostgres(dataDir);
+      await db.close();
+    }
   }, 60_000);
 
   it('moves a half-initialised folder aside and starts afresh', async () => {
@@ -71,6 +81,69 @@ describe('startEmbeddedPostgres', () => {
       await db.close();
     }
     expect(readdirSync(dir).some((e) => e.startsWith('pgdata.incomplete-'))).toBe(true);
+  }, 60_000);
+});
+
+const mode = (file: string) => (statSync(file).mode & 0o777).toString(8);
+
+function modesUnder(root: string): Set<string> {
+  const modes = new Set<string>();
+  for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
+    modes.add(`${entry.isDirectory() ? 'dir' : 'file'} ${mode(path.join(entry.parentPath, entry.name))}`);
+  }
+  return modes;
+}
+
+describe('who may use it', () => {
+  it('refuses a wrong password and takes the right one', async () => {
+    const db = await startEmbeddedPostgres('memory');
+    try {
+      const url = new URL(db.url);
+      expect(url.password.length).toBeGreaterThanOrEqual(24);
+      for (const wrong of ['postgres', 'x']) {
+        url.password = wrong;
+        await expect(query(url.toString(), 'select 1')).rejects.toThrow('password authentication failed for user "postgres"');
+      }
+      expect(await query(db.url, 'select 1 as one')).toEqual([{ one: 1 }]);
+    } finally {
+      await db.close();
+    }
+  }, 60_000);
+
+  it('keeps one password per project in .neon-edge (0600, folder 0700), and its files private', async () => {
+    const dataDir = path.join(dir, '.neon-edge', 'pgdata');
+    const first = await startEmbeddedPostgres(dataDir);
+    let password: string;
+    try {
+      password = new URL(first.url).password;
+      expect(readFileSync(`${dataDir}.password`, 'utf8').trim()).toBe(password);
+      expect(mode(`${dataDir}.password`)).toBe('600');
+      expect(mode(path.join(dir, '.neon-edge'))).toBe('700');
+      expect(mode(dataDir)).toBe('700');
+      expect(mode(path.join(dataDir, 'global', 'pg_control'))).toBe('600');
+      await query(first.url, 'create table notes (body text)');
+    } finally {
+      await first.close();
+    }
+    expect(modesUnder(path.join(dir, '.neon-edge'))).toEqual(new Set(['dir 700', 'file 600']));
+    const second = await startEmbeddedPostgres(dataDir);
+    try {
+      expect(new URL(second.url).password).toBe(password);
+    } finally {
+      await second.close();
+    }
+  }, 60_000);
+
+  it('makes a folder written by an older version private when it opens it', async () => {
+    const dataDir = path.join(dir, 'pgdata');
+    await (await startEmbeddedPostgres(dataDir)).close();
+    execFileSync('chmod', ['-R', 'a+rwX', dataDir]);
+    const db = await startEmbeddedPostgres(dataDir);
+    try {
+      expect(modesUnder(dataDir)).toEqual(new Set(['dir 700', 'file 600']));
+    } finally {
+      await db.close();
+    }
   }, 60_000);
 });
 
