@@ -70,7 +70,7 @@ export class Projects {
 
   async serve(template: BenchTemplate): Promise<{ dev: DevServer; proxy: string }> {
     const dev = await startDevServer(await this.project(template.name), template.readyPath);
-    const proxy = /\[neon-local\] proxy on (\S+)/.exec(dev.output())?.[1];
+    const proxy = /\[neon-on-localhost\] proxy on (\S+)/.exec(dev.output())?.[1];
     if (!proxy) {
       await dev.stop();
       throw new Error(`no local proxy announced by ${template.name}:\n${dev.output()}`);

@@ -6,7 +6,7 @@ import { Client, neon, neonConfig } from '@neondatabase/serverless';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { configureNeonDriver } from '../packages/neon-on-localhost/src/driver.ts';
-import { startNeonLocalProxy } from '../packages/neon-on-localhost/src/proxy.ts';
+import { startProxy } from '../packages/neon-on-localhost/src/proxy.ts';
 import { targetOf } from '../packages/neon-on-localhost/src/targets.ts';
 import { median, timed } from './stats.ts';
 
@@ -17,7 +17,7 @@ export interface Overhead {
 }
 
 export async function measureProxyOverhead(databaseUrl: string, runs: number): Promise<Overhead> {
-  const proxy = await startNeonLocalProxy({ allow: [targetOf(databaseUrl)] });
+  const proxy = await startProxy({ allow: [targetOf(databaseUrl)] });
   neonConfig.webSocketConstructor = WebSocket;
   configureNeonDriver(neonConfig, databaseUrl, proxy.address);
   const direct: number[] = [];

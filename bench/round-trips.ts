@@ -6,7 +6,7 @@
 import { Client, neon, neonConfig } from '@neondatabase/serverless';
 import WebSocket from 'ws';
 import { configureNeonDriver } from '../packages/neon-on-localhost/src/driver.ts';
-import { startNeonLocalProxy } from '../packages/neon-on-localhost/src/proxy.ts';
+import { startProxy } from '../packages/neon-on-localhost/src/proxy.ts';
 import type { ProxyStats } from '../packages/neon-on-localhost/src/stats.ts';
 import { targetOf } from '../packages/neon-on-localhost/src/targets.ts';
 import type { TestPostgres } from '../test/support/postgres.ts';
@@ -20,7 +20,7 @@ export interface TripCount {
 }
 
 export async function readStats(proxy: string): Promise<ProxyStats> {
-  return (await (await fetch(`http://${proxy}/_neon_local/stats`)).json()) as ProxyStats;
+  return (await (await fetch(`http://${proxy}/_neon_localhost/stats`)).json()) as ProxyStats;
 }
 
 export function delta(before: ProxyStats, after: ProxyStats): TripCount {
@@ -50,7 +50,7 @@ export async function countRequest(url: string, proxy: string): Promise<TripCoun
  * pipelineConnect off and on, and neon() over HTTP.
  */
 export async function countDriverModes(db: TestPostgres): Promise<{ mode: string; count: TripCount }[]> {
-  const proxy = await startNeonLocalProxy({ allow: [targetOf(db.url)] });
+  const proxy = await startProxy({ allow: [targetOf(db.url)] });
   neonConfig.webSocketConstructor = WebSocket;
   const results: { mode: string; count: TripCount }[] = [];
   try {

@@ -120,7 +120,7 @@ interface ProxyStatsJson {
 }
 
 async function proxyStats(address: string): Promise<ProxyStatsJson> {
-  const response = await fetch(`http://${address}/_neon_local/stats`, { signal: AbortSignal.timeout(5_000) });
+  const response = await fetch(`http://${address}/_neon_localhost/stats`, { signal: AbortSignal.timeout(5_000) });
   return (await response.json()) as ProxyStatsJson;
 }
 
@@ -221,9 +221,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
 
     log('starting npm start');
     // Any free port for the proxy, so a developer's own npm start on :4444 does not interfere.
-    const dev = await startDevServer(project, load.readyPath, cleanEnv({ NEON_LOCAL_PORT: '0' }));
+    const dev = await startDevServer(project, load.readyPath, cleanEnv({ NEON_LOCALHOST_PORT: '0' }));
     try {
-      const proxyAddress = /\[neon-local\] proxy on (\S+)/.exec(dev.output())?.[1];
+      const proxyAddress = /\[neon-on-localhost\] proxy on (\S+)/.exec(dev.output())?.[1];
       if (!proxyAddress) throw new Error(`npm start did not start the local proxy:\n${dev.output()}`);
       const pgBaseline = await appSessions(monitor);
       const proxyRssBefore = (await proxyStats(proxyAddress)).rssBytes;

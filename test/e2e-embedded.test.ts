@@ -1,5 +1,5 @@
 // End to end with no DATABASE_URL at all: the generated projects fall back to
-// an embedded Postgres (PGlite over the wire protocol, behind neon-local).
+// an embedded Postgres (PGlite over the wire protocol, behind neon-on-localhost).
 // worker-raw and vercel-edge run fully on it; worker-postgis says plainly
 // that it needs PostGIS.
 
@@ -22,20 +22,20 @@ afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
 /** The embedded database's address, as `npm start` announces it, with the project's password. */
 function embeddedUrl(dev: DevServer, project: string): string {
-  const address = /using embedded Postgres \(PGlite\) at \.neon-edge\/pgdata, serving on (\S+)/.exec(dev.output())?.[1];
+  const address = /using embedded Postgres \(PGlite\) at \.neon-localhost\/pgdata, serving on (\S+)/.exec(dev.output())?.[1];
   if (!address) throw new Error(`npm start did not announce the embedded database:\n${dev.output()}`);
-  const password = readFileSync(path.join(project, '.neon-edge', 'pgdata.password'), 'utf8').trim();
+  const password = readFileSync(path.join(project, '.neon-localhost', 'pgdata.password'), 'utf8').trim();
   return `postgres://postgres:${password}@${address}/postgres`;
 }
 
-/** The runner (node neon-local/dev.ts) among the processes of `npm start`. */
+/** The runner (node neon-on-localhost/dev.ts) among the processes of `npm start`. */
 function runnerPid(dev: DevServer): number {
   const table = execFileSync('ps', ['-A', '-o', 'pid=,pgid=,args='], { encoding: 'utf8' });
   for (const line of table.split('\n')) {
     const m = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line);
-    if (m && Number(m[2]) === dev.pid && /^\S*node .*neon-local\/dev\.ts/.test(m[3])) return Number(m[1]);
+    if (m && Number(m[2]) === dev.pid && /^\S*node .*neon-on-localhost\/dev\.ts/.test(m[3])) return Number(m[1]);
   }
-  throw new Error(`no neon-local/dev.ts process under npm ${dev.pid}`);
+  throw new Error(`no neon-on-localhost/dev.ts process under npm ${dev.pid}`);
 }
 
 function listening(address: string): Promise<boolean> {
@@ -76,8 +76,8 @@ describe('worker-raw with no DATABASE_URL', () => {
   it('npm start serves /, /http and /tx from it, and keeps data across a Ctrl-C restart', async () => {
     const first = await startDevServer(project, '/http');
     try {
-      expect(first.output()).toMatch(/No DATABASE_URL: using embedded Postgres \(PGlite\) at \.neon-edge\/pgdata, serving on 127\.0\.0\.1:\d+ \(user postgres, password in \.neon-edge\/pgdata\.password\) — set DATABASE_URL in \.dev\.vars to use Neon/);
-      expect(first.output()).toMatch(/\[neon-local\] proxy on 127\.0\.0\.1:\d+/);
+      expect(first.output()).toMatch(/No DATABASE_URL: using embedded Postgres \(PGlite\) at \.neon-localhost\/pgdata, serving on 127\.0\.0\.1:\d+ \(user postgres, password in \.neon-localhost\/pgdata\.password\) — set DATABASE_URL in \.dev\.vars to use Neon/);
+      expect(first.output()).toMatch(/\[neon-on-localhost\] proxy on 127\.0\.0\.1:\d+/);
       for (const route of ['/', '/http', '/tx']) {
         const response = await fetch(`${first.base}${route}`);
         expect(response.status, route).toBe(200);
@@ -90,8 +90,8 @@ describe('worker-raw with no DATABASE_URL', () => {
     } finally {
       expect(await first.stop()).toBe(true);
     }
-    expect(first.output()).toContain('embedded Postgres closed; data kept in .neon-edge/pgdata');
-    expect(existsSync(path.join(project, '.neon-edge', 'pgdata', 'PG_VERSION'))).toBe(true);
+    expect(first.output()).toContain('embedded Postgres closed; data kept in .neon-localhost/pgdata');
+    expect(existsSync(path.join(project, '.neon-localhost', 'pgdata', 'PG_VERSION'))).toBe(true);
 
     const second = await startDevServer(project, '/http');
     try {
@@ -116,7 +116,7 @@ describe('worker-raw with no DATABASE_URL', () => {
   }, 180_000);
 
   it('keeps the embedded database out of git', async () => {
-    expect(existsSync(path.join(project, '.neon-edge'))).toBe(true);
+    expect(existsSync(path.join(project, '.neon-localhost'))).toBe(true);
     const status = await run('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: project });
     expect(status.code).toBe(0);
     expect(status.stdout).toBe('');

@@ -68,7 +68,7 @@ describe('create-neon-edge my-app --template worker-raw', () => {
         expect(Math.abs(Date.parse(body.now) - Date.now())).toBeLessThan(60_000);
         if (route === '/tx') expect(body.sameTransaction).toBe(true);
       }
-      expect(dev.output()).toMatch(/\[neon-local\] proxy on 127\.0\.0\.1:\d+/);
+      expect(dev.output()).toMatch(/\[neon-on-localhost\] proxy on 127\.0\.0\.1:\d+/);
     } finally {
       expect(await dev.stop()).toBe(true);
     }

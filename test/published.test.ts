@@ -24,7 +24,7 @@ async function packedFiles(pkg: string): Promise<string[]> {
 
 function listFiles(root: string, rel = ''): string[] {
   return readdirSync(path.join(root, rel)).flatMap((name) => {
-    if (['node_modules', '.git', '.wrangler', '.neon-edge'].includes(name)) return [];
+    if (['node_modules', '.git', '.wrangler', '.neon-localhost'].includes(name)) return [];
     const file = path.join(rel, name);
     return statSync(path.join(root, file)).isDirectory() ? listFiles(root, file) : [file];
   });
@@ -50,7 +50,7 @@ describe('npm pack', () => {
       expect(files).toContain(`dist/templates/${file}`);
     }
     expect(files.filter((f) => /^(src|test|bench|templates|packages)\//.test(f))).toEqual([]);
-    expect(files.filter((f) => /neon-local|worker-configuration\.d\.ts|node_modules|package-lock\.json$|\/\.dev\.vars$|\/\.env\.local$/.test(f))).toEqual([]);
+    expect(files.filter((f) => /neon-on-localhost|worker-configuration\.d\.ts|node_modules|package-lock\.json$|\/\.dev\.vars$|\/\.env\.local$/.test(f))).toEqual([]);
     const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { dependencies?: object };
     expect(pkg.dependencies ?? {}).toEqual({});
   });
@@ -108,7 +108,7 @@ describe('npm create neon-edge@latest my-app (from the registry)', () => {
       .map((f) => readFileSync(path.join(out, f), 'utf8'))
       .join('\n');
     expect(bundle).toContain('configureNeonDriver');
-    for (const proxyOnly of ['WebSocketServer', 'pglite', 'sql-over-http', 'authenticateToPostgres', 'startNeonLocalProxy']) {
+    for (const proxyOnly of ['WebSocketServer', 'pglite', 'sql-over-http', 'authenticateToPostgres', 'startProxy']) {
       expect(bundle, proxyOnly).not.toContain(proxyOnly);
     }
   }, 150_000);

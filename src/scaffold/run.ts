@@ -121,7 +121,7 @@ export function nextSteps(answers: Answers, { secretStored, dataLoaded }: Outcom
   }
   const { platform, scripts } = answers.template;
   if (!answers.databaseUrl && answers.template.embeddedDatabase) {
-    lines.push(`# no DATABASE_URL: ${runScript(pm, 'start')} and ${runScript(pm, 'test')} use an embedded Postgres (PGlite, kept in .neon-edge/pgdata)`);
+    lines.push(`# no DATABASE_URL: ${runScript(pm, 'start')} and ${runScript(pm, 'test')} use an embedded Postgres (PGlite, kept in .neon-localhost/pgdata)`);
     lines.push(`# to switch to Neon: put DATABASE_URL=postgres://… in ${platform.envFile}, then run ${platform.secretCommand}`);
   } else if (!answers.databaseUrl) {
     lines.push(`# put DATABASE_URL=postgres://… in ${platform.envFile} (see ${platform.envFile === '.dev.vars' ? '.dev.vars.example' : '.env.example'})`);

@@ -20,7 +20,7 @@ export const RENAMES: Record<string, string> = {
 // build output, installs, local databases, and every secrets file
 // (.dev.vars.<env>, .env.<mode>…).
 // template.json describes the template to the scaffolder and is not part of the project.
-const NOT_COPIED = new Set(['node_modules', '.wrangler', '.vercel', '.neon-edge', 'dist', 'package-lock.json', 'template.json', 'worker-configuration.d.ts']);
+const NOT_COPIED = new Set(['node_modules', '.wrangler', '.vercel', '.neon-localhost', 'dist', 'package-lock.json', 'template.json', 'worker-configuration.d.ts']);
 const SECRETS_FILE = /^\.(dev\.vars|env)(\..*)?$/;
 
 export function isTemplateFile(file: string): boolean {

@@ -70,8 +70,8 @@ describe('Workspace on an existing directory', () => {
     const ws = new Workspace(dir);
     ws.begin();
     writeSome(dir);
-    mkdirSync(path.join(dir, 'neon-local'));
-    writeFileSync(path.join(dir, 'neon-local', 'proxy.ts'), '');
+    mkdirSync(path.join(dir, 'neon-on-localhost'));
+    writeFileSync(path.join(dir, 'neon-on-localhost', 'proxy.ts'), '');
 
     expect(ws.rollback()).toBe(`removed what was written to ${dir}`);
     expect(readdirSync(dir).sort()).toEqual(['.git', 'README.md', 'docs']);

@@ -159,7 +159,7 @@ export async function authenticateToPostgres(
       send(typedMessage('p', cstring(`md5${outer}`)));
     } else if (kind === 10) {
       const mechanisms = message.body.subarray(4).toString('utf8').split('\0');
-      if (!mechanisms.includes('SCRAM-SHA-256')) return { error: fatalError('28000', `neon-local: Postgres offers no SASL mechanism it supports (${mechanisms.filter(Boolean).join(', ')})`) };
+      if (!mechanisms.includes('SCRAM-SHA-256')) return { error: fatalError('28000', `neon-on-localhost: Postgres offers no SASL mechanism it supports (${mechanisms.filter(Boolean).join(', ')})`) };
       const clientNonce = randomBytes(18).toString('base64');
       scram = { clientNonce, clientFirstBare: `n=*,r=${clientNonce}` };
       const first = Buffer.from(`n,,${scram.clientFirstBare}`);
@@ -188,7 +188,7 @@ export async function authenticateToPostgres(
       }
       scram.verified = true;
     } else {
-      return { error: fatalError('28000', `neon-local: Postgres asked for an authentication method it does not support (${kind})`) };
+      return { error: fatalError('28000', `neon-on-localhost: Postgres asked for an authentication method it does not support (${kind})`) };
     }
   }
 }

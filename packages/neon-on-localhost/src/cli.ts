@@ -14,7 +14,7 @@ const USAGE = `neon-on-localhost: Neon's serverless driver against a local Postg
 Usage:
   neon-on-localhost run [--requires postgis] <command> [args...]
       Finds DATABASE_URL (environment, .dev.vars, .env.local, .env); without one,
-      starts an embedded Postgres (PGlite) kept in .neon-edge/pgdata. Starts the
+      starts an embedded Postgres (PGlite) kept in .neon-localhost/pgdata. Starts the
       local proxy when the database is on this machine, then runs <command> with
       DATABASE_URL and ${PROXY_VARIABLE} set. \`wrangler dev\` also gets the proxy
       address as a --var. Ctrl-C stops everything it started.

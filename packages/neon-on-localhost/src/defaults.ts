@@ -19,7 +19,7 @@ export const DEFAULTS = {
   /** How long a session past the cap waits for a slot before a 503, under `run` and `serve`. */
   queueTimeoutMs: 10_000,
   /**
-   * The same for startNeonLocalProxy() called from code: refused at once, so a
+   * The same for startProxy() called from code: refused at once, so a
    * test that fills the cap sees its 503 straight away rather than after a wait.
    */
   apiQueueTimeoutMs: 0,

@@ -22,7 +22,7 @@ import path from 'node:path';
 import { CANCEL_REQUEST, fatalError, GSSENC_REQUEST, MessageQueue, PROTOCOL_3, SSL_REQUEST, startupParameters, typedMessage } from './auth.ts';
 import { acquireLock } from './lock.ts';
 
-export const EMBEDDED_DATA_DIR = '.neon-edge/pgdata';
+export const EMBEDDED_DATA_DIR = '.neon-localhost/pgdata';
 
 export interface EmbeddedPostgres {
   /** postgres://postgres:PASSWORD@127.0.0.1:PORT/postgres: the password is a secret, never print it. */
@@ -85,7 +85,7 @@ function setAsideIfIncomplete(dataDir: string): void {
   const aside = `${dataDir}.incomplete-${Date.now()}`;
   renameSync(dataDir, aside);
   makePrivate(aside);
-  console.warn(`[neon-local] ${dataDir} was never fully initialised; moved it to ${aside} and starting afresh`);
+  console.warn(`[neon-on-localhost] ${dataDir} was never fully initialised; moved it to ${aside} and starting afresh`);
 }
 
 async function openPGlite(PGlite: { create(dataDir?: string): Promise<PGliteLike> }, dataDir: string): Promise<PGliteLike> {
@@ -247,8 +247,8 @@ export async function startEmbeddedPostgres(dataDir: string, options: EmbeddedOp
   if (!memory) {
     const parent = path.dirname(path.resolve(dataDir));
     mkdirSync(parent, { recursive: true, mode: 0o700 });
-    // `.neon-edge` holds nothing but the database, its lock and its password: owner only.
-    if (path.basename(parent) === '.neon-edge') chmodSync(parent, 0o700);
+    // `.neon-localhost` holds nothing but the database, its lock and its password: owner only.
+    if (path.basename(parent) === '.neon-localhost') chmodSync(parent, 0o700);
   }
   const password = options.password ?? (memory ? newPassword() : projectPassword(dataDir));
   const unlock = memory ? () => {} : acquireLock(`${dataDir}.lock`, dataDir);

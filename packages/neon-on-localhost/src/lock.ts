@@ -58,12 +58,12 @@ function readHolder(file: string): Holder | undefined {
   return undefined;
 }
 
-/** The holder is still running: same pid, same start time (or, for a bare pid, a neon-local process). */
+/** The holder is still running: same pid, same start time (or, for a bare pid, a neon-on-localhost process). */
 function stillHeld(holder: Holder): boolean {
   const started = processStart(holder.pid);
   if (started === undefined) return false;
   if (holder.started) return started === '' || started === holder.started;
-  return /neon-local/.test(commandLine(holder.pid));
+  return /neon-on-localhost/.test(commandLine(holder.pid));
 }
 
 /**

@@ -6,8 +6,8 @@
 // must name this proxy by a loopback Host at its own port, and an Origin,
 // when there is one, must be a page on this machine. Clients that send no
 // Origin (workerd, edge-runtime, Node, curl) are not browsers' pages and pass.
-// More hosts and origins can be allowed: NEON_LOCAL_ALLOWED_HOSTS and
-// NEON_LOCAL_ALLOWED_ORIGINS (comma-separated), or the options below.
+// More hosts and origins can be allowed: NEON_LOCALHOST_ALLOWED_HOSTS and
+// NEON_LOCALHOST_ALLOWED_ORIGINS (comma-separated), or the options below.
 
 import type { IncomingHttpHeaders } from 'node:http';
 
@@ -22,8 +22,8 @@ export interface OriginGuardOptions {
 
 export type Verdict = { ok: true; corsOrigin?: string } | { ok: false; message: string };
 
-const HOSTS_SETTING = 'NEON_LOCAL_ALLOWED_HOSTS (or --allowed-host)';
-const ORIGINS_SETTING = 'NEON_LOCAL_ALLOWED_ORIGINS (or --allowed-origin)';
+const HOSTS_SETTING = 'NEON_LOCALHOST_ALLOWED_HOSTS (or --allowed-host)';
+const ORIGINS_SETTING = 'NEON_LOCALHOST_ALLOWED_ORIGINS (or --allowed-origin)';
 
 /**
  * `localhost`, `::1` and 127.0.0.0/8 in the canonical dotted form browsers
@@ -61,7 +61,7 @@ function parseOrigin(value: string): URL | undefined {
 function validated(allowedHosts: readonly string[], allowedOrigins: readonly string[]) {
   const hosts = allowedHosts.map((raw) => {
     const host = parseHost(raw.trim());
-    if (!host) throw new Error(`neon-local: invalid allowed host "${raw}" in ${HOSTS_SETTING}: expected a host name or name:port, e.g. my-laptop.local`);
+    if (!host) throw new Error(`neon-on-localhost: invalid allowed host "${raw}" in ${HOSTS_SETTING}: expected a host name or name:port, e.g. my-laptop.local`);
     return host;
   });
   const origins = new Set(
@@ -71,7 +71,7 @@ function validated(allowedHosts: readonly string[], allowedOrigins: readonly str
         url = new URL(raw.trim());
       } catch {}
       const bare = url && /^https?:$/.test(url.protocol) && !url.username && !url.password && url.pathname === '/' && !url.search && !url.hash;
-      if (!url || !bare) throw new Error(`neon-local: invalid allowed origin "${raw}" in ${ORIGINS_SETTING}: expected http(s)://host[:port], e.g. http://my-laptop.local:3000`);
+      if (!url || !bare) throw new Error(`neon-on-localhost: invalid allowed origin "${raw}" in ${ORIGINS_SETTING}: expected http(s)://host[:port], e.g. http://my-laptop.local:3000`);
       return url.origin;
     }),
   );
@@ -103,7 +103,7 @@ export function createOriginGuard(options: OriginGuardOptions): (headers: Incomi
       return {
         ok: false,
         message:
-          `neon-local: refused Host ${JSON.stringify(clip(host ?? ''))}: the proxy answers only to localhost, 127.0.0.1 or [::1] ` +
+          `neon-on-localhost: refused Host ${JSON.stringify(clip(host ?? ''))}: the proxy answers only to localhost, 127.0.0.1 or [::1] ` +
           `at its own port ${options.ownPort()} (other names may be DNS rebinding); allow more with ${HOSTS_SETTING}`,
       };
     }
@@ -113,7 +113,7 @@ export function createOriginGuard(options: OriginGuardOptions): (headers: Incomi
       return {
         ok: false,
         message:
-          `neon-local: refused Origin ${JSON.stringify(clip(origin))}: only pages on this machine (localhost, 127.0.0.1, [::1]) ` +
+          `neon-on-localhost: refused Origin ${JSON.stringify(clip(origin))}: only pages on this machine (localhost, 127.0.0.1, [::1]) ` +
           `may use the database proxy; allow more with ${ORIGINS_SETTING}`,
       };
     }
@@ -132,7 +132,7 @@ export interface OriginSettings {
 
 /**
  * The allow-lists of `npm start` and `npm test`: comma-separated
- * NEON_LOCAL_ALLOWED_HOSTS and NEON_LOCAL_ALLOWED_ORIGINS, each replaced by
+ * NEON_LOCALHOST_ALLOWED_HOSTS and NEON_LOCALHOST_ALLOWED_ORIGINS, each replaced by
  * its command-line flag when given. Throws, naming the bad entry, before
  * anything has started.
  */
@@ -143,8 +143,8 @@ export function originSettingsFromEnv(env: NodeJS.ProcessEnv = process.env, flag
       .map((s) => s.trim())
       .filter(Boolean);
   const settings = {
-    allowedHosts: flags.allowedHosts ?? list('NEON_LOCAL_ALLOWED_HOSTS'),
-    allowedOrigins: flags.allowedOrigins ?? list('NEON_LOCAL_ALLOWED_ORIGINS'),
+    allowedHosts: flags.allowedHosts ?? list('NEON_LOCALHOST_ALLOWED_HOSTS'),
+    allowedOrigins: flags.allowedOrigins ?? list('NEON_LOCALHOST_ALLOWED_ORIGINS'),
   };
   validated(settings.allowedHosts, settings.allowedOrigins);
   return settings;

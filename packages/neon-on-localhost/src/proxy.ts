@@ -1,7 +1,7 @@
 // A local stand-in for Neon's serverless proxy, in front of any Postgres:
 //   ws://127.0.0.1:PORT/v1?address=host:port  WebSocket ⇄ TCP relay (Client, Pool)
 //   http://127.0.0.1:PORT/sql                 SQL over HTTP (neon())
-//   http://127.0.0.1:PORT/_neon_local/stats   counters, for tests and benchmarks
+//   http://127.0.0.1:PORT/_neon_localhost/stats   counters, for tests and benchmarks
 // It listens on loopback only, relays only to allowed targets, and answers
 // only to loopback Host names and to pages on this machine (origin-guard.ts).
 
@@ -16,7 +16,7 @@ import { emptyStats, statsSnapshot, type ProxyStats } from './stats.ts';
 import { TargetPolicy } from './targets.ts';
 import { refuseUpgrade, WebSocketRelay } from './ws-relay.ts';
 
-export interface NeonLocalProxyOptions {
+export interface ProxyOptions {
   /** Allowed Postgres targets, `host:port` or `host:*`. */
   allow: readonly string[];
   /** Port to listen on; 0 picks a free one. */
@@ -50,8 +50,8 @@ export interface NeonLocalProxyOptions {
   allowedOrigins?: readonly string[];
 }
 
-export interface NeonLocalProxy {
-  /** `127.0.0.1:PORT`, the value for NEON_LOCAL_PROXY. */
+export interface LocalProxy {
+  /** `127.0.0.1:PORT`, the value for NEON_LOCALHOST_PROXY. */
   readonly address: string;
   readonly port: number;
   readonly stats: ProxyStats;
@@ -60,32 +60,32 @@ export interface NeonLocalProxy {
 
 /**
  * The session limits of `neon-on-localhost run` and `serve` (so of `npm start`
- * and `npm test`): at most NEON_LOCAL_MAX_CONNECTIONS sessions (default 50,
+ * and `npm test`): at most NEON_LOCALHOST_MAX_CONNECTIONS sessions (default 50,
  * see defaults.ts); past that, a session waits up to
- * NEON_LOCAL_QUEUE_TIMEOUT_MS (default 10 s) for one to end before a 503.
+ * NEON_LOCALHOST_QUEUE_TIMEOUT_MS (default 10 s) for one to end before a 503.
  */
 export function sessionLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): { maxConnections: number; queueTimeoutMs: number } {
   const read = (name: string, fallback: number, min: number) => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
     const value = Number(raw);
-    if (!Number.isInteger(value) || value < min) throw new Error(`neon-local: ${name} must be a whole number of at least ${min}, not "${raw}"`);
+    if (!Number.isInteger(value) || value < min) throw new Error(`neon-on-localhost: ${name} must be a whole number of at least ${min}, not "${raw}"`);
     return value;
   };
   return {
-    maxConnections: read('NEON_LOCAL_MAX_CONNECTIONS', DEFAULTS.maxConnections, 1),
-    queueTimeoutMs: read('NEON_LOCAL_QUEUE_TIMEOUT_MS', DEFAULTS.queueTimeoutMs, 0),
+    maxConnections: read('NEON_LOCALHOST_MAX_CONNECTIONS', DEFAULTS.maxConnections, 1),
+    queueTimeoutMs: read('NEON_LOCALHOST_QUEUE_TIMEOUT_MS', DEFAULTS.queueTimeoutMs, 0),
   };
 }
 
-export async function startNeonLocalProxy(options: NeonLocalProxyOptions): Promise<NeonLocalProxy> {
+export async function startProxy(options: ProxyOptions): Promise<LocalProxy> {
   const host = options.host ?? DEFAULTS.host;
   if (!/^(127(\.\d{1,3}){3}|::1)$/.test(host)) {
-    throw new Error(`neon-local: refusing to listen on ${host}; it binds to loopback addresses only`);
+    throw new Error(`neon-on-localhost: refusing to listen on ${host}; it binds to loopback addresses only`);
   }
   const maxConnections = options.maxConnections ?? DEFAULTS.maxConnections;
   if (!Number.isInteger(maxConnections) || maxConnections < 1) {
-    throw new Error(`neon-local: the connection limit must be a whole number of at least 1, not ${options.maxConnections}`);
+    throw new Error(`neon-on-localhost: the connection limit must be a whole number of at least 1, not ${options.maxConnections}`);
   }
   const policy = new TargetPolicy(options.allow);
   const stats = emptyStats();
@@ -115,7 +115,7 @@ export async function startNeonLocalProxy(options: NeonLocalProxyOptions): Promi
       if (verdict.corsOrigin) res.setHeader('Access-Control-Allow-Origin', verdict.corsOrigin);
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
       if (path === '/sql') return void sql.handleRequest(req, res);
-      if (path === '/_neon_local/stats' && req.method === 'GET') {
+      if (path === '/_neon_localhost/stats' && req.method === 'GET') {
         res.writeHead(200, { 'Content-Type': 'application/json' });
         return void res.end(JSON.stringify(statsSnapshot(stats)));
       }

@@ -248,7 +248,7 @@ export class RelaySession {
     } else if (!(err instanceof Refused) && !this.wsClosed) {
       // Postgres could not be reached, or broke the protocol: say so the way Postgres would.
       const { host, port } = this.target;
-      this.toClient(fatalError('08006', `neon-local: ${err instanceof Error ? err.message : String(err)} (${host}:${port})`));
+      this.toClient(fatalError('08006', `neon-on-localhost: ${err instanceof Error ? err.message : String(err)} (${host}:${port})`));
     }
     this.closeClient(1000);
     this.tcp?.destroy();

@@ -1,21 +1,21 @@
 // `npm start`: one process tree for local development. Without DATABASE_URL
-// it starts an embedded Postgres (PGlite, kept in .neon-edge/pgdata); for a
+// it starts an embedded Postgres (PGlite, kept in .neon-localhost/pgdata); for a
 // database on this machine it starts the local proxy; then it runs the dev
 // server given as arguments, with `{proxy}` replaced by the proxy's address
 // and DATABASE_URL in its environment. Ctrl-C stops the dev server, then the
 // proxy, then the database (flushed to disk), and nothing is left running:
 // also when the shell or npm above it dies (it watches its parent), and when
-// it is killed outright (the dev server runs under neon-local/watchdog.ts,
+// it is killed outright (the dev server runs under neon-on-localhost/watchdog.ts,
 // which watches this process the same way).
 //
-//   node neon-local/dev.ts [--requires postgis] wrangler dev --var NEON_LOCAL_PROXY:{proxy}
+//   node neon-on-localhost/dev.ts [--requires postgis] wrangler dev --var NEON_LOCALHOST_PROXY:{proxy}
 
 import { spawn } from 'node:child_process';
 import { nodeArgsFor } from './node-script.ts';
 import { envFileOf, isLocalDatabaseUrl, maskDatabaseUrl, readDatabaseUrl } from './database-url.ts';
 import { EMBEDDED_DATA_DIR, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
 import { originSettingsFromEnv } from './origin-guard.ts';
-import { sessionLimitsFromEnv, startNeonLocalProxy, type NeonLocalProxy } from './proxy.ts';
+import { sessionLimitsFromEnv, startProxy, type LocalProxy } from './proxy.ts';
 import { targetOf } from './targets.ts';
 import { DEFAULTS } from './defaults.ts';
 import { DEFAULT_LOCAL_PROXY, PROXY_VARIABLE } from './driver.ts';
@@ -25,13 +25,13 @@ const requiresPostgis = argv[0] === '--requires' && argv[1] === 'postgis';
 if (requiresPostgis) argv = argv.slice(2);
 const [command, ...args] = argv;
 if (!command) {
-  console.error('usage: node neon-local/dev.ts [--requires postgis] <command> [args...]   ({proxy} in args becomes the proxy address)');
+  console.error('usage: node neon-on-localhost/dev.ts [--requires postgis] <command> [args...]   ({proxy} in args becomes the proxy address)');
   process.exit(2);
 }
 
 let origins: ReturnType<typeof originSettingsFromEnv>;
 try {
-  // Pages on other hosts or origins get 403 unless NEON_LOCAL_ALLOWED_HOSTS / _ORIGINS name them.
+  // Pages on other hosts or origins get 403 unless NEON_LOCALHOST_ALLOWED_HOSTS / _ORIGINS name them.
   origins = originSettingsFromEnv();
 } catch (err) {
   console.error(`✖ ${(err as Error).message}`);
@@ -41,7 +41,7 @@ try {
 const envFile = envFileOf(process.cwd());
 let databaseUrl = readDatabaseUrl(process.cwd());
 let embedded: EmbeddedPostgres | undefined;
-let proxy: NeonLocalProxy | undefined;
+let proxy: LocalProxy | undefined;
 if (!databaseUrl && requiresPostgis) {
   console.error(
     `✖ No DATABASE_URL, and this project needs PostGIS, which the embedded database (PGlite) does not have: set DATABASE_URL in ${envFile} to a Neon database (PostGIS is available there) or to a local PostgreSQL with PostGIS, then run npm run db:setup.`,
@@ -55,11 +55,11 @@ if (!databaseUrl) {
   });
   databaseUrl = embedded.url;
   console.log(
-    `[neon-local] No DATABASE_URL: using embedded Postgres (PGlite) at ${EMBEDDED_DATA_DIR}, serving on ${embedded.address} (user postgres, password in ${EMBEDDED_DATA_DIR}.password) — set DATABASE_URL in ${envFile} to use Neon`,
+    `[neon-on-localhost] No DATABASE_URL: using embedded Postgres (PGlite) at ${EMBEDDED_DATA_DIR}, serving on ${embedded.address} (user postgres, password in ${EMBEDDED_DATA_DIR}.password) — set DATABASE_URL in ${envFile} to use Neon`,
   );
 }
 if (isLocalDatabaseUrl(databaseUrl)) {
-  const port = Number(process.env.NEON_LOCAL_PORT ?? DEFAULTS.port);
+  const port = Number(process.env.NEON_LOCALHOST_PORT ?? DEFAULTS.port);
   const allow = [targetOf(databaseUrl)];
   let limits: ReturnType<typeof sessionLimitsFromEnv>;
   try {
@@ -69,13 +69,13 @@ if (isLocalDatabaseUrl(databaseUrl)) {
     process.exit(1);
   }
   const settings = { allow, ...limits, ...origins };
-  proxy = await startNeonLocalProxy({ ...settings, port }).catch((err: NodeJS.ErrnoException) => {
+  proxy = await startProxy({ ...settings, port }).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'EADDRINUSE') throw err;
-    return startNeonLocalProxy({ ...settings, port: 0 }); // the usual port is taken: any free one does
+    return startProxy({ ...settings, port: 0 }); // the usual port is taken: any free one does
   });
-  console.log(`[neon-local] proxy on ${proxy.address} → ${maskDatabaseUrl(databaseUrl)}`);
+  console.log(`[neon-on-localhost] proxy on ${proxy.address} → ${maskDatabaseUrl(databaseUrl)}`);
 } else {
-  console.log(`[neon-local] using ${maskDatabaseUrl(databaseUrl)} directly (no local proxy needed)`);
+  console.log(`[neon-on-localhost] using ${maskDatabaseUrl(databaseUrl)} directly (no local proxy needed)`);
 }
 
 const proxyAddress = proxy?.address ?? DEFAULT_LOCAL_PROXY;
@@ -102,12 +102,12 @@ const orphanCheck = setInterval(() => {
 }, 250);
 orphanCheck.unref();
 child.on('error', async (err) => {
-  console.error(`[neon-local] could not start ${command}: ${err.message}`);
+  console.error(`[neon-on-localhost] could not start ${command}: ${err.message}`);
   await shutdown();
   process.exit(1);
 });
 child.on('exit', async (code) => {
   await shutdown();
-  if (embedded) console.log(`[neon-local] embedded Postgres closed; data kept in ${EMBEDDED_DATA_DIR}`);
+  if (embedded) console.log(`[neon-on-localhost] embedded Postgres closed; data kept in ${EMBEDDED_DATA_DIR}`);
   process.exit(code ?? 0);
 });

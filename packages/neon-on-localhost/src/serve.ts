@@ -4,13 +4,13 @@
 //                           [--allowed-host name[:port] ...] [--allowed-origin http(s)://host[:port] ...]
 // With no --allow, the target is DATABASE_URL's host:port (from the
 // environment or .dev.vars); with --embedded, an embedded PGlite database.
-// Prints `neon-local database HOST:PORT` (embedded only) and then
-// `neon-local listening on HOST:PORT` once it accepts connections;
+// Prints `neon-on-localhost database HOST:PORT` (embedded only) and then
+// `neon-on-localhost listening on HOST:PORT` once it accepts connections;
 // SIGINT/SIGTERM stop it (and flush the embedded database). The embedded
 // database's password is never on the command line or in the output: a folder
-// keeps its own in <dir>.password; 'memory' takes NEON_LOCAL_EMBEDDED_PASSWORD
+// keeps its own in <dir>.password; 'memory' takes NEON_LOCALHOST_EMBEDDED_PASSWORD
 // from the environment (or makes one nobody knows).
-// --allowed-host/--allowed-origin replace NEON_LOCAL_ALLOWED_HOSTS/_ORIGINS
+// --allowed-host/--allowed-origin replace NEON_LOCALHOST_ALLOWED_HOSTS/_ORIGINS
 // (comma-separated); by default only this machine may use it (origin-guard.ts).
 
 import { parseArgs } from 'node:util';
@@ -18,12 +18,12 @@ import { readDatabaseUrl } from './database-url.ts';
 import { DEFAULTS } from './defaults.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
 import { originSettingsFromEnv } from './origin-guard.ts';
-import { sessionLimitsFromEnv, startNeonLocalProxy } from './proxy.ts';
+import { sessionLimitsFromEnv, startProxy } from './proxy.ts';
 import { targetOf } from './targets.ts';
 
 const { values } = parseArgs({
   options: {
-    port: { type: 'string', default: process.env.NEON_LOCAL_PORT ?? String(DEFAULTS.port) },
+    port: { type: 'string', default: process.env.NEON_LOCALHOST_PORT ?? String(DEFAULTS.port) },
     allow: { type: 'string', multiple: true },
     'max-connections': { type: 'string' },
     'queue-timeout-ms': { type: 'string' },
@@ -43,17 +43,17 @@ try {
 
 let embedded: EmbeddedPostgres | undefined;
 if (values.embedded) {
-  const password = values.embedded === 'memory' ? process.env.NEON_LOCAL_EMBEDDED_PASSWORD || undefined : undefined;
+  const password = values.embedded === 'memory' ? process.env.NEON_LOCALHOST_EMBEDDED_PASSWORD || undefined : undefined;
   embedded = await startEmbeddedPostgres(values.embedded, { password }).catch((err: Error) => {
-    console.error(`neon-local: the embedded database did not start: ${err.message.split('\n')[0]}`);
+    console.error(`neon-on-localhost: the embedded database did not start: ${err.message.split('\n')[0]}`);
     return process.exit(1);
   });
-  console.log(`neon-local database ${embedded.address}`);
+  console.log(`neon-on-localhost database ${embedded.address}`);
 }
 const databaseUrl = embedded?.url ?? readDatabaseUrl(process.cwd());
 const allow = values.allow ?? (databaseUrl ? [targetOf(databaseUrl)] : []);
 if (allow.length === 0) {
-  console.error('neon-local: nothing to relay to: set DATABASE_URL (in .dev.vars) or pass --allow host:port');
+  console.error('neon-on-localhost: nothing to relay to: set DATABASE_URL (in .dev.vars) or pass --allow host:port');
   process.exit(2);
 }
 
@@ -61,16 +61,16 @@ let limits: ReturnType<typeof sessionLimitsFromEnv>;
 try {
   limits = sessionLimitsFromEnv({
     ...process.env,
-    NEON_LOCAL_MAX_CONNECTIONS: values['max-connections'] ?? process.env.NEON_LOCAL_MAX_CONNECTIONS,
-    NEON_LOCAL_QUEUE_TIMEOUT_MS: values['queue-timeout-ms'] ?? process.env.NEON_LOCAL_QUEUE_TIMEOUT_MS,
+    NEON_LOCALHOST_MAX_CONNECTIONS: values['max-connections'] ?? process.env.NEON_LOCALHOST_MAX_CONNECTIONS,
+    NEON_LOCALHOST_QUEUE_TIMEOUT_MS: values['queue-timeout-ms'] ?? process.env.NEON_LOCALHOST_QUEUE_TIMEOUT_MS,
   });
 } catch (err) {
   console.error((err as Error).message);
   process.exit(2);
 }
 
-const proxy = await startNeonLocalProxy({ allow, port: Number(values.port), ...limits, ...origins });
-console.log(`neon-local listening on ${proxy.address}`);
+const proxy = await startProxy({ allow, port: Number(values.port), ...limits, ...origins });
+console.log(`neon-on-localhost listening on ${proxy.address}`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

@@ -32,7 +32,7 @@ export class SessionSlots {
    */
   constructor(max: number, queueTimeoutMs = 0) {
     if (!Number.isInteger(max) || max < 1) {
-      throw new Error(`neon-local: the connection limit must be a whole number of at least 1, not ${max}`);
+      throw new Error(`neon-on-localhost: the connection limit must be a whole number of at least 1, not ${max}`);
     }
     this.max = max;
     this.queueTimeoutMs = queueTimeoutMs;

@@ -15,14 +15,14 @@ export interface ProxyProcess {
 }
 
 /** `allow`: the targets to relay to; or `{ embedded }` to serve an embedded database (a dir, or 'memory'). */
-export function spawnNeonLocalProxy(target: string[] | { embedded: string }, port = 0): Promise<ProxyProcess> {
+export function spawnProxy(target: string[] | { embedded: string }, port = 0): Promise<ProxyProcess> {
   // Compiled, this is dist/serve.js; from source (this repository's tests), serve.ts.
   const args = [...nodeArgsFor(import.meta.url, 'serve'), '--port', String(port)];
   const env = { ...process.env };
   // A throwaway database gets a fresh password, handed over in the environment (not argv, not output);
   // a folder has its own, in <dir>.password.
   const memory = !Array.isArray(target) && target.embedded === 'memory';
-  if (memory) env.NEON_LOCAL_EMBEDDED_PASSWORD = randomBytes(24).toString('base64url');
+  if (memory) env.NEON_LOCALHOST_EMBEDDED_PASSWORD = randomBytes(24).toString('base64url');
   if (Array.isArray(target)) for (const allowed of target) args.push('--allow', allowed);
   else args.push('--embedded', target.embedded);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
@@ -35,7 +35,7 @@ export function spawnNeonLocalProxy(target: string[] | { embedded: string }, por
     else errors += chunk;
   });
   const embeddedPassword = () =>
-    memory ? env.NEON_LOCAL_EMBEDDED_PASSWORD! : readFileSync(`${(target as { embedded: string }).embedded}.password`, 'utf8').trim();
+    memory ? env.NEON_LOCALHOST_EMBEDDED_PASSWORD! : readFileSync(`${(target as { embedded: string }).embedded}.password`, 'utf8').trim();
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
   return new Promise((resolve, reject) => {
@@ -43,13 +43,13 @@ export function spawnNeonLocalProxy(target: string[] | { embedded: string }, por
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
       output += chunk;
-      const m = /neon-local listening on (\S+)/.exec(output);
+      const m = /neon-on-localhost listening on (\S+)/.exec(output);
       if (!m) return;
       listening = true;
       if (errors) process.stderr.write(errors);
       child.stdout.removeAllListeners('data');
       child.stdout.resume();
-      const database = /neon-local database (\S+)/.exec(output)?.[1];
+      const database = /neon-on-localhost database (\S+)/.exec(output)?.[1];
       resolve({
         address: m[1],
         databaseUrl: database && `postgres://postgres:${embeddedPassword()}@${database}/postgres`,
@@ -61,8 +61,8 @@ export function spawnNeonLocalProxy(target: string[] | { embedded: string }, por
     });
     child.once('exit', (code) => {
       // Its own last line says why (the embedded database would not open, the port is taken…).
-      const why = errors.trim().split('\n').pop()?.replace(/^neon-local: /, '');
-      reject(new Error(why || `the local proxy (neon-local/main.ts) exited with code ${code} before listening`));
+      const why = errors.trim().split('\n').pop()?.replace(/^neon-on-localhost: /, '');
+      reject(new Error(why || `the local proxy (neon-on-localhost/main.ts) exited with code ${code} before listening`));
     });
     child.once('error', reject);
   });

@@ -13,7 +13,7 @@ import type { SqlTarget } from './sql-target.ts';
 import type { ProxyStats } from './stats.ts';
 
 /** Shown in pg_stat_activity for the sessions /sql holds. */
-export const SQL_APPLICATION_NAME = 'neon-local /sql';
+export const SQL_APPLICATION_NAME = 'neon-on-localhost /sql';
 
 /** No connection could be had: answered with this HTTP status. */
 export class PoolUnavailable extends Error {
@@ -91,7 +91,7 @@ export class SqlPools {
     const pool = this.poolFor(target);
     const deadline = Date.now() + this.waitMs;
     for (;;) {
-      if (this.closed) throw new PoolUnavailable(503, 'neon-local is shutting down');
+      if (this.closed) throw new PoolUnavailable(503, 'neon-on-localhost is shutting down');
       const idle = pool.idle.pop();
       if (idle) {
         clearTimeout(idle.idleTimer);
@@ -139,7 +139,7 @@ export class SqlPools {
       this.pools.delete(pool.key);
       return;
     }
-    throw new PoolUnavailable(503, `neon-local: too many databases and users in use over /sql at once (limit ${this.maxPools})`);
+    throw new PoolUnavailable(503, `neon-on-localhost: too many databases and users in use over /sql at once (limit ${this.maxPools})`);
   }
 
   /** A new connection, once the session cap grants it a slot. */
@@ -181,8 +181,8 @@ export class SqlPools {
             reject(
               new PoolUnavailable(
                 503,
-                `neon-local: too many open database sessions (limit ${this.slots.max}${waitedMs ? `, none came free within ${waitedMs} ms` : ''}): ` +
-                  'end() idle Clients and Pools, or raise the limit (NEON_LOCAL_MAX_CONNECTIONS, or --max-connections)',
+                `neon-on-localhost: too many open database sessions (limit ${this.slots.max}${waitedMs ? `, none came free within ${waitedMs} ms` : ''}): ` +
+                  'end() idle Clients and Pools, or raise the limit (NEON_LOCALHOST_MAX_CONNECTIONS, or --max-connections)',
               ),
             ),
         },
@@ -245,7 +245,7 @@ export class SqlPools {
       const timer = setTimeout(() => {
         const i = pool.waiters.indexOf(wake);
         if (i !== -1) pool.waiters.splice(i, 1);
-        reject(new PoolUnavailable(503, `neon-local: all ${this.maxPerPool} /sql connections for this database and user stayed busy`));
+        reject(new PoolUnavailable(503, `neon-on-localhost: all ${this.maxPerPool} /sql connections for this database and user stayed busy`));
       }, Math.max(0, deadline - Date.now()));
       pool.waiters.push(wake);
     });

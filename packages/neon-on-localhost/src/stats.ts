@@ -1,4 +1,4 @@
-// Counters kept by the proxy, served at GET /_neon_local/stats. Tests use them
+// Counters kept by the proxy, served at GET /_neon_localhost/stats. Tests use them
 // to prove a request never reached the database (a cache hit) and benchmarks
 // use them to count the messages and round trips a driver needs.
 
@@ -41,7 +41,7 @@ export function emptyStats(): ProxyStats {
   };
 }
 
-/** What GET /_neon_local/stats serves: the counters, and the proxy process's memory (resident set size, bytes). */
+/** What GET /_neon_localhost/stats serves: the counters, and the proxy process's memory (resident set size, bytes). */
 export function statsSnapshot(stats: ProxyStats): ProxyStats & { rssBytes: number } {
   return { ...stats, rssBytes: process.memoryUsage().rss };
 }

@@ -66,7 +66,7 @@ export class TargetPolicy {
       const wildcard = raw.endsWith(':*');
       const parsed = splitAddress(wildcard ? raw.slice(0, -2) : raw);
       const host = parsed && canonicalHost(parsed.host);
-      if (!parsed || !host) throw new Error(`neon-local: invalid allowed target "${raw}" (expected host:port or host:*)`);
+      if (!parsed || !host) throw new Error(`neon-on-localhost: invalid allowed target "${raw}" (expected host:port or host:*)`);
       this.entries.push({ host, port: wildcard ? '*' : parsed.port });
     }
   }

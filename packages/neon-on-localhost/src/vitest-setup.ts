@@ -6,7 +6,7 @@
 
 import type {} from 'vitest';
 import { envFileOf, isLocalDatabaseUrl, maskDatabaseUrl, readDatabaseUrl } from './database-url.ts';
-import { spawnNeonLocalProxy } from './spawn-proxy.ts';
+import { spawnProxy } from './spawn-proxy.ts';
 import { targetOf } from './targets.ts';
 
 declare module 'vitest' {
@@ -27,7 +27,7 @@ export default async function setup(project: SetupProject): Promise<() => Promis
     return await start(project);
   } catch (err) {
     // One line that says what to do, rather than a stack trace from inside vitest.
-    const message = `✖ neon-local could not start for the tests: ${(err as Error).message.split('\n')[0]}. Set DATABASE_URL in ${envFileOf(process.cwd())} to test against Neon or a local Postgres instead.`;
+    const message = `✖ neon-on-localhost could not start for the tests: ${(err as Error).message.split('\n')[0]}. Set DATABASE_URL in ${envFileOf(process.cwd())} to test against Neon or a local Postgres instead.`;
     console.error(message);
     throw Object.assign(new Error(message), { stack: message });
   }
@@ -36,9 +36,9 @@ export default async function setup(project: SetupProject): Promise<() => Promis
 async function start(project: SetupProject): Promise<() => Promise<void>> {
   const databaseUrl = readDatabaseUrl(process.cwd());
   if (!databaseUrl) {
-    const embedded = await spawnNeonLocalProxy({ embedded: 'memory' });
+    const embedded = await spawnProxy({ embedded: 'memory' });
     console.log(
-      `[neon-local] No DATABASE_URL: testing against an embedded Postgres (PGlite, in memory) — set DATABASE_URL in ${envFileOf(process.cwd())} to test against Neon`,
+      `[neon-on-localhost] No DATABASE_URL: testing against an embedded Postgres (PGlite, in memory) — set DATABASE_URL in ${envFileOf(process.cwd())} to test against Neon`,
     );
     project.provide('databaseUrl', embedded.databaseUrl ?? '');
     project.provide('neonLocalhostProxy', embedded.address);
@@ -46,12 +46,12 @@ async function start(project: SetupProject): Promise<() => Promise<void>> {
   }
   project.provide('databaseUrl', databaseUrl);
   if (!isLocalDatabaseUrl(databaseUrl)) {
-    console.log(`[neon-local] testing against ${maskDatabaseUrl(databaseUrl)}`);
+    console.log(`[neon-on-localhost] testing against ${maskDatabaseUrl(databaseUrl)}`);
     project.provide('neonLocalhostProxy', '');
     return async () => {};
   }
-  const proxy = await spawnNeonLocalProxy([targetOf(databaseUrl)]);
-  console.log(`[neon-local] proxy on ${proxy.address} → ${maskDatabaseUrl(databaseUrl)}`);
+  const proxy = await spawnProxy([targetOf(databaseUrl)]);
+  console.log(`[neon-on-localhost] proxy on ${proxy.address} → ${maskDatabaseUrl(databaseUrl)}`);
   project.provide('neonLocalhostProxy', proxy.address);
   return () => proxy.stop();
 }

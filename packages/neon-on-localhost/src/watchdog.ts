@@ -1,5 +1,5 @@
-// Runs the dev server for neon-local/dev.ts and makes sure it does not outlive
-// it:  node neon-local/watchdog.ts <command> [args...]
+// Runs the dev server for neon-on-localhost/dev.ts and makes sure it does not outlive
+// it:  node neon-on-localhost/watchdog.ts <command> [args...]
 // dev.ts may die without a chance to stop its child (SIGKILL, or npm killing
 // the shell above it). This process stays in the terminal's process group (so
 // wrangler keeps its keyboard shortcuts), notices when its parent is gone, and
@@ -11,7 +11,7 @@ import { execFileSync, spawn } from 'node:child_process';
 const GRACE_MS = 4_000;
 const [command, ...args] = process.argv.slice(2);
 if (!command) {
-  console.error('usage: node neon-local/watchdog.ts <command> [args...]');
+  console.error('usage: node neon-on-localhost/watchdog.ts <command> [args...]');
   process.exit(2);
 }
 
@@ -59,7 +59,7 @@ async function stopTree(): Promise<never> {
 
 const child = spawn(command, args, { stdio: 'inherit' });
 child.on('error', (err) => {
-  console.error(`[neon-local] could not start ${command}: ${err.message}`);
+  console.error(`[neon-on-localhost] could not start ${command}: ${err.message}`);
   process.exit(1);
 });
 child.on('exit', (code) => {

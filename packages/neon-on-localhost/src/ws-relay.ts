@@ -109,8 +109,8 @@ export class WebSocketRelay {
       socket,
       503,
       'Service Unavailable',
-      `neon-local: too many open database sessions (limit ${this.slots.max}${waitedMs ? `, none came free within ${waitedMs} ms` : ''}): ` +
-        'end() idle Clients and Pools, or raise the limit (NEON_LOCAL_MAX_CONNECTIONS, or --max-connections)',
+      `neon-on-localhost: too many open database sessions (limit ${this.slots.max}${waitedMs ? `, none came free within ${waitedMs} ms` : ''}): ` +
+        'end() idle Clients and Pools, or raise the limit (NEON_LOCALHOST_MAX_CONNECTIONS, or --max-connections)',
     );
   }
 

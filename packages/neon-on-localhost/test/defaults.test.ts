@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { DEFAULTS } from '../src/defaults.ts';
 import { DEFAULT_LOCAL_PROXY } from '../src/driver.ts';
-import { sessionLimitsFromEnv, startNeonLocalProxy } from '../src/proxy.ts';
+import { sessionLimitsFromEnv, startProxy } from '../src/proxy.ts';
 
 /** Opens a WebSocket to the proxy; resolves with it once open, or with the HTTP status and body it was refused with. */
 function openSession(address: string, target: string): Promise<WebSocket | { status: number; body: string }> {
@@ -32,10 +32,10 @@ describe('defaults', () => {
     expect(DEFAULTS.maxConnections).toBe(50);
   });
 
-  it('startNeonLocalProxy() caps sessions at the same 50, refusing the next at once', async () => {
+  it('startProxy() caps sessions at the same 50, refusing the next at once', async () => {
     // Sessions that have not sent a startup message hold a slot without dialling Postgres, so no database is needed.
     const target = '127.0.0.1:5432';
-    const proxy = await startNeonLocalProxy({ allow: [target] });
+    const proxy = await startProxy({ allow: [target] });
     const open: WebSocket[] = [];
     try {
       for (let i = 0; i < DEFAULTS.maxConnections; i++) {

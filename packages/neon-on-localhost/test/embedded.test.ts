@@ -13,7 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { configureNeonDriver } from '../src/driver.ts';
 import { startEmbeddedPostgres } from '../src/embedded.ts';
-import { startNeonLocalProxy } from '../src/proxy.ts';
+import { startProxy } from '../src/proxy.ts';
 import { targetOf } from '../src/targets.ts';
 
 let dir: string;
@@ -62,7 +62,7 @@ describe('startEmbeddedPostgres', () => {
 
   it('takes over a stale lock: its process gone, or its pid now another program', async () => {
     const dataDir = path.join(dir, 'pgdata');
-    // A bare pid (older lock files) of a live process that is no neon-local runner: vitest's parent.
+    // A bare pid (older lock files) of a live process that is no neon-on-localhost runner: vitest's parent.
     for (const stale of ['999999999', String(process.ppid), JSON.stringify({ pid: process.ppid, started: '1' })]) {
       writeFileSync(`${dataDir}.lock`, stale);
       const db = await startEmbeddedPostgres(dataDir);
@@ -110,22 +110,22 @@ describe('who may use it', () => {
     }
   }, 60_000);
 
-  it('keeps one password per project in .neon-edge (0600, folder 0700), and its files private', async () => {
-    const dataDir = path.join(dir, '.neon-edge', 'pgdata');
+  it('keeps one password per project in .neon-localhost (0600, folder 0700), and its files private', async () => {
+    const dataDir = path.join(dir, '.neon-localhost', 'pgdata');
     const first = await startEmbeddedPostgres(dataDir);
     let password: string;
     try {
       password = new URL(first.url).password;
       expect(readFileSync(`${dataDir}.password`, 'utf8').trim()).toBe(password);
       expect(mode(`${dataDir}.password`)).toBe('600');
-      expect(mode(path.join(dir, '.neon-edge'))).toBe('700');
+      expect(mode(path.join(dir, '.neon-localhost'))).toBe('700');
       expect(mode(dataDir)).toBe('700');
       expect(mode(path.join(dataDir, 'global', 'pg_control'))).toBe('600');
       await query(first.url, 'create table notes (body text)');
     } finally {
       await first.close();
     }
-    expect(modesUnder(path.join(dir, '.neon-edge'))).toEqual(new Set(['dir 700', 'file 600']));
+    expect(modesUnder(path.join(dir, '.neon-localhost'))).toEqual(new Set(['dir 700', 'file 600']));
     const second = await startEmbeddedPostgres(dataDir);
     try {
       expect(new URL(second.url).password).toBe(password);
@@ -150,7 +150,7 @@ describe('who may use it', () => {
 describe('through the local proxy, with the real driver', () => {
   it('keeps concurrent sessions apart: a transaction holds the others back until it ends', async () => {
     const db = await startEmbeddedPostgres('memory');
-    const proxy = await startNeonLocalProxy({ allow: [targetOf(db.url)] });
+    const proxy = await startProxy({ allow: [targetOf(db.url)] });
     neonConfig.webSocketConstructor = WebSocket;
     configureNeonDriver(neonConfig, db.url, proxy.address);
     const pool = new Pool({ connectionString: db.url, max: 4 });

@@ -9,19 +9,19 @@ import { Client, neonConfig, Pool } from '@neondatabase/serverless';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { configureNeonDriver } from '../src/driver.ts';
-import { startNeonLocalProxy, type NeonLocalProxy } from '../src/proxy.ts';
+import { startProxy, type LocalProxy } from '../src/proxy.ts';
 import { targetOf } from '../src/targets.ts';
 import { startPostgres, type PasswordAuth, type TestPostgres } from '../../../test/support/postgres.ts';
 
 const METHODS: PasswordAuth[] = ['scram-sha-256', 'md5', 'password'];
-const clusters = new Map<PasswordAuth, { db: TestPostgres; proxy: NeonLocalProxy }>();
+const clusters = new Map<PasswordAuth, { db: TestPostgres; proxy: LocalProxy }>();
 
 beforeAll(async () => {
   neonConfig.webSocketConstructor = WebSocket;
   await Promise.all(
     METHODS.map(async (auth) => {
       const db = await startPostgres({ auth });
-      clusters.set(auth, { db, proxy: await startNeonLocalProxy({ allow: [targetOf(db.url)], maxConnections: 60 }) });
+      clusters.set(auth, { db, proxy: await startProxy({ allow: [targetOf(db.url)], maxConnections: 60 }) });
     }),
   );
 });
@@ -33,7 +33,7 @@ afterAll(async () => {
   }
 });
 
-function use(auth: PasswordAuth): { db: TestPostgres; proxy: NeonLocalProxy } {
+function use(auth: PasswordAuth): { db: TestPostgres; proxy: LocalProxy } {
   const cluster = clusters.get(auth)!;
   configureNeonDriver(neonConfig, cluster.db.url, cluster.proxy.address);
   return cluster;
@@ -169,13 +169,13 @@ describe('sessions through the authenticating proxy', () => {
     const stopped = await startPostgres();
     const target = targetOf(stopped.url);
     await stopped.destroy();
-    const lonely = await startNeonLocalProxy({ allow: [target] });
+    const lonely = await startProxy({ allow: [target] });
     try {
       configureNeonDriver(neonConfig, stopped.url, lonely.address);
       const { client } = watchedClient({ connectionString: stopped.url, connectionTimeoutMillis: 5_000 });
       await expect(client.connect()).rejects.toMatchObject({
         code: '08006',
-        message: `neon-local: could not connect to the database (ECONNREFUSED) (${target})`,
+        message: `neon-on-localhost: could not connect to the database (ECONNREFUSED) (${target})`,
       });
       await until('the slot to be free', () => lonely.stats.wsOpen === 0);
     } finally {

@@ -12,7 +12,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { configureNeonDriver } from '../src/driver.ts';
-import { startNeonLocalProxy, type NeonLocalProxy } from '../src/proxy.ts';
+import { startProxy, type LocalProxy } from '../src/proxy.ts';
 import { SQL_APPLICATION_NAME } from '../src/sql-pool.ts';
 import { targetOf } from '../src/targets.ts';
 import { startPostgres, type TestPostgres } from '../../../test/support/postgres.ts';
@@ -22,12 +22,12 @@ const REQUEST_TIMEOUT_MS = 1_000;
 
 let db: TestPostgres;
 let monitor: pg.Client;
-let proxy: NeonLocalProxy;
+let proxy: LocalProxy;
 
 beforeAll(async () => {
   db = await startPostgres();
   neonConfig.webSocketConstructor = WebSocket;
-  proxy = await startProxy(CAP);
+  proxy = await startCappedProxy(CAP);
   monitor = await connectMonitor();
 });
 
@@ -37,8 +37,8 @@ afterAll(async () => {
   await db?.destroy();
 });
 
-async function startProxy(maxConnections: number, queueTimeoutMs = 0): Promise<NeonLocalProxy> {
-  const started = await startNeonLocalProxy({ allow: [targetOf(db.url)], maxConnections, queueTimeoutMs, requestTimeoutMs: REQUEST_TIMEOUT_MS });
+async function startCappedProxy(maxConnections: number, queueTimeoutMs = 0): Promise<LocalProxy> {
+  const started = await startProxy({ allow: [targetOf(db.url)], maxConnections, queueTimeoutMs, requestTimeoutMs: REQUEST_TIMEOUT_MS });
   configureNeonDriver(neonConfig, db.url, started.address);
   return started;
 }
@@ -294,7 +294,7 @@ describe('the database restarts', () => {
     // While it is down: prompt, clean failures, and no session held open.
     const down = new Client({ connectionString: db.url, connectionTimeoutMillis: 5_000 });
     down.on('error', () => {});
-    await expect(down.connect()).rejects.toThrow(`neon-local: could not connect to the database (ECONNREFUSED) (127.0.0.1:${db.port})`);
+    await expect(down.connect()).rejects.toThrow(`neon-on-localhost: could not connect to the database (ECONNREFUSED) (127.0.0.1:${db.port})`);
     await expect(sql`select 1`).rejects.toThrow(/could not connect to the database: connect ECONNREFUSED/);
     await until('the proxy to count no open session', () => proxy.stats.wsOpen === 0);
 
@@ -310,7 +310,7 @@ describe('the database restarts', () => {
 
 describe('closing the proxy', () => {
   it('ends every session at once: idle before authenticating, open, and waiting for a slot', async () => {
-    const closing = await startProxy(2, 10_000);
+    const closing = await startCappedProxy(2, 10_000);
     try {
       const idle = new WebSocket(`ws://${closing.address}/v1?address=127.0.0.1:${db.port}`); // sends nothing
       await new Promise((resolve) => idle.once('open', resolve));
@@ -337,17 +337,17 @@ describe('closing the proxy', () => {
 });
 
 describe('the connection cap', () => {
-  let capped: NeonLocalProxy;
+  let capped: LocalProxy;
   const LIMIT = 3;
 
   beforeAll(async () => {
     await proxy.close(); // its pooled /sql connections go; only this test's sessions remain
     await until('Postgres to drop the HTTP pool', async () => (await appSessions({ withSqlPool: true })) === 0);
-    capped = await startProxy(LIMIT);
+    capped = await startCappedProxy(LIMIT);
   });
   afterAll(async () => {
     await capped?.close();
-    proxy = await startProxy(CAP); // for any later test
+    proxy = await startCappedProxy(CAP); // for any later test
   });
 
   function upgradeTo(address: string): Promise<{ status: number; body: string; ws?: WebSocket }> {
@@ -373,7 +373,7 @@ describe('the connection cap', () => {
     for (const r of refused) {
       expect(r.status).toBe(503);
       expect(r.body).toBe(
-        `neon-local: too many open database sessions (limit ${LIMIT}): end() idle Clients and Pools, or raise the limit (NEON_LOCAL_MAX_CONNECTIONS, or --max-connections)`,
+        `neon-on-localhost: too many open database sessions (limit ${LIMIT}): end() idle Clients and Pools, or raise the limit (NEON_LOCALHOST_MAX_CONNECTIONS, or --max-connections)`,
       );
     }
     // The driver sees a failed connect, promptly.
@@ -448,7 +448,7 @@ describe('the connection cap', () => {
   });
 
   it('with a queue (npm start), a session past the cap waits for a slot, and is refused only when none comes free', async () => {
-    const queued = await startProxy(2, 1_500);
+    const queued = await startCappedProxy(2, 1_500);
     try {
       const holders = [new Client(db.url), new Client(db.url)];
       await Promise.all(holders.map((c) => c.connect()));
@@ -467,8 +467,8 @@ describe('the connection cap', () => {
       expect(refused.status).toBe(503);
       expect(Date.now() - started).toBeGreaterThanOrEqual(1_400);
       expect(refused.body).toBe(
-        'neon-local: too many open database sessions (limit 2, none came free within 1500 ms): end() idle Clients and Pools, ' +
-          'or raise the limit (NEON_LOCAL_MAX_CONNECTIONS, or --max-connections)',
+        'neon-on-localhost: too many open database sessions (limit 2, none came free within 1500 ms): end() idle Clients and Pools, ' +
+          'or raise the limit (NEON_LOCALHOST_MAX_CONNECTIONS, or --max-connections)',
       );
       await Promise.all([holders[1].end(), waiter.end()]);
       await until('the slots to be free', () => queued.stats.wsOpen === 0);
@@ -480,7 +480,7 @@ describe('the connection cap', () => {
   });
 
   it('serves rssBytes with its counters', async () => {
-    const stats = (await (await fetch(`http://${capped.address}/_neon_local/stats`)).json()) as Record<string, number>;
+    const stats = (await (await fetch(`http://${capped.address}/_neon_localhost/stats`)).json()) as Record<string, number>;
     expect(stats.rssBytes).toBeGreaterThan(10 * 1024 * 1024);
     expect(stats.rssBytes).toBeLessThan(4 * 1024 * 1024 * 1024);
     expect(stats).toMatchObject({ wsOpen: 0, wsConnections: LIMIT * 3 + 1 });

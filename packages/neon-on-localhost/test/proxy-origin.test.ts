@@ -12,7 +12,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { configureNeonDriver } from '../src/driver.ts';
-import { startNeonLocalProxy, type NeonLocalProxy } from '../src/proxy.ts';
+import { startProxy, type LocalProxy } from '../src/proxy.ts';
 import { targetOf } from '../src/targets.ts';
 import { cleanEnv, REPO_ROOT, run } from '../../../test/support/cli.ts';
 import { startPostgres, type TestPostgres } from '../../../test/support/postgres.ts';
@@ -21,12 +21,12 @@ const EXTRA_ORIGIN = 'http://studio.example:8443';
 const EXTRA_HOST = 'devbox.example';
 
 let db: TestPostgres;
-let proxy: NeonLocalProxy;
+let proxy: LocalProxy;
 let port: number;
 
 beforeAll(async () => {
   db = await startPostgres();
-  proxy = await startNeonLocalProxy({ allow: [targetOf(db.url)], allowedOrigins: [EXTRA_ORIGIN], allowedHosts: [EXTRA_HOST] });
+  proxy = await startProxy({ allow: [targetOf(db.url)], allowedOrigins: [EXTRA_ORIGIN], allowedHosts: [EXTRA_HOST] });
   port = proxy.port;
 }, 60_000);
 
@@ -146,12 +146,12 @@ describe('hostile pages and DNS rebinding (before anything else touched the data
       for (const answer of [
         await upgrade({ host }),
         await sqlRequest({ host }),
-        await request('GET', '/_neon_local/stats', { host }),
+        await request('GET', '/_neon_localhost/stats', { host }),
         await request('OPTIONS', '/sql', { host, origin: 'http://localhost:5173' }),
         await request('GET', '/nothing-here', { host }),
       ]) {
         expect(answer.status, `Host ${JSON.stringify(host)}`).toBe(403);
-        expect(answer.body).toContain('NEON_LOCAL_ALLOWED_HOSTS');
+        expect(answer.body).toContain('NEON_LOCALHOST_ALLOWED_HOSTS');
         expect(answer.headers['access-control-allow-origin']).toBeUndefined();
       }
     }
@@ -163,12 +163,12 @@ describe('hostile pages and DNS rebinding (before anything else touched the data
         for (const answer of [
           await upgrade({ host, origin }),
           await sqlRequest({ host, origin }),
-          await request('GET', '/_neon_local/stats', { host, origin }),
+          await request('GET', '/_neon_localhost/stats', { host, origin }),
           await request('OPTIONS', '/sql', { host, origin }),
           await request('GET', '/nothing-here', { host, origin }),
         ]) {
           expect(answer.status, `Origin ${JSON.stringify(origin)}`).toBe(403);
-          expect(answer.body).toContain('NEON_LOCAL_ALLOWED_ORIGINS');
+          expect(answer.body).toContain('NEON_LOCALHOST_ALLOWED_ORIGINS');
           expect(answer.headers['access-control-allow-origin']).toBeUndefined();
         }
       }
@@ -202,7 +202,7 @@ describe('this machine keeps working', () => {
     expect(sql.headers['access-control-allow-origin']).toBeUndefined();
     expect(sql.headers.vary).toMatch(/Origin/);
     expect((await upgrade()).status).toBe(101);
-    expect((await request('GET', '/_neon_local/stats')).status).toBe(200);
+    expect((await request('GET', '/_neon_localhost/stats')).status).toBe(200);
     expect((await request('GET', '/nothing-here')).status).toBe(404);
   });
 
@@ -245,7 +245,7 @@ describe('the setting, from the environment and the command line', () => {
   const cli = `${REPO_ROOT}packages/neon-on-localhost/src/cli.ts`;
   const node = ['--experimental-strip-types', '--no-warnings', cli, 'serve', '--port', '0'];
 
-  it('NEON_LOCAL_ALLOWED_ORIGINS / _HOSTS are read; --allowed-origin replaces them', async () => {
+  it('NEON_LOCALHOST_ALLOWED_ORIGINS / _HOSTS are read; --allowed-origin replaces them', async () => {
     // The proxy prints its address, answers two requests, then is stopped.
     const probe = async (args: string[], env: NodeJS.ProcessEnv, headers: { host?: string; origin: string }): Promise<number> => {
       const { spawn } = await import('node:child_process');
@@ -263,7 +263,7 @@ describe('the setting, from the environment and the command line', () => {
         const childPort = Number(address.split(':').pop());
         return await new Promise<number>((resolve, reject) => {
           const req = http.request(
-            { host: '127.0.0.1', port: childPort, path: '/_neon_local/stats', headers: { Host: (headers.host ?? 'localhost:PORT').replace('PORT', String(childPort)), Origin: headers.origin }, agent: false },
+            { host: '127.0.0.1', port: childPort, path: '/_neon_localhost/stats', headers: { Host: (headers.host ?? 'localhost:PORT').replace('PORT', String(childPort)), Origin: headers.origin }, agent: false },
             (res) => {
               res.resume();
               resolve(res.statusCode ?? 0);
@@ -276,7 +276,7 @@ describe('the setting, from the environment and the command line', () => {
         child.kill('SIGTERM');
       }
     };
-    const env = { NEON_LOCAL_ALLOWED_ORIGINS: 'http://a.example:3000, https://b.example', NEON_LOCAL_ALLOWED_HOSTS: 'tunnel.example' };
+    const env = { NEON_LOCALHOST_ALLOWED_ORIGINS: 'http://a.example:3000, https://b.example', NEON_LOCALHOST_ALLOWED_HOSTS: 'tunnel.example' };
     expect(await probe([], env, { origin: 'https://b.example' })).toBe(200);
     expect(await probe([], env, { origin: 'https://c.example' })).toBe(403);
     expect(await probe([], env, { host: 'tunnel.example:PORT', origin: 'http://a.example:3000' })).toBe(200);
@@ -287,14 +287,14 @@ describe('the setting, from the environment and the command line', () => {
   it.each([
     [['--allowed-origin', 'null'], {}],
     [['--allowed-origin', '*'], {}],
-    [[], { NEON_LOCAL_ALLOWED_ORIGINS: 'localhost:3000' }],
+    [[], { NEON_LOCALHOST_ALLOWED_ORIGINS: 'localhost:3000' }],
     [['--allowed-host', '*.example'], {}],
-    [[], { NEON_LOCAL_ALLOWED_HOSTS: 'http://x.example' }],
+    [[], { NEON_LOCALHOST_ALLOWED_HOSTS: 'http://x.example' }],
   ])('a bad entry (%j %j) stops it with one line naming the setting', async (args, env) => {
     const result = await run(process.execPath, [...node, '--allow', targetOf(db.url), ...args], { cwd: REPO_ROOT, env: cleanEnv(env), timeoutMs: 30_000 });
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(/NEON_LOCAL_ALLOWED_(ORIGINS|HOSTS) \(or --allowed-(origin|host)\)/);
+    expect(result.stderr).toMatch(/NEON_LOCALHOST_ALLOWED_(ORIGINS|HOSTS) \(or --allowed-(origin|host)\)/);
   });
 });

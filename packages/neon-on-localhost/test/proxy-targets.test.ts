@@ -12,7 +12,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { configureNeonDriver } from '../src/driver.ts';
-import { startNeonLocalProxy, type NeonLocalProxy } from '../src/proxy.ts';
+import { startProxy, type LocalProxy } from '../src/proxy.ts';
 import { SessionSlots } from '../src/sessions.ts';
 import { SqlPools } from '../src/sql-pool.ts';
 import { emptyStats } from '../src/stats.ts';
@@ -26,7 +26,7 @@ let other: TestPostgres;
 let monitor: pg.Client;
 let otherLog: string;
 let otherSocketDir: string;
-let proxy: NeonLocalProxy;
+let proxy: LocalProxy;
 
 beforeAll(async () => {
   [db, other] = await Promise.all([startPostgres(), startPostgres()]);
@@ -40,7 +40,7 @@ beforeAll(async () => {
   otherSocketDir = path.dirname(rows[0].dir); // test/support/postgres.ts: -k <cluster dir>, data in <cluster dir>/data
   otherLog = path.join(otherSocketDir, 'log');
   neonConfig.webSocketConstructor = WebSocket;
-  proxy = await startNeonLocalProxy({ allow: [targetOf(db.url)], maxConnections: CAP });
+  proxy = await startProxy({ allow: [targetOf(db.url)], maxConnections: CAP });
   configureNeonDriver(neonConfig, db.url, proxy.address);
   monitor = new pg.Client(db.url);
   await monitor.connect();

@@ -6,16 +6,16 @@ import { Client, neon, neonConfig, NeonDbError, Pool } from '@neondatabase/serve
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { configureNeonDriver } from '../src/driver.ts';
-import { startNeonLocalProxy, type NeonLocalProxy } from '../src/proxy.ts';
+import { startProxy, type LocalProxy } from '../src/proxy.ts';
 import { targetOf } from '../src/targets.ts';
 import { freePort, startPostgres, type TestPostgres } from '../../../test/support/postgres.ts';
 
 let db: TestPostgres;
-let proxy: NeonLocalProxy;
+let proxy: LocalProxy;
 
 beforeAll(async () => {
   db = await startPostgres();
-  proxy = await startNeonLocalProxy({ allow: [targetOf(db.url)], maxConnections: 5 });
+  proxy = await startProxy({ allow: [targetOf(db.url)], maxConnections: 5 });
   neonConfig.webSocketConstructor = WebSocket;
   configureNeonDriver(neonConfig, db.url, proxy.address);
 });
@@ -128,7 +128,7 @@ describe('WebSocket relay (Client, Pool)', () => {
   });
 
   it('serves its counters', async () => {
-    const response = await fetch(`http://${proxy.address}/_neon_local/stats`);
+    const response = await fetch(`http://${proxy.address}/_neon_localhost/stats`);
     expect(await response.json()).toMatchObject({ wsConnections: expect.any(Number), httpQueries: expect.any(Number) });
   });
 });
@@ -165,7 +165,7 @@ describe('not an open proxy', () => {
   });
 
   it('refuses to listen on anything but loopback', async () => {
-    await expect(startNeonLocalProxy({ allow: [], host: '0.0.0.0' })).rejects.toThrow(/loopback/);
+    await expect(startProxy({ allow: [], host: '0.0.0.0' })).rejects.toThrow(/loopback/);
   });
 
   it('caps concurrent sessions with a clear refusal', async () => {

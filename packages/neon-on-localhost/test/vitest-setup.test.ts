@@ -36,9 +36,9 @@ describe('vitest-setup', () => {
 
   it('says in one line why the proxy did not start, and what to do', async () => {
     delete process.env.DATABASE_URL;
-    process.env.NEON_LOCAL_MAX_CONNECTIONS = 'lots';
+    process.env.NEON_LOCALHOST_MAX_CONNECTIONS = 'lots';
     await expect(setup(project())).rejects.toThrow(
-      /^✖ neon-local could not start for the tests: NEON_LOCAL_MAX_CONNECTIONS must be a whole number of at least 1, not "lots"\. Set DATABASE_URL in \.env\.local to test against Neon or a local Postgres instead\.$/,
+      /^✖ neon-on-localhost could not start for the tests: NEON_LOCALHOST_MAX_CONNECTIONS must be a whole number of at least 1, not "lots"\. Set DATABASE_URL in \.env\.local to test against Neon or a local Postgres instead\.$/,
     );
   }, 60_000);
 });

@@ -32,7 +32,7 @@ async function bruteForce(lat: number, lng: number): Promise<{ id: number; dista
 /** Queries that reached the database, counted by the local proxy (undefined against Neon). */
 async function databaseQueries(): Promise<number | undefined> {
   if (!proxy) return undefined;
-  const stats = (await (await fetch(`http://${proxy}/_neon_local/stats`)).json()) as { httpQueries: number };
+  const stats = (await (await fetch(`http://${proxy}/_neon_localhost/stats`)).json()) as { httpQueries: number };
   return stats.httpQueries;
 }
 
