@@ -25,7 +25,7 @@ const requiresPostgis = argv[0] === '--requires' && argv[1] === 'postgis';
 if (requiresPostgis) argv = argv.slice(2);
 const [command, ...args] = argv;
 if (!command) {
-  console.error('usage: node neon-on-localhost/dev.ts [--requires postgis] <command> [args...]   ({proxy} in args becomes the proxy address)');
+  console.error('usage: neon-on-localhost run [--requires postgis] <command> [args...]   ({proxy} in args becomes the proxy address)');
   process.exit(2);
 }
 
