@@ -28,14 +28,14 @@ function embeddedUrl(dev: DevServer, project: string): string {
   return `postgres://postgres:${password}@${address}/postgres`;
 }
 
-/** The runner (node neon-on-localhost/dev.ts) among the processes of `npm start`. */
+/** The runner (`neon-on-localhost run`) among the processes of `npm start`. */
 function runnerPid(dev: DevServer): number {
   const table = execFileSync('ps', ['-A', '-o', 'pid=,pgid=,args='], { encoding: 'utf8' });
   for (const line of table.split('\n')) {
     const m = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line);
-    if (m && Number(m[2]) === dev.pid && /^\S*node .*neon-on-localhost\/dev\.ts/.test(m[3])) return Number(m[1]);
+    if (m && Number(m[2]) === dev.pid && /^\S*node \S*neon-on-localhost(\/dist\/cli\.js)? run /.test(m[3])) return Number(m[1]);
   }
-  throw new Error(`no neon-on-localhost/dev.ts process under npm ${dev.pid}`);
+  throw new Error(`no neon-on-localhost run process under npm ${dev.pid}`);
 }
 
 function listening(address: string): Promise<boolean> {
