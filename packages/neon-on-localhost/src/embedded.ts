@@ -20,6 +20,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CANCEL_REQUEST, fatalError, GSSENC_REQUEST, MessageQueue, PROTOCOL_3, SSL_REQUEST, startupParameters, typedMessage } from './auth.ts';
+import { EmbeddedSession } from './embedded-session.ts';
 import { acquireLock } from './lock.ts';
 
 export const EMBEDDED_DATA_DIR = '.neon-localhost/pgdata';
@@ -197,6 +198,8 @@ async function login(queue: MessageQueue, send: (b: Buffer) => void, verifier: S
 function serveWithPassword(socketPath: string, password: string): { server: net.Server; clients: Set<net.Socket> } {
   const verifier = scramVerifier(password);
   const clients = new Set<net.Socket>();
+  const live = new Set<EmbeddedSession>();
+  let sessionIds = 0;
   const server = net.createServer((client) => {
     clients.add(client);
     client.once('close', () => clients.delete(client));
@@ -214,12 +217,8 @@ function serveWithPassword(socketPath: string, password: string): { server: net.
         client.off('data', onData);
         const upstream = net.connect(socketPath);
         upstream.on('error', () => client.destroy());
-        client.on('error', () => upstream.destroy());
-        client.once('close', () => upstream.destroy());
-        upstream.once('close', () => client.destroy());
-        upstream.write(Buffer.concat([startup, queue.takeRest()]));
-        client.pipe(upstream);
-        upstream.pipe(client);
+        client.on('error', () => {});
+        new EmbeddedSession(client, upstream, ++sessionIds, live).start(startup, queue.takeRest());
       },
       (err: unknown) => {
         clearTimeout(timer);

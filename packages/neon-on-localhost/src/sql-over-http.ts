@@ -3,14 +3,20 @@
 // Neon's proxy (sql_over_http.rs) closely enough that the driver cannot tell.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import net from 'node:net';
 import pg from 'pg';
 import type { SessionSlots } from './sessions.ts';
 import { PoolUnavailable, SqlPools, type Lease } from './sql-pool.ts';
-import { sqlTargetOf, TargetError } from './sql-target.ts';
+import { sqlTargetOf, TargetError, type SqlTarget } from './sql-target.ts';
 import type { ProxyStats } from './stats.ts';
 import type { TargetPolicy } from './targets.ts';
+import { pgTextToJson } from './pg-text-json.ts';
+import { RESET_SESSION } from './session-reset.ts';
 
+// Neon's HttpConfig defaults: max_request_size_bytes and max_response_size_bytes, both 10 MiB.
 const MAX_BODY_BYTES = 10 * 1024 * 1024; // Neon answers 413 past its own limit
+export const MAX_RESPONSE_BYTES = 10 * 1024 * 1024; // Neon answers 507 past it (sql_over_http.rs, ResponseTooLarge)
+
 
 // Neon-Raw-Text-Output: every value stays the text Postgres sent.
 const rawText = { getTypeParser: () => (value: string) => value };
@@ -31,6 +37,8 @@ const ERROR_FIELDS = [
 interface SqlQuery {
   query: string;
   params?: unknown[];
+  /** Per query, overrides Neon-Array-Mode (Neon's QueryData.array_mode). */
+  arrayMode?: boolean;
 }
 
 class HttpError extends Error {
@@ -107,7 +115,11 @@ function readBody(req: IncomingMessage, timeoutMs: number): Promise<string> {
 function isQuery(value: unknown): value is SqlQuery {
   if (typeof value !== 'object' || value === null) return false;
   const q = value as Record<string, unknown>;
-  return typeof q.query === 'string' && (q.params === undefined || Array.isArray(q.params));
+  return (
+    typeof q.query === 'string' &&
+    (q.params === undefined || Array.isArray(q.params)) &&
+    (q.arrayMode === undefined || q.arrayMode === null || typeof q.arrayMode === 'boolean')
+  );
 }
 
 function parsePayload(text: string): { single?: SqlQuery; batch?: SqlQuery[] } {
@@ -149,6 +161,54 @@ function endsSession(err: unknown): boolean {
   return e.severity === 'FATAL' || e.severity === 'PANIC' || /^(57P|08)/.test(e.code ?? '');
 }
 
+/** Rows as Neon sends them without Neon-Raw-Text-Output (pg-text-json.ts). */
+function toJsonRow(row: unknown, fields: pg.FieldDef[], arrayMode: boolean): unknown {
+  const convert = (value: unknown, i: number) => (value === null ? null : pgTextToJson(value as string, fields[i].dataTypeID));
+  if (arrayMode) return (row as unknown[]).map(convert);
+  const out: Record<string, unknown> = {};
+  fields.forEach((f, i) => (out[f.name] = convert((row as Record<string, unknown>)[f.name], i)));
+  return out;
+}
+
+/** The response's rows so far, against Neon's cap: 507 past it, as Neon answers. */
+class ResponseBudget {
+  private used = 0;
+  private readonly max: number;
+  constructor(max: number) {
+    this.max = max;
+  }
+  spend(rows: unknown[]): void {
+    for (const row of rows) {
+      this.used += JSON.stringify(row).length + 1;
+      if (this.used > this.max) throw new HttpError(507, `response is too large (max is ${this.max} bytes)`);
+    }
+  }
+}
+
+/** Asks Postgres to cancel what `client` runs now (a CancelRequest on a new connection), as Neon does. */
+function cancelQuery(target: SqlTarget, client: pg.Client): void {
+  const { processID, secretKey } = client as unknown as { processID: number | null; secretKey: number | null };
+  if (processID === null || secretKey === null) return;
+  const message = Buffer.alloc(16);
+  message.writeInt32BE(16, 0);
+  message.writeInt32BE(80877102, 4);
+  message.writeInt32BE(processID, 8);
+  message.writeInt32BE(secretKey, 12);
+  const socket = net.connect(target.port, target.host, () => socket.end(message));
+  socket.on('error', () => {});
+  socket.setTimeout(5_000, () => socket.destroy());
+}
+
+/** True when the session is back to a fresh connection's state (RESET_SESSION); false: end it. */
+async function resetSession(client: pg.Client): Promise<boolean> {
+  try {
+    await client.query(RESET_SESSION);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export interface SqlOverHttpOptions {
   policy: TargetPolicy;
   stats: ProxyStats;
@@ -161,51 +221,63 @@ export interface SqlOverHttpOptions {
 export function createSqlOverHttp({ policy, stats, slots, bodyTimeoutMs = 10_000 }: SqlOverHttpOptions) {
   const pools = new SqlPools({ slots, stats });
 
-  /** A connection for the request's connection string; 4xx for a string that is refused, 503 past the cap. */
-  async function connect(connectionString: string): Promise<Lease> {
+  /** A connection to the request's target; 503 past the cap. */
+  async function connect(target: SqlTarget): Promise<Lease> {
     try {
-      return await pools.acquire(sqlTargetOf(connectionString, policy));
+      return await pools.acquire(target);
     } catch (err) {
-      if (err instanceof TargetError) throw new HttpError(400, err.message);
       if (err instanceof PoolUnavailable) throw new HttpError(err.status, err.message);
       throw err;
     }
   }
 
-  async function run(client: pg.Client, q: SqlQuery, arrayMode: boolean, rawTextOutput: boolean) {
+  async function run(client: pg.Client, q: SqlQuery, defaultArrayMode: boolean, rawTextOutput: boolean, budget: ResponseBudget) {
     stats.httpQueries++;
+    const arrayMode = q.arrayMode ?? defaultArrayMode;
     const result = await client.query({
       text: q.query,
       values: (q.params ?? []).map(toParam),
       rowMode: arrayMode ? 'array' : undefined,
-      types: rawTextOutput ? rawText : undefined,
+      // Always Postgres' text; without Neon-Raw-Text-Output only what Neon turns into JSON is converted.
+      types: rawText,
       // Neon always uses the extended protocol: one statement per query.
       queryMode: 'extended',
     } as pg.QueryConfig);
-    return {
-      command: result.command,
-      rowCount: result.rowCount ?? null,
-      rows: result.rows,
-      fields: result.fields.map((f) => ({
-        name: f.name,
-        dataTypeID: f.dataTypeID,
-        tableID: f.tableID,
-        columnID: f.columnID,
-        dataTypeSize: f.dataTypeSize,
-        dataTypeModifier: f.dataTypeModifier,
-        format: f.format,
-      })),
-      rowAsArray: arrayMode,
-    };
+    const fields = result.fields.map((f) => ({
+      name: f.name,
+      dataTypeID: f.dataTypeID,
+      tableID: f.tableID,
+      columnID: f.columnID,
+      dataTypeSize: f.dataTypeSize,
+      dataTypeModifier: f.dataTypeModifier,
+      format: 'text',
+    }));
+    const rows = rawTextOutput ? result.rows : result.rows.map((row) => toJsonRow(row, result.fields, arrayMode));
+    budget.spend(rows);
+    return { command: result.command, rowCount: result.rowCount ?? null, rows, fields, rowAsArray: arrayMode };
   }
 
   function beginStatement(req: IncomingMessage): string {
-    const level = ISOLATION_LEVELS[String(req.headers['neon-batch-isolation-level'] ?? '')];
+    const header = req.headers['neon-batch-isolation-level'];
     let sql = 'begin';
-    if (level) sql += ` isolation level ${level}`;
+    if (header !== undefined) {
+      const level = ISOLATION_LEVELS[String(header)];
+      if (!level) throw new HttpError(400, 'invalid isolation level'); // Neon: InvalidIsolationLevel, 400
+      sql += ` isolation level ${level}`;
+    }
     if (req.headers['neon-batch-read-only'] === 'true') sql += ' read only';
     if (req.headers['neon-batch-deferrable'] === 'true') sql += ' deferrable';
     return sql;
+  }
+
+  /** Neon echoes the batch's transaction settings in the response headers. */
+  function batchHeaders(req: IncomingMessage): Record<string, string> {
+    const headers: Record<string, string> = {};
+    if (req.headers['neon-batch-read-only'] === 'true') headers['Neon-Batch-Read-Only'] = 'true';
+    if (req.headers['neon-batch-deferrable'] === 'true') headers['Neon-Batch-Deferrable'] = 'true';
+    const level = req.headers['neon-batch-isolation-level'];
+    if (typeof level === 'string') headers['Neon-Batch-Isolation-Level'] = level;
+    return headers;
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -214,33 +286,57 @@ export function createSqlOverHttp({ policy, stats, slots, bodyTimeoutMs = 10_000
     if (typeof connectionString !== 'string' || connectionString === '') {
       throw new HttpError(400, 'missing Neon-Connection-String header');
     }
+    const target = targetOf(connectionString);
+    const batch = beginStatement(req); // a bad isolation level is refused before anything runs
     const payload = parsePayload(await readBody(req, bodyTimeoutMs));
     const arrayMode = req.headers['neon-array-mode'] === 'true';
     const rawTextOutput = req.headers['neon-raw-text-output'] === 'true';
-    const lease = await connect(connectionString);
+    const budget = new ResponseBudget(MAX_RESPONSE_BYTES);
+    const lease = await connect(target);
     const { client } = lease;
+    // Like Neon, a client that goes away takes its query with it: the query is cancelled, and the
+    // connection is not reused (a late cancel must not hit the next request's query).
+    let cancelled = false;
+    const onGone = () => {
+      if (res.writableFinished) return;
+      cancelled = true;
+      cancelQuery(target, client);
+    };
+    res.once('close', onGone);
     let broken = false;
     try {
       if (payload.single) {
-        send(res, 200, await run(client, payload.single, arrayMode, rawTextOutput));
+        send(res, 200, await run(client, payload.single, arrayMode, rawTextOutput, budget));
         return;
       }
-      await client.query(beginStatement(req));
+      await client.query(batch);
       try {
         const results = [];
-        for (const q of payload.batch ?? []) results.push(await run(client, q, arrayMode, rawTextOutput));
+        for (const q of payload.batch ?? []) results.push(await run(client, q, arrayMode, rawTextOutput, budget));
         await client.query('commit');
-        send(res, 200, { results });
+        send(res, 200, { results }, batchHeaders(req));
       } catch (err) {
         await client.query('rollback').catch(() => (broken = true));
         throw err;
       }
     } catch (err) {
       // Never hand a dead connection to the next request.
-      if (!isPostgresError(err) || endsSession(err)) broken = true;
+      if (!(err instanceof HttpError) && (!isPostgresError(err) || endsSession(err))) broken = true;
       throw err;
     } finally {
+      res.off('close', onGone);
+      if (cancelled) broken = true;
+      if (!broken) broken = !(await resetSession(client));
       lease.release(broken);
+    }
+  }
+
+  function targetOf(connectionString: string): SqlTarget {
+    try {
+      return sqlTargetOf(connectionString, policy);
+    } catch (err) {
+      if (err instanceof TargetError) throw new HttpError(400, err.message);
+      throw err;
     }
   }
 

@@ -50,7 +50,11 @@ export interface Lease {
 export interface SqlPoolsOptions {
   slots: SessionSlots;
   stats: ProxyStats;
-  /** Connections per pool (default 10). */
+  /**
+   * Connections per pool (default: the whole session cap). Neon does not queue /sql requests
+   * behind a small pool (past its pool it opens more connections), so neither does this:
+   * the one local limit is the session cap, and past it a request waits for a connection.
+   */
   maxPerPool?: number;
   /** Pools kept at once (default 100). */
   maxPools?: number;
@@ -75,7 +79,7 @@ export class SqlPools {
   constructor(options: SqlPoolsOptions) {
     this.slots = options.slots;
     this.stats = options.stats;
-    this.maxPerPool = options.maxPerPool ?? 10;
+    this.maxPerPool = options.maxPerPool ?? options.slots.max;
     this.maxPools = options.maxPools ?? 100;
     this.idleMs = options.idleMs ?? 5_000;
     this.waitMs = options.waitMs ?? 10_000;

@@ -55,8 +55,9 @@ export function sqlTargetOf(connectionString: string, policy: TargetPolicy): Sql
   const host = typeof parsed.host === 'string' ? parsed.host : '';
   if (host === '') throw new TargetError('Neon-Connection-String has no host');
   if (host.includes('/')) throw new TargetError('Neon-Connection-String must name a TCP host, not a Unix socket');
-  const port = parsed.port ? Number(parsed.port) : 5432;
-  const target = /^\d{1,5}$/.test(parsed.port || '5432') ? policy.resolve(host, port) : undefined;
+  // No port: the host's own database, as Neon routes by host (TargetPolicy.portFor).
+  const port = parsed.port ? Number(parsed.port) : policy.portFor(host);
+  const target = port !== undefined && /^\d{1,5}$/.test(parsed.port || String(port)) ? policy.resolve(host, port) : undefined;
   if (!target) throw new TargetError('proxying to specified address not allowed');
 
   const user = parsed.user ?? '';

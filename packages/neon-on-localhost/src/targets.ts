@@ -81,6 +81,22 @@ export class TargetPolicy {
     return allowed ? { host: h, port } : undefined;
   }
 
+  /**
+   * The port for a host named without one. Neon routes by host name alone, so a URL without a
+   * port (as the driver builds for Pool with poolQueryViaFetch) means that host's database: the
+   * one allowed port for it, or 5432 when that is allowed or the host is allowed on any port.
+   */
+  portFor(host: string): number | undefined {
+    const h = canonicalHost(host);
+    if (h === undefined) return undefined;
+    const ports = new Set<number | '*'>();
+    for (const e of this.entries) {
+      if (e.host === h || (isLoopbackCanonical(e.host) && isLoopbackCanonical(h))) ports.add(e.port);
+    }
+    if (ports.has('*') || ports.has(5432)) return 5432;
+    return ports.size === 1 ? ([...ports][0] as number) : undefined;
+  }
+
   allows(host: string, port: number): boolean {
     return this.resolve(host, port) !== undefined;
   }
