@@ -2,6 +2,8 @@
 // `wrangler check startup` builds the Worker as `wrangler deploy` would and
 // profiles its startup in workerd. vercel-edge is bundled as Vercel's edge
 // runtime would (one file per function, esbuild, browser/edge conditions).
+// vercel-node's functions are bundled for Node the same way: Vercel traces
+// node_modules instead of bundling, so this is the code a cold start loads.
 
 import { execFileSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
@@ -42,6 +44,28 @@ export async function vercelFunctionBundles(project: string): Promise<Record<str
       format: 'esm',
       platform: 'browser',
       conditions: ['edge-light', 'worker', 'browser'],
+      logLevel: 'silent',
+    });
+    const code = result.outputFiles[0].contents;
+    sizes[`api/${name}`] = { uploadKiB: code.length / 1024, gzipKiB: gzipSync(code).length / 1024 };
+  }
+  return sizes;
+}
+
+/** vercel-node's functions bundled for Node (esbuild from this repository: the project has none). */
+export async function nodeFunctionBundles(project: string): Promise<Record<string, BundleSize>> {
+  const { build } = await import('esbuild');
+  const sizes: Record<string, BundleSize> = {};
+  for (const name of ['now', 'tx']) {
+    const result = await build({
+      entryPoints: [path.join(project, 'api', `${name}.ts`)],
+      bundle: true,
+      minify: true,
+      write: false,
+      format: 'esm',
+      platform: 'node',
+      // pg's optional native binding is not installed, and not loaded unless asked for.
+      external: ['pg-native'],
       logLevel: 'silent',
     });
     const code = result.outputFiles[0].contents;

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { startPostgres, type TestPostgres } from '../test/support/postgres.ts';
 import { useTestRegistry } from '../test/support/registry.ts';
-import { vercelFunctionBundles, workerBundle } from './bundle.ts';
+import { nodeFunctionBundles, vercelFunctionBundles, workerBundle } from './bundle.ts';
 import { concurrent, floor, missPoint, sequential, type Latency } from './latency.ts';
 import { BENCH_TEMPLATES, Projects } from './projects.ts';
 import { measureProxyOverhead } from './proxy-overhead.ts';
@@ -104,12 +104,15 @@ try {
 
   log('bundle sizes');
   const bundleRows: (string | number)[][] = [];
-  for (const name of ['worker-raw', 'worker-postgis'] as const) {
+  for (const name of ['worker-raw', 'worker-postgis', 'worker-hyperdrive'] as const) {
     const size = workerBundle(await projects.project(name));
     bundleRows.push([name, kib(size.uploadKiB * 1024), kib(size.gzipKiB * 1024), size.startupMs === undefined ? '–' : ms(size.startupMs)]);
   }
   for (const [fn, size] of Object.entries(await vercelFunctionBundles(await projects.project('vercel-edge')))) {
     bundleRows.push([`vercel-edge \`${fn}\``, kib(size.uploadKiB * 1024), kib(size.gzipKiB * 1024), '–']);
+  }
+  for (const [fn, size] of Object.entries(await nodeFunctionBundles(await projects.project('vercel-node')))) {
+    bundleRows.push([`vercel-node \`${fn}\` (Node)`, kib(size.uploadKiB * 1024), kib(size.gzipKiB * 1024), '–']);
   }
   sections.push(
     '### 4. Bundle size and startup\n\n' +

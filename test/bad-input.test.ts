@@ -135,7 +135,7 @@ const failing: Failing[] = [
   ...['nope', '../../etc', '/etc', '', '_shared', 'worker-raw/../vercel-edge', 'Worker-Raw'].map((t) => ({
     name: `template ${JSON.stringify(t)}`,
     args: ['app', '-t', t, '--no-install', '--no-git'],
-    error: /^Unknown template ".*": use --template worker-raw\|worker-postgis\|vercel-edge\.$/,
+    error: /^Unknown template ".*": use --template worker-raw\|worker-postgis\|vercel-edge\|worker-hyperdrive\|vercel-node\.$/,
   })),
 
   // Connection strings (the password is never printed)

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { Answers, Context } from './context.ts';
 import { CliError } from './errors.ts';
+import { refuseSecret } from './hyperdrive.ts';
 import { detectPackageManager } from './package-manager.ts';
 import { secretTimeoutSeconds } from './secret.ts';
 import { targetProblem } from './target-dir.ts';
@@ -140,6 +141,11 @@ export async function askConfirm(
 export async function askSecret(ctx: Context, template: Template, databaseUrl: string | undefined): Promise<boolean> {
   const { label, cli, secretArgs } = template.platform;
   const message = `Store DATABASE_URL as a ${label} secret now (${cli} ${secretArgs.join(' ')})?`;
+  if (template.hyperdrive) {
+    // Production reads the Hyperdrive binding, not a secret: see hyperdrive.ts.
+    if (ctx.args.secret) refuseSecret(template);
+    return false;
+  }
   if (!databaseUrl) {
     if (ctx.args.secret) throw new CliError('--secret needs a database URL: pass --database-url (or set DATABASE_URL).');
     return false;

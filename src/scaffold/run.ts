@@ -8,6 +8,7 @@ import { runDbSetup } from './db-setup.ts';
 import { CancelledError, CliError } from './errors.ts';
 import { stopChildren } from './exec.ts';
 import { initGit } from './git.ts';
+import { hyperdriveSteps } from './hyperdrive.ts';
 import { generateTypes, installDependencies, typesScript } from './install.ts';
 import { helpText, parseCliArgs } from './options.ts';
 import { runScript } from './package-manager.ts';
@@ -122,7 +123,8 @@ export function nextSteps(answers: Answers, { secretStored, dataLoaded }: Outcom
   const { platform, scripts } = answers.template;
   if (!answers.databaseUrl && answers.template.embeddedDatabase) {
     lines.push(`# no DATABASE_URL: ${runScript(pm, 'start')} and ${runScript(pm, 'test')} use an embedded Postgres (PGlite, kept in .neon-localhost/pgdata)`);
-    lines.push(`# to switch to Neon: put DATABASE_URL=postgres://… in ${platform.envFile}, then run ${platform.secretCommand}`);
+    const production = answers.template.hyperdrive ? 'create the Hyperdrive configuration (below)' : `run ${platform.secretCommand}`;
+    lines.push(`# to switch to Neon: put DATABASE_URL=postgres://… in ${platform.envFile}, then ${production}`);
   } else if (!answers.databaseUrl) {
     lines.push(`# put DATABASE_URL=postgres://… in ${platform.envFile} (see ${platform.envFile === '.dev.vars' ? '.dev.vars.example' : '.env.example'})`);
   }
@@ -130,7 +132,8 @@ export function nextSteps(answers: Answers, { secretStored, dataLoaded }: Outcom
   lines.push(`${runScript(pm, 'start')}        # ${scripts.start}`);
   lines.push(`${runScript(pm, 'test')}         # ${scripts.test}`);
   if (!secretStored && (!answers.databaseUrl || !isLocalDatabaseUrl(answers.databaseUrl))) {
-    lines.push(`${platform.secretCommand}   # once, before the first deploy`);
+    if (answers.template.hyperdrive) lines.push(...hyperdriveSteps(answers));
+    else lines.push(`${platform.secretCommand}   # once, before the first deploy`);
   }
   lines.push(`${runScript(pm, 'deploy')}   # ${scripts.deploy}`);
   return lines.join('\n');

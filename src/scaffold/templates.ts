@@ -23,6 +23,8 @@ export interface Template extends TemplateInfo {
   requires: readonly string[];
   /** Runs on the embedded database (PGlite) when there is no DATABASE_URL: PGlite has no PostGIS. */
   embeddedDatabase: boolean;
+  /** The Hyperdrive binding the Worker reads instead of a DATABASE_URL secret (see hyperdrive.ts). */
+  hyperdrive?: string;
 }
 
 interface TemplateMeta {
@@ -32,6 +34,7 @@ interface TemplateMeta {
   requires: string[];
   dbSetup: boolean;
   scripts: Template['scripts'];
+  hyperdrive?: string;
 }
 
 /** dist/templates next to the bundled CLI, or templates/ at the repository root. */
@@ -58,6 +61,7 @@ function readTemplate(root: string, name: string): (Template & { order: number }
     dbSetup: meta.dbSetup,
     requires: meta.requires,
     embeddedDatabase: !meta.requires.includes('postgis'),
+    ...(meta.hyperdrive ? { hyperdrive: meta.hyperdrive } : {}),
   };
 }
 

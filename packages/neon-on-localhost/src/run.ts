@@ -19,6 +19,7 @@ import { sessionLimitsFromEnv, startProxy, type LocalProxy } from './proxy.ts';
 import { targetOf } from './targets.ts';
 import { DEFAULTS } from './defaults.ts';
 import { DEFAULT_LOCAL_PROXY, PROXY_VARIABLE } from './driver.ts';
+import { setHyperdriveLocalConnection } from './hyperdrive-local.ts';
 
 let argv = process.argv.slice(2);
 const requiresPostgis = argv[0] === '--requires' && argv[1] === 'postgis';
@@ -80,10 +81,12 @@ if (isLocalDatabaseUrl(databaseUrl)) {
 
 const proxyAddress = proxy?.address ?? DEFAULT_LOCAL_PROXY;
 const childArgs = args.map((a) => a.replaceAll('{proxy}', proxyAddress));
+// wrangler dev and the local server take DATABASE_URL from here when no env file sets it.
+const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, [PROXY_VARIABLE]: proxyAddress };
+setHyperdriveLocalConnection(childEnv, databaseUrl);
 const child = spawn(process.execPath, [...nodeArgsFor(import.meta.url, 'watchdog'), command, ...childArgs], {
   stdio: 'inherit',
-  // wrangler dev and the local server take DATABASE_URL from here when no env file sets it.
-  env: { ...process.env, DATABASE_URL: databaseUrl, [PROXY_VARIABLE]: proxyAddress },
+  env: childEnv,
 });
 
 async function shutdown(): Promise<void> {

@@ -2,9 +2,11 @@
 // Node, before the tests run inside the edge runtime): finds DATABASE_URL,
 // starts the local proxy when the database is on this machine, and hands both
 // to the tests and the config through `inject('databaseUrl')` and
-// `inject('neonLocalhostProxy')`.
+// `inject('neonLocalhostProxy')`. It also sets Hyperdrive's local connection
+// (see hyperdriveLocalConnection in run.ts) for Workers with a HYPERDRIVE binding.
 
 import type {} from 'vitest';
+import { setHyperdriveLocalConnection } from './hyperdrive-local.ts';
 import { envFileOf, isLocalDatabaseUrl, maskDatabaseUrl, readDatabaseUrl } from './database-url.ts';
 import { spawnProxy } from './spawn-proxy.ts';
 import { targetOf } from './targets.ts';
@@ -41,10 +43,12 @@ async function start(project: SetupProject): Promise<() => Promise<void>> {
       `[neon-on-localhost] No DATABASE_URL: testing against an embedded Postgres (PGlite, in memory) — set DATABASE_URL in ${envFileOf(process.cwd())} to test against Neon`,
     );
     project.provide('databaseUrl', embedded.databaseUrl ?? '');
+    setHyperdriveLocalConnection(process.env, embedded.databaseUrl ?? '');
     project.provide('neonLocalhostProxy', embedded.address);
     return () => embedded.stop();
   }
   project.provide('databaseUrl', databaseUrl);
+  setHyperdriveLocalConnection(process.env, databaseUrl);
   if (!isLocalDatabaseUrl(databaseUrl)) {
     console.log(`[neon-on-localhost] testing against ${maskDatabaseUrl(databaseUrl)}`);
     project.provide('neonLocalhostProxy', '');

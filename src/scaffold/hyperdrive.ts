@@ -1,0 +1,57 @@
+// Production set-up for templates that reach the database through a Cloudflare
+// Hyperdrive binding (template.json "hyperdrive": "<BINDING>"). There is no
+// DATABASE_URL secret to store: the Worker gets its connection string from the
+// binding, and the binding needs a Hyperdrive configuration holding Neon's
+// direct (unpooled) connection string, ideally for a role of its own.
+//
+// `wrangler hyperdrive create` takes the origin's password only on its command
+// line (--connection-string or --origin-password; no stdin, no environment
+// variable, no file), where every user of the machine can read it. So the
+// scaffolder never runs it with the password: it prints the exact command,
+// with the connection string as a shell variable reference, and wrangler
+// itself writes the new id into wrangler.jsonc (--binding replaces the
+// placeholder entry of that binding).
+
+import type { Answers } from './context.ts';
+import { CliError } from './errors.ts';
+import type { Template } from './templates.ts';
+import { toWorkerName } from './validate.ts';
+
+/** The shell variable the printed command reads the direct connection string from. */
+export const UNPOOLED_VARIABLE = 'DATABASE_URL_UNPOOLED';
+
+
+/** `--secret` makes no sense here: say what to do instead, before anything is written. */
+export function refuseSecret(template: Template): void {
+  if (!template.hyperdrive) return;
+  throw new CliError(
+    `--secret: ${template.name} keeps no DATABASE_URL secret in production (the Worker reads the ${template.hyperdrive} binding): drop --secret and run the wrangler hyperdrive create command from the next steps.`,
+  );
+}
+
+/** The command a user runs once before the first deploy; the password stays in their shell's variable. */
+export function hyperdriveCreateCommand(answers: Pick<Answers, 'projectName' | 'template'>): string {
+  const binding = answers.template.hyperdrive ?? 'HYPERDRIVE';
+  return `npx wrangler hyperdrive create ${toWorkerName(answers.projectName)} --connection-string="$${UNPOOLED_VARIABLE}" --binding ${binding}`;
+}
+
+/** Neon's direct host for a pooled one (ep-…-pooler.region… → ep-….region…), else the host as given. */
+export function directHost(databaseUrl: string): string | undefined {
+  try {
+    const { hostname } = new URL(databaseUrl);
+    return hostname.replace(/^([^.]+)-pooler\./, '$1.');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The next-steps lines for Hyperdrive: the variable (read without echo or history), then the command. */
+export function hyperdriveSteps(answers: Pick<Answers, 'projectName' | 'template' | 'databaseUrl'>): string[] {
+  const host = answers.databaseUrl ? directHost(answers.databaseUrl) : undefined;
+  const which = host ? `Neon's direct URL (host ${host}, no -pooler)` : `Neon's direct (not -pooler) URL`;
+  return [
+    `# Hyperdrive, once before the first deploy: ${which}, ideally for a role of its own`,
+    `read -rs ${UNPOOLED_VARIABLE}   # paste it: not echoed, not in your shell history`,
+    `${hyperdriveCreateCommand(answers)}   # writes the id into wrangler.jsonc`,
+  ];
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// The functions run in Node, as on Vercel's Node.js runtime, against the real
+// database: DATABASE_URL from .env.local, or an embedded one that
+// neon-on-localhost/vitest starts when there is none (it listens on TCP too).
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    environment: 'node',
+    globalSetup: ['neon-on-localhost/vitest'],
+    testTimeout: 20_000,
+  },
+});

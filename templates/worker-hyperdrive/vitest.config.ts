@@ -1,0 +1,15 @@
+import { cloudflareTest } from '@cloudflare/vitest-plugin';
+import { defineConfig } from 'vitest/config';
+
+// The tests run inside workerd. neon-on-localhost/vitest (Node) finds
+// DATABASE_URL (or starts an embedded database) and sets
+// CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE to it, which wrangler
+// reads for the binding's local connection: a plain TCP connection, as in `npm start`.
+export default defineConfig({
+  plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.jsonc' } })],
+  test: {
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['neon-on-localhost/vitest'],
+    testTimeout: 20_000,
+  },
+});

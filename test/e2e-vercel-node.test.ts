@@ -1,0 +1,92 @@
+// End to end, as a user: the built CLI scaffolds vercel-node against a
+// throwaway PostgreSQL, installs it, and the generated project's own tests
+// pass in Node (an outage and recovery included), against PostgreSQL and
+// against the embedded database; `npm start` serves api/ by file.
+
+import { readFileSync, renameSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { run, type Ran } from './support/cli.ts';
+import { startDevServer } from './support/dev-server.ts';
+import type { TestPostgres } from './support/postgres.ts';
+import { scaffoldedProject } from './support/scaffolded.ts';
+
+const scaffolded = scaffoldedProject('my-app', 'vercel-node', ['--install', '--no-git']);
+let db: TestPostgres;
+let project: string;
+let created: Ran;
+beforeAll(() => {
+  ({ db, project, created } = scaffolded);
+});
+
+async function withoutEnvFile<T>(body: () => Promise<T>): Promise<T> {
+  const file = path.join(project, '.env.local');
+  renameSync(file, `${file}.off`);
+  try {
+    return await body();
+  } finally {
+    renameSync(`${file}.off`, file);
+  }
+}
+
+async function expectRoutes(base: string): Promise<void> {
+  for (const route of ['/api/now', '/api/tx']) {
+    const response = await fetch(`${base}${route}`);
+    const body = (await response.json()) as { now: string; via: string; sameTransaction?: boolean };
+    expect(response.status, `${route}: ${JSON.stringify(body)}`).toBe(200);
+    expect(body.via).toBe('pg pool');
+    expect(Math.abs(Date.parse(body.now) - Date.now())).toBeLessThan(60_000);
+    if (route === '/api/tx') expect(body.sameTransaction).toBe(true);
+  }
+  expect((await fetch(`${base}/api/now`, { method: 'POST' })).status).toBe(405);
+  expect((await fetch(`${base}/api/nope`)).status).toBe(404);
+}
+
+describe('create-neon-edge my-app --template vercel-node', () => {
+  it('scaffolds and installs without printing the password', () => {
+    expect(created.code, created.output).toBe(0);
+    expect(created.output).not.toContain(db.password);
+    expect(readFileSync(path.join(project, '.env.local'), 'utf8')).toBe(`DATABASE_URL=${db.url}\n`);
+  });
+
+  it("passes the generated project's own npm test in Node against PostgreSQL", async () => {
+    const result = await run('npm', ['test'], { cwd: project, timeoutMs: 240_000 });
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toMatch(/Tests\s+4 passed/);
+    expect(result.output).not.toContain(db.password);
+  }, 300_000);
+
+  it('passes the same tests against the embedded database', async () => {
+    const result = await withoutEnvFile(() => run('npm', ['test'], { cwd: project, timeoutMs: 240_000 }));
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toContain('No DATABASE_URL: testing against an embedded Postgres');
+    expect(result.output).toMatch(/Tests\s+4 passed/);
+  }, 300_000);
+
+  it('type-checks', async () => {
+    const result = await run('npm', ['run', 'typecheck'], { cwd: project });
+    expect(result.code, result.output).toBe(0);
+  }, 120_000);
+
+  it('npm start serves api/now and api/tx, answers 405/404, and Ctrl-C stops everything', async () => {
+    const dev = await startDevServer(project, '/api/nope');
+    try {
+      await expectRoutes(dev.base);
+    } finally {
+      expect(await dev.stop()).toBe(true);
+    }
+    expect(dev.output()).not.toContain(db.password);
+  }, 120_000);
+
+  it('npm start serves them from the embedded database with no DATABASE_URL', async () => {
+    await withoutEnvFile(async () => {
+      const dev = await startDevServer(project, '/api/nope');
+      try {
+        await expectRoutes(dev.base);
+        expect(dev.output()).toContain('No DATABASE_URL: using embedded Postgres');
+      } finally {
+        expect(await dev.stop()).toBe(true);
+      }
+    });
+  }, 120_000);
+});
