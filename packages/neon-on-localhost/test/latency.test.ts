@@ -7,6 +7,7 @@
 
 import { Client, neon, neonConfig } from '@neondatabase/serverless';
 import { spawnSync } from 'node:child_process';
+import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -14,6 +15,7 @@ import { configureNeonDriver } from '../src/driver.ts';
 import { rttFromEnv, startLatencyFront } from '../src/latency.ts';
 import { nodeArgsFor } from '../src/node-script.ts';
 import { startProxy, type LocalProxy } from '../src/proxy.ts';
+import { spawnProxy } from '../src/spawn-proxy.ts';
 import { targetOf } from '../src/targets.ts';
 import { startPostgres, type TestPostgres } from '../../../test/support/postgres.ts';
 
@@ -137,6 +139,28 @@ describe('the latency front itself', () => {
       'neon-on-localhost: NEON_LOCALHOST_RTT_MS must be a round-trip time in milliseconds from 0 to 60000, not "far"',
     );
     expect(() => rttFromEnv({}, '-5')).toThrow('--rtt-ms must be');
+  });
+
+  it('NEON_LOCALHOST_RTT_MS reaches the proxy that `npm test` (the vitest setup) and `serve` start', async () => {
+    const saved = process.env.NEON_LOCALHOST_RTT_MS;
+    process.env.NEON_LOCALHOST_RTT_MS = String(RTT);
+    const proxy = await spawnProxy([targetOf(db.url)]).finally(() => {
+      if (saved === undefined) delete process.env.NEON_LOCALHOST_RTT_MS;
+      else process.env.NEON_LOCALHOST_RTT_MS = saved;
+    });
+    try {
+      // A new connection: the TCP handshake's round trip, then the request's.
+      const { ms, value } = await timed(
+        () =>
+          new Promise<number | undefined>((resolve, reject) => {
+            http.get(`http://${proxy.address}/_neon_localhost/stats`, { agent: false }, (res) => resolve(res.resume().statusCode)).on('error', reject);
+          }),
+      );
+      expect(value).toBe(200);
+      expect(ms).toBeGreaterThanOrEqual(2 * RTT * 0.95);
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('`serve --rtt-ms` with a bad value stops with one line and a non-zero exit', () => {
