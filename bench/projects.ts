@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runCli } from '../test/support/cli.ts';
+import { cleanEnv, runCli } from '../test/support/cli.ts';
 import { startDevServer, type DevServer } from '../test/support/dev-server.ts';
 
 export interface Route {
@@ -68,8 +68,10 @@ export class Projects {
     return project;
   }
 
-  async serve(template: BenchTemplate): Promise<{ dev: DevServer; proxy: string }> {
-    const dev = await startDevServer(await this.project(template.name), template.readyPath);
+  /** `npm start`; `rttMs` sets NEON_LOCALHOST_RTT_MS, the emulated distance to the proxy. */
+  async serve(template: BenchTemplate, rttMs = 0): Promise<{ dev: DevServer; proxy: string }> {
+    const env = cleanEnv(rttMs ? { NEON_LOCALHOST_RTT_MS: String(rttMs) } : {});
+    const dev = await startDevServer(await this.project(template.name), template.readyPath, env);
     const proxy = /\[neon-on-localhost\] proxy on (\S+)/.exec(dev.output())?.[1];
     if (!proxy) {
       await dev.stop();

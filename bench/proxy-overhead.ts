@@ -14,6 +14,10 @@ export interface Overhead {
   directMs: number;
   webSocketMs: number;
   httpMs: number;
+  /** Of webSocketMs: the TCP connect and the HTTP upgrade alone (a WebSocket opened and closed). */
+  upgradeMs: number;
+  /** Of directMs: pg's connect (TCP, startup, authentication), before the query. */
+  directConnectMs: number;
 }
 
 export async function measureProxyOverhead(databaseUrl: string, runs: number): Promise<Overhead> {
@@ -23,12 +27,14 @@ export async function measureProxyOverhead(databaseUrl: string, runs: number): P
   const direct: number[] = [];
   const ws: number[] = [];
   const http: number[] = [];
+  const upgrade: number[] = [];
+  const directConnect: number[] = [];
   try {
     for (let i = 0; i < runs; i++) {
       direct.push(
         await timed(async () => {
           const client = new pg.Client(databaseUrl);
-          await client.connect();
+          directConnect.push(await timed(() => client.connect()));
           await client.query('select 1');
           await client.end();
         }),
@@ -42,9 +48,22 @@ export async function measureProxyOverhead(databaseUrl: string, runs: number): P
         }),
       );
       http.push(await timed(() => neon(databaseUrl)`select 1`));
+      upgrade.push(
+        await timed(
+          () =>
+            new Promise<void>((resolve, reject) => {
+              const socket = new WebSocket(`ws://${proxy.address}/v1?address=${targetOf(databaseUrl)}`);
+              socket.once('open', () => {
+                socket.close();
+                resolve();
+              });
+              socket.once('error', reject);
+            }),
+        ),
+      );
     }
   } finally {
     await proxy.close();
   }
-  return { directMs: median(direct), webSocketMs: median(ws), httpMs: median(http) };
+  return { directMs: median(direct), webSocketMs: median(ws), httpMs: median(http), upgradeMs: median(upgrade), directConnectMs: median(directConnect) };
 }

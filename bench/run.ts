@@ -16,13 +16,14 @@ import { BENCH_TEMPLATES, Projects } from './projects.ts';
 import { measureProxyOverhead } from './proxy-overhead.ts';
 import { countDriverModes, countRequest, type TripCount } from './round-trips.ts';
 import { measureScaffold } from './scaffold.ts';
+import { measureDistance } from './distance.ts';
 import { kib, ms, table } from './stats.ts';
 
 const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' } } });
 const smoke = values.smoke ?? false;
 const COUNTS = smoke
-  ? { scaffoldRuns: 2, sequential: 3, clients: 2, perClient: 2, overheadRuns: 2, cache: 3 }
-  : { scaffoldRuns: 15, sequential: 100, clients: 10, perClient: 20, overheadRuns: 30, cache: 100 };
+  ? { scaffoldRuns: 2, sequential: 3, clients: 2, perClient: 2, overheadRuns: 2, cache: 3, rtts: [0, 10], distanceRuns: 1, cacheRtt: 20 }
+  : { scaffoldRuns: 15, sequential: 100, clients: 10, perClient: 20, overheadRuns: 30, cache: 100, rtts: [0, 10, 50, 100], distanceRuns: 7, cacheRtt: 20 };
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
@@ -84,6 +85,22 @@ try {
     }
   }
 
+  // The cache where it matters: the same worker-postgis with every round trip to the proxy costing cacheRtt.
+  let distantCacheRow: (string | number)[] | undefined;
+  {
+    const postgis = BENCH_TEMPLATES.find((t) => t.name === 'worker-postgis')!;
+    log(`worker-postgis: npm start with NEON_LOCALHOST_RTT_MS=${COUNTS.cacheRtt}`);
+    const { dev } = await projects.serve(postgis, COUNTS.cacheRtt);
+    try {
+      const miss = await sequential((i) => `${dev.base}/nearest?${missPoint(20_000 + i)}`, COUNTS.cache);
+      await sequential(() => `${dev.base}/nearest?lat=51.51&lng=-0.13`, 1); // warm the one cell
+      const hit = await sequential(() => `${dev.base}/nearest?lat=51.5074&lng=-0.1278`, COUNTS.cache);
+      distantCacheRow = [`${COUNTS.cacheRtt} ms`, ms(miss.p50), ms(miss.p95), ms(hit.p50), ms(hit.p95), `${(miss.p50 / hit.p50).toFixed(1)}×`];
+    } finally {
+      await dev.stop();
+    }
+  }
+
   log('driver connect modes');
   const modes = await countDriverModes(passwordDb);
   sections.push(
@@ -98,7 +115,10 @@ try {
       table(['template', 'route', 'transport', 'sequential p50', 'p95', 'concurrent p50', 'p95'], latencyRows) +
       (cacheRow
         ? `\n\nworker-postgis \`/nearest\`, ${COUNTS.cache} requests each:\n\n` +
-          table(['cache MISS p50', 'MISS p95', 'cache HIT p50', 'HIT p95', 'MISS / HIT (goal ≥ 10×)'], [cacheRow])
+          table(['round trip to the proxy', 'cache MISS p50', 'MISS p95', 'cache HIT p50', 'HIT p95', 'MISS / HIT (goal ≥ 10×)'], [
+            ['0 (loopback)', ...cacheRow],
+            ...(distantCacheRow ? [distantCacheRow] : []),
+          ])
         : ''),
   );
 
@@ -123,11 +143,29 @@ try {
   const overheadRows: (string | number)[][] = [];
   for (const [auth, cluster] of [['cleartext `password`', passwordDb], ['`scram-sha-256`', db]] as const) {
     const o = await measureProxyOverhead(cluster.url, COUNTS.overheadRuns);
-    overheadRows.push([auth, ms(o.directMs), ms(o.webSocketMs), `${(o.webSocketMs / o.directMs).toFixed(2)}×`, ms(o.httpMs), `${(o.httpMs / o.directMs).toFixed(2)}×`]);
+    overheadRows.push([
+      auth,
+      `${ms(o.directMs)} (connect ${ms(o.directConnectMs)})`,
+      `${ms(o.webSocketMs)} (TCP + upgrade ${ms(o.upgradeMs)})`,
+      `${(o.webSocketMs / o.directMs).toFixed(2)}×`,
+      ms(o.httpMs),
+      `${(o.httpMs / o.directMs).toFixed(2)}×`,
+    ]);
   }
   sections.push(
     `### 5. Local proxy overhead (time to first answer on a new connection, from Node, median of ${COUNTS.overheadRuns})\n\n` +
-      table(['auth', 'direct `pg` over TCP', 'driver `Client` over WebSocket via the proxy', 'ratio', 'driver `neon()` over HTTP via the proxy', 'ratio'], overheadRows),
+      table(['auth', 'direct `pg` over TCP', 'driver `Client` over WebSocket via the proxy (pipelined)', 'ratio (goal ≤ 1.5)', 'driver `neon()` over HTTP via the proxy', 'ratio'], overheadRows),
+  );
+
+  log('time to first query at a distance');
+  const distance = await measureDistance(db.url, COUNTS.rtts, COUNTS.distanceRuns);
+  const far = COUNTS.rtts[COUNTS.rtts.length - 1];
+  sections.push(
+    `### 6. Time to first query at a distance (new connection, from Node, median of ${COUNTS.distanceRuns}; \`NEON_LOCALHOST_RTT_MS\`)\n\n` +
+      table(
+        ['path', ...COUNTS.rtts.map((r) => `${r} ms RTT`), `round trips (slope 0 → ${far} ms)`, 'over the internet'],
+        distance.map((d) => [d.path, ...d.medians.map(ms), d.roundTrips.toFixed(1), d.published]),
+      ),
   );
 } finally {
   await projects?.remove();

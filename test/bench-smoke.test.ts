@@ -19,7 +19,7 @@ describe('npm run bench -- --smoke', () => {
       });
       expect(result.code, result.output).toBe(0);
       const report = readFileSync(out, 'utf8');
-      for (const heading of ['1. Scaffold time', '2. Database round trips', '3. Latency', '4. Bundle size', '5. Local proxy overhead']) {
+      for (const heading of ['1. Scaffold time', '2. Database round trips', '3. Latency', '4. Bundle size', '5. Local proxy overhead', '6. Time to first query at a distance']) {
         expect(report).toContain(heading);
       }
       // A cache hit costs the database nothing.
@@ -28,6 +28,11 @@ describe('npm run bench -- --smoke', () => {
       expect(report).toContain('| worker-raw | `/http` | HTTP neon() | 0 | 0 / 0 | 0 | 1 |');
       // Pipelining the password: one turn for startup, password and the query.
       expect(report).toMatch(/\| WebSocket Client, pipelineConnect 'password' \| 1 \| \d+ \/ \d+ \| 1 \| 0 \|/);
+      // The cache measured again with 20 ms round trips to the proxy (NEON_LOCALHOST_RTT_MS).
+      expect(report).toMatch(/\| 20 ms \| [\d.]+ ms \| [\d.]+ ms \| [\d.]+ ms \| [\d.]+ ms \| [\d.]+× \|/);
+      // At 10 ms a round trip, a pipelined first WebSocket query (TCP, upgrade, 1 turn) cannot take under 3 of them.
+      const pipelined = /\| WebSocket `Client`, pipelined \(the default\) \| [\d.]+ ms \| ([\d.]+) ms \|/.exec(report);
+      expect(Number(pipelined?.[1])).toBeGreaterThanOrEqual(28.5);
       expect(report).toContain('(smoke run: tiny counts, not figures)');
     } finally {
       rmSync(dir, { recursive: true, force: true });

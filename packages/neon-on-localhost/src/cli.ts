@@ -12,7 +12,7 @@ import { PROXY_VARIABLE } from './driver.ts';
 const USAGE = `neon-on-localhost: Neon's serverless driver against a local Postgres, or an embedded one
 
 Usage:
-  neon-on-localhost run [--requires postgis] <command> [args...]
+  neon-on-localhost run [--requires postgis] [--rtt-ms <n>] <command> [args...]
       Finds DATABASE_URL (environment, .dev.vars, .env.local, .env); without one,
       starts an embedded Postgres (PGlite) kept in .neon-localhost/pgdata. Starts the
       local proxy when the database is on this machine, then runs <command> with
@@ -26,6 +26,9 @@ Usage:
       --embedded <dir|memory> serve an embedded Postgres (PGlite) instead
       --max-connections <n>   open database sessions at once (default 50)
       --queue-timeout-ms <n>  how long a session past the cap waits (default 10000)
+      --rtt-ms <n>            make each round trip to the proxy cost n ms, as from an
+                              edge location far from the database (default 0; also
+                              NEON_LOCALHOST_RTT_MS, for run and the vitest setup too)
 
   neon-on-localhost --version | --help
 

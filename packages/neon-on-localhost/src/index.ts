@@ -6,6 +6,7 @@ export { configureNeonDriver, DEFAULT_LOCAL_PROXY, PROXY_VARIABLE, type NeonConf
 export { envFileOf, isLocalDatabaseUrl, maskDatabaseUrl, parseEnvFile, readDatabaseUrl } from './database-url.ts';
 export { EMBEDDED_DATA_DIR, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
 export { sessionLimitsFromEnv, startProxy, type LocalProxy, type ProxyOptions } from './proxy.ts';
+export { rttFromEnv, startLatencyFront, type LatencyFront, type LatencyFrontOptions } from './latency.ts';
 export { spawnProxy, type ProxyProcess } from './spawn-proxy.ts';
 export type { ProxyStats } from './stats.ts';
 export { isLoopbackHost, targetOf } from './targets.ts';

@@ -13,6 +13,7 @@ import { SessionSlots } from './sessions.ts';
 import { createOriginGuard } from './origin-guard.ts';
 import { createSqlOverHttp } from './sql-over-http.ts';
 import { emptyStats, statsSnapshot, type ProxyStats } from './stats.ts';
+import { startLatencyFront, type LatencyFront } from './latency.ts';
 import { TargetPolicy } from './targets.ts';
 import { refuseUpgrade, WebSocketRelay } from './ws-relay.ts';
 
@@ -48,6 +49,12 @@ export interface ProxyOptions {
    * requests without an Origin (workerd, edge-runtime, Node) are not pages.
    */
   allowedOrigins?: readonly string[];
+  /**
+   * Emulated distance (latency.ts): every round trip between the driver and
+   * the proxy costs this many milliseconds, TCP connect, WebSocket upgrade
+   * and HTTP request included. Default 0: loopback speed.
+   */
+  rttMs?: number;
 }
 
 export interface LocalProxy {
@@ -55,6 +62,8 @@ export interface LocalProxy {
   readonly address: string;
   readonly port: number;
   readonly stats: ProxyStats;
+  /** The emulated round trip in front of it, in ms (0: none). */
+  readonly rttMs: number;
   close(): Promise<void>;
 }
 
@@ -93,8 +102,10 @@ export async function startProxy(options: ProxyOptions): Promise<LocalProxy> {
   const slots = new SessionSlots(maxConnections, options.queueTimeoutMs ?? DEFAULTS.apiQueueTimeoutMs); // one cap for /sql and WebSocket sessions
   const sql = createSqlOverHttp({ policy, stats, slots, bodyTimeoutMs: requestTimeoutMs });
   const relay = new WebSocketRelay({ policy, stats, slots });
+  let front: LatencyFront | undefined;
   const guard = createOriginGuard({
-    ownPort: () => (server.address() as AddressInfo | null)?.port ?? 0,
+    // Clients address the front when there is one: that is the port their Host names.
+    ownPort: () => front?.port ?? (server.address() as AddressInfo | null)?.port ?? 0,
     allowedHosts: options.allowedHosts,
     allowedOrigins: options.allowedOrigins,
   });
@@ -146,17 +157,27 @@ export async function startProxy(options: ProxyOptions): Promise<LocalProxy> {
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
+    // Behind a latency front, the proxy itself takes any free port and the front the asked-for one.
+    server.listen(options.rttMs ? 0 : (options.port ?? 0), host, () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
+  if (options.rttMs) {
+    const own = (server.address() as AddressInfo).port;
+    front = await startLatencyFront({ target: { host, port: own }, rttMs: options.rttMs, port: options.port ?? 0, host }).catch((err: unknown) => {
+      server.close();
+      throw err;
+    });
+  }
+  const port = front?.port ?? (server.address() as AddressInfo).port;
 
   return {
     address: `${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     stats,
+    rttMs: front?.rttMs ?? 0,
     async close() {
       // Every WebSocket session too (the HTTP server no longer tracks upgraded sockets), or close() would wait on them.
       relay.close();
+      await front?.close();
       server.closeAllConnections();
       await Promise.all([new Promise<void>((resolve) => server.close(() => resolve())), sql.close()]);
     },

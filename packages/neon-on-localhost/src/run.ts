@@ -15,6 +15,7 @@ import { nodeArgsFor } from './node-script.ts';
 import { envFileOf, isLocalDatabaseUrl, maskDatabaseUrl, readDatabaseUrl } from './database-url.ts';
 import { EMBEDDED_DATA_DIR, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
 import { originSettingsFromEnv } from './origin-guard.ts';
+import { rttFromEnv } from './latency.ts';
 import { sessionLimitsFromEnv, startProxy, type LocalProxy } from './proxy.ts';
 import { targetOf } from './targets.ts';
 import { DEFAULTS } from './defaults.ts';
@@ -24,6 +25,12 @@ import { setHyperdriveLocalConnection } from './hyperdrive-local.ts';
 let argv = process.argv.slice(2);
 const requiresPostgis = argv[0] === '--requires' && argv[1] === 'postgis';
 if (requiresPostgis) argv = argv.slice(2);
+// `--rtt-ms N` before the command (or NEON_LOCALHOST_RTT_MS): emulated distance to the proxy (latency.ts).
+let rttFlag: string | undefined;
+if (argv[0] === '--rtt-ms') {
+  rttFlag = argv[1] ?? '';
+  argv = argv.slice(2);
+}
 const [command, ...args] = argv;
 if (!command) {
   console.error('usage: neon-on-localhost run [--requires postgis] <command> [args...]   ({proxy} in args becomes the proxy address)');
@@ -31,7 +38,9 @@ if (!command) {
 }
 
 let origins: ReturnType<typeof originSettingsFromEnv>;
+let rttMs: number;
 try {
+  rttMs = rttFromEnv(process.env, rttFlag);
   // Pages on other hosts or origins get 403 unless NEON_LOCALHOST_ALLOWED_HOSTS / _ORIGINS name them.
   origins = originSettingsFromEnv();
 } catch (err) {
@@ -69,12 +78,13 @@ if (isLocalDatabaseUrl(databaseUrl)) {
     console.error(`✖ ${(err as Error).message}`);
     process.exit(1);
   }
-  const settings = { allow, ...limits, ...origins };
+  const settings = { allow, ...limits, ...origins, rttMs };
   proxy = await startProxy({ ...settings, port }).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'EADDRINUSE') throw err;
     return startProxy({ ...settings, port: 0 }); // the usual port is taken: any free one does
   });
   console.log(`[neon-on-localhost] proxy on ${proxy.address} → ${maskDatabaseUrl(databaseUrl)}`);
+  if (rttMs) console.log(`[neon-on-localhost] emulating ${rttMs} ms round trips between your code and the proxy (NEON_LOCALHOST_RTT_MS)`);
 } else {
   console.log(`[neon-on-localhost] using ${maskDatabaseUrl(databaseUrl)} directly (no local proxy needed)`);
 }

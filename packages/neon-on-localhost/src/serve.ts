@@ -2,6 +2,7 @@
 //   neon-on-localhost serve [--port 4444] [--allow host:port ...] [--embedded <dir>|memory]
 //                           [--max-connections 50] [--queue-timeout-ms 10000]
 //                           [--allowed-host name[:port] ...] [--allowed-origin http(s)://host[:port] ...]
+//                           [--rtt-ms 50]
 // With no --allow, the target is DATABASE_URL's host:port (from the
 // environment or .dev.vars); with --embedded, an embedded PGlite database.
 // Prints `neon-on-localhost database HOST:PORT` (embedded only) and then
@@ -12,12 +13,15 @@
 // from the environment (or makes one nobody knows).
 // --allowed-host/--allowed-origin replace NEON_LOCALHOST_ALLOWED_HOSTS/_ORIGINS
 // (comma-separated); by default only this machine may use it (origin-guard.ts).
+// --rtt-ms (or NEON_LOCALHOST_RTT_MS) makes each round trip to the proxy cost
+// that long, as from an edge location far from the database (latency.ts).
 
 import { parseArgs } from 'node:util';
 import { readDatabaseUrl } from './database-url.ts';
 import { DEFAULTS } from './defaults.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
 import { originSettingsFromEnv } from './origin-guard.ts';
+import { rttFromEnv } from './latency.ts';
 import { sessionLimitsFromEnv, startProxy } from './proxy.ts';
 import { targetOf } from './targets.ts';
 
@@ -30,11 +34,14 @@ const { values } = parseArgs({
     embedded: { type: 'string' },
     'allowed-host': { type: 'string', multiple: true },
     'allowed-origin': { type: 'string', multiple: true },
+    'rtt-ms': { type: 'string' },
   },
 });
 
 let origins: ReturnType<typeof originSettingsFromEnv>;
+let rttMs: number;
 try {
+  rttMs = rttFromEnv(process.env, values['rtt-ms']);
   origins = originSettingsFromEnv(process.env, { allowedHosts: values['allowed-host'], allowedOrigins: values['allowed-origin'] });
 } catch (err) {
   console.error((err as Error).message);
@@ -69,7 +76,8 @@ try {
   process.exit(2);
 }
 
-const proxy = await startProxy({ allow, port: Number(values.port), ...limits, ...origins });
+const proxy = await startProxy({ allow, port: Number(values.port), ...limits, ...origins, rttMs });
+if (rttMs) console.error(`neon-on-localhost: emulating ${rttMs} ms round trips to the proxy (NEON_LOCALHOST_RTT_MS)`);
 console.log(`neon-on-localhost listening on ${proxy.address}`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -51,7 +51,7 @@ async function until(what: string, check: () => boolean, timeoutMs = 5_000): Pro
 function watchedClient(config: string | { connectionString: string; connectionTimeoutMillis?: number }, pipeline = false) {
   const client = new Client(config);
   client.on('error', () => {});
-  if (pipeline) client.neonConfig.pipelineConnect = 'password';
+  client.neonConfig.pipelineConnect = pipeline ? 'password' : false; // configureNeonDriver turns it on
   const seen: string[] = [];
   for (const event of ['authenticationSASL', 'authenticationMD5Password', 'authenticationCleartextPassword']) {
     client.connection.on(event, () => seen.push(event));
