@@ -58,12 +58,16 @@ function readHolder(file: string): Holder | undefined {
   return undefined;
 }
 
-/** The holder is still running: same pid, same start time (or, for a bare pid, a neon-on-localhost process). */
+/**
+ * The holder is still running: same pid, same start time. A bare pid comes from
+ * the earlier generated projects' own copy of the runner (neon-local/dev.ts or
+ * main.ts): held only while such a process has that pid.
+ */
 function stillHeld(holder: Holder): boolean {
   const started = processStart(holder.pid);
   if (started === undefined) return false;
   if (holder.started) return started === '' || started === holder.started;
-  return /neon-on-localhost/.test(commandLine(holder.pid));
+  return /neon-local\/(dev|main)\.ts/.test(commandLine(holder.pid));
 }
 
 /**
