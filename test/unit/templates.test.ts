@@ -58,6 +58,10 @@ describe('templates/', () => {
     ['worker-raw/_gitignore', 'worker-postgis/_gitignore'],
     ['worker-raw/src/redact.ts', 'worker-postgis/src/redact.ts'],
     ['worker-raw/src/redact.ts', 'vercel-edge/lib/redact.ts'],
+    ['worker-raw/src/redact.ts', 'worker-hyperdrive/src/redact.ts'],
+    ['worker-raw/src/redact.ts', 'vercel-node/lib/redact.ts'],
+    ['worker-raw/src/transaction.ts', 'worker-hyperdrive/src/transaction.ts'],
+    ['worker-raw/src/transaction.ts', 'vercel-node/lib/transaction.ts'],
   ])('%s and %s stay identical', (a, b) => {
     expect(readFileSync(path.join(root, b), 'utf8')).toBe(readFileSync(path.join(root, a), 'utf8'));
   });

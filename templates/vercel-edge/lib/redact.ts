@@ -1,6 +1,6 @@
 // Error messages are logged, and logs are kept (wrangler's output, Cloudflare
 // and Vercel observability). Some messages quote the connection string: the
-// Neon driver's own error for a malformed DATABASE_URL repeats it whole,
+// driver's own error for a malformed connection string can repeat it whole,
 // password included. Every message the app logs goes through redact() first.
 
 const MASK = '****';

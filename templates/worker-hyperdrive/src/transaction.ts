@@ -1,7 +1,8 @@
 // A session's worth of work: two statements in one transaction on one
 // connection, with the caller's own logic in between. An HTTP batch cannot do
-// this (all its statements are fixed up front); a pg Client over Hyperdrive can.
-// Takes any pg-style client, so it runs the same on every platform.
+// this (all its statements are fixed up front); a session (a WebSocket Client
+// or Pool, or a pg client over TCP) can. Takes any pg-style client, so it runs
+// the same on every platform.
 
 export interface Queryable {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
