@@ -23,6 +23,8 @@ export interface Template extends TemplateInfo {
   requires: readonly string[];
   /** Runs on the embedded database (PGlite) when there is no DATABASE_URL: PGlite has no PostGIS. */
   embeddedDatabase: boolean;
+  /** Dependencies whose install scripts must run (pnpm asks for approval: esbuild, workerd). */
+  allowBuilds: readonly string[];
 }
 
 interface TemplateMeta {
@@ -31,6 +33,7 @@ interface TemplateMeta {
   platform: keyof typeof PLATFORMS;
   requires: string[];
   dbSetup: boolean;
+  allowBuilds?: string[];
   scripts: Template['scripts'];
 }
 
@@ -58,6 +61,7 @@ function readTemplate(root: string, name: string): (Template & { order: number }
     dbSetup: meta.dbSetup,
     requires: meta.requires,
     embeddedDatabase: !meta.requires.includes('postgis'),
+    allowBuilds: meta.allowBuilds ?? [],
   };
 }
 
