@@ -40,7 +40,7 @@ export const OPTIONS = {
     type: 'boolean',
     negatable: true,
     description: 'Run `npm run db:setup` (schema and data) after install, for templates that have it (default: yes)',
-    question: 'Create the schema and load the data into the database now (db:setup)?',
+    question: 'Create the schema and load the places into the database now (db:setup)?',
   },
   agents: {
     type: 'boolean',

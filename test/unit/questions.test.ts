@@ -626,7 +626,7 @@ describe('the target directory', () => {
 });
 
 describe('the data question (templates with db:setup)', () => {
-  const DB_SETUP = 'Create the schema and load the data into the database now (db:setup)?';
+  const DB_SETUP = 'Create the schema and load the places into the database now (db:setup)?';
 
   it('is asked after install for worker-postgis with a URL, defaulting to yes', async () => {
     const { ctx, prompt } = context({
