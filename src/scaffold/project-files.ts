@@ -25,7 +25,7 @@ export const GENERATED_PATHS = [AGENTS_FILE, CI_FILE, PNPM_WORKSPACE_FILE];
 
 export function generatedFiles(answers: Facts & Pick<Answers, 'agents' | 'ci'>): GeneratedFile[] {
   const files: GeneratedFile[] = [];
-  if (answers.agents) files.push({ path: AGENTS_FILE, content: agentsMd(answers) });
+  if (answers.agents) files.push({ path: AGENTS_FILE, content: agentsMd(answers, answers.ci) });
   if (answers.ci) files.push({ path: CI_FILE, content: ciWorkflow(answers.template, answers.packageManager) });
   if (answers.packageManager === 'pnpm' && answers.template.allowBuilds.length > 0) {
     files.push({ path: PNPM_WORKSPACE_FILE, content: pnpmWorkspaceYaml(answers.template.allowBuilds) });
@@ -35,7 +35,7 @@ export function generatedFiles(answers: Facts & Pick<Answers, 'agents' | 'ci'>):
 
 const usesWrangler = (t: Template) => t.platform.cli === 'wrangler';
 
-export function agentsMd({ template, packageManager: pm, projectName }: Facts): string {
+export function agentsMd({ template, packageManager: pm, projectName }: Facts, ci = true): string {
   const run = (script: string) => `\`${runScript(pm, script)}\``;
   const { platform, scripts } = template;
   const env = platform.envFile;
@@ -59,7 +59,7 @@ export function agentsMd({ template, packageManager: pm, projectName }: Facts): 
     ...(template.dbSetup ? [`- Schema and data: ${run('db:setup')} (into DATABASE_URL)`] : []),
     `- Deploy: ${run('deploy')}: ${scripts.deploy}. Once before the first deploy: \`${forPackageManager(pm, platform.secretCommand)}\` with a Neon URL (production cannot reach a database on this machine).`,
     '',
-    'Run the tests and the typecheck before you call a change done; CI runs the same tests on every push and pull request.',
+    `Run the tests and the typecheck before you call a change done${ci ? `; CI (\`${CI_FILE}\`) runs the same tests on every push and pull request` : ''}.`,
     '',
     '## Database',
     '',
