@@ -299,7 +299,7 @@ describe('git', () => {
     const result = await runCli(['app', '-t', 'worker-raw', '--database-url', NEON_URL, '--no-install'], { cwd });
     expect(result.code, result.output).toBe(0);
     const files = await run('git', ['ls-files'], { cwd: path.join(cwd, 'app') });
-    expect(files.stdout).toContain('.dev.vars.example');
+    expect(files.stdout.split('\n')).toEqual(expect.arrayContaining(['.gitignore', 'AGENTS.md', '.github/workflows/ci.yml', 'src/index.ts']));
     expect(files.stdout.split('\n')).not.toContain('.dev.vars');
     const status = await run('git', ['status', '--porcelain'], { cwd: path.join(cwd, 'app') });
     expect(status.stdout).toBe('');

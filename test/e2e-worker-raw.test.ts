@@ -31,7 +31,7 @@ describe('create-neon-edge my-app --template worker-raw', () => {
     expect(readFileSync(path.join(project, '.dev.vars'), 'utf8')).toBe(`DATABASE_URL=${db.url}\n`);
     expect(statSync(path.join(project, '.dev.vars')).mode & 0o777).toBe(0o600);
     const files = await run('git', ['ls-files'], { cwd: project });
-    expect(files.stdout.split('\n')).toEqual(expect.arrayContaining(['.gitignore', '.dev.vars.example', 'src/index.ts', 'package-lock.json']));
+    expect(files.stdout.split('\n')).toEqual(expect.arrayContaining(['.gitignore', 'AGENTS.md', '.github/workflows/ci.yml', 'src/index.ts', 'package-lock.json']));
     expect(files.stdout).not.toMatch(/^\.dev\.vars$/m);
     const log = await run('git', ['log', '--oneline'], { cwd: project });
     expect(log.stdout.trim().split('\n')).toHaveLength(1);

@@ -1,11 +1,11 @@
 // The prompts, answered by "a person" through a pseudo-terminal, produce the
 // same project as the same answers given as flags.
 
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLI, cleanEnv, runCli } from './support/cli.ts';
+import { CLI, cleanEnv, run, runCli } from './support/cli.ts';
 import { KEYS, Pty } from './support/pty.ts';
 
 const PASSWORD = 'pty-Secret-42';
@@ -39,7 +39,13 @@ describe('interactive prompts', () => {
       await pty.waitFor(/DATABASE_URL/);
       await pty.type(URL_, KEYS.enter);
       await pty.waitFor(/Install dependencies\?/);
+      // Answered, the URL shows as the flags print it: only the password masked.
+      expect(pty.screen).toContain('postgres://app:****@127.0.0.1:5432/app');
       await pty.type(KEYS.right, KEYS.enter); // No
+      await pty.waitFor(/Add an AGENTS\.md/);
+      await pty.type(KEYS.enter); // Yes
+      await pty.waitFor(/Add a CI workflow/);
+      await pty.type(KEYS.enter); // Yes
       await pty.waitFor(/Initialise a git repository\?/);
       await pty.type(KEYS.enter); // Yes
       expect(await pty.exited).toBe(0);
@@ -49,8 +55,9 @@ describe('interactive prompts', () => {
     expect(pty.screen).toContain('Done: asked-app is ready.');
     expect(pty.screen).not.toContain(PASSWORD); // the password prompt shows only masks
 
-    const flagged = await runCli(['flagged-app', '-t', 'worker-raw', '--database-url', URL_, '--no-install', '--git'], { cwd });
+    const flagged = await runCli(['flagged-app', '-t', 'worker-raw', '--database-url', URL_, '--no-install', '--git', '--yes'], { cwd });
     expect(flagged.code, flagged.output).toBe(0);
+    expect(flagged.output).toContain('Which database for local development?\n│  postgres://app:****@127.0.0.1:5432/app');
 
     const asked = path.join(cwd, 'asked-app');
     const given = path.join(cwd, 'flagged-app');
@@ -96,5 +103,80 @@ describe('interactive prompts', () => {
     } finally {
       pty.kill();
     }
+  });
+
+  it('Enter takes the grey default directory, as create-vite and create-hono do', async () => {
+    const pty = new Pty(`${process.execPath} ${CLI} --template worker-raw --no-install --no-git`, { cwd, env: cleanEnv() });
+    try {
+      await pty.waitFor(/In which directory/);
+      await pty.type(KEYS.enter);
+      await pty.waitFor(/Which database for local development\?/);
+      await pty.type(KEYS.enter); // embedded
+      await pty.waitFor(/Add an AGENTS\.md/);
+      await pty.type(KEYS.enter);
+      await pty.waitFor(/Add a CI workflow/);
+      await pty.type(KEYS.enter);
+      expect(await pty.exited).toBe(0);
+    } finally {
+      pty.kill();
+    }
+    expect(pty.screen).not.toContain('Please enter a directory name.');
+    expect(existsSync(path.join(cwd, 'my-neon-app', 'package.json'))).toBe(true);
+    expect(existsSync(path.join(cwd, 'my-neon-app', 'AGENTS.md'))).toBe(true);
+    expect(existsSync(path.join(cwd, 'my-neon-app', '.github', 'workflows', 'ci.yml'))).toBe(true);
+  });
+
+  it('an empty URL after "Neon or another Postgres" goes back to the choice', async () => {
+    const pty = new Pty(`${process.execPath} ${CLI} back-app --template worker-raw --no-install --no-git --no-agents --no-ci`, { cwd, env: cleanEnv() });
+    try {
+      await pty.waitFor(/Which database for local development\?/);
+      await pty.type(KEYS.down, KEYS.enter); // Neon or another Postgres
+      await pty.waitFor(/Leave empty to go back/);
+      await pty.type(KEYS.enter);
+      await pty.waitFor(/Which database for local development\?[\s\S]*Leave empty to go back[\s\S]*Which database for local development\?/);
+      await pty.type(KEYS.up, KEYS.enter); // the embedded database after all
+      expect(await pty.exited).toBe(0);
+    } finally {
+      pty.kill();
+    }
+    expect(existsSync(path.join(cwd, 'back-app', '.dev.vars'))).toBe(false);
+    expect(pty.screen).toContain('Done: back-app is ready.');
+  });
+});
+
+describe('Ctrl-C in a real terminal while a task runs', () => {
+  let bin: string;
+  beforeEach(() => {
+    bin = path.join(cwd, '.bin');
+    mkdirSync(bin);
+  });
+  const standIn = (name: string, body: string) => {
+    writeFileSync(path.join(bin, name), `#!/bin/sh\ncat > /dev/null\n${body}\n`);
+    chmodSync(path.join(bin, name), 0o755);
+  };
+  const entries = () => readdirSync(cwd).filter((e) => e !== '.bin');
+
+  // The spinner holds the terminal in raw mode, so Ctrl-C is a keypress, not a signal from the terminal.
+  it.each([
+    ['the install', 'npm', ['--no-git'], /Installing dependencies/],
+    ['storing the secret', 'wrangler', ['--database-url', 'postgres://a:pw-9@ep-x.neon.tech/db', '--secret', '--no-install', '--no-git'], /Storing DATABASE_URL/],
+  ])('during %s stops the child, rolls back and exits 130', async (_step, command, flags, spinner) => {
+    standIn(command, `touch "${bin}/started"\nexec sleep 41`);
+    const pty = new Pty(`${process.execPath} ${CLI} app -t worker-raw --yes ${flags.join(' ')}`, {
+      cwd,
+      env: cleanEnv({ PATH: `${bin}:${cleanEnv().PATH}` }),
+    });
+    try {
+      await pty.waitFor(spinner);
+      const deadline = Date.now() + 10_000;
+      while (!existsSync(path.join(bin, 'started')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await pty.type(KEYS.ctrlC);
+      expect(await pty.exited).toBe(130);
+    } finally {
+      pty.kill();
+    }
+    expect(pty.screen).toMatch(/Cancelled by SIGINT: removed .*app/);
+    expect(entries()).toEqual([]);
+    expect((await run('pgrep', ['-f', 'sleep 41'], { cwd })).stdout.trim()).toBe('');
   });
 });

@@ -116,7 +116,7 @@ async function checkRun(t: TemplateCase, output: string, expectSecretPut: boolea
 }
 
 describe.each(TEMPLATES)('$name: the password stays in $envFile', (t) => {
-  const base = ['app', '--template', t.name, '--install', '--git', '--package-manager', 'npm'];
+  const base = ['app', '--template', t.name, '--install', '--agents', '--ci', '--git', '--package-manager', 'npm'];
 
   it('given as --database-url', async () => {
     const result = await runCli([...base, '--database-url', URL_, '--no-secret'], { cwd, env: env() });
@@ -139,7 +139,7 @@ describe.each(TEMPLATES)('$name: the password stays in $envFile', (t) => {
         await pty.waitFor(/Which database for local development\?/);
         await pty.type(KEYS.down, KEYS.enter);
       }
-      await pty.waitFor(/Postgres connection string \(DATABASE_URL\)\?/);
+      await pty.waitFor(/onnection string \(DATABASE_URL\)/);
       await pty.type(URL_, KEYS.enter);
       expect(await pty.exited).toBe(0);
     } finally {
@@ -147,6 +147,7 @@ describe.each(TEMPLATES)('$name: the password stays in $envFile', (t) => {
     }
     expect(pty.screen).toContain(`Done: app is ready.`);
     expect(pty.screen).toMatch(/\*{20,}/); // what was typed showed as masks
+    expect(pty.screen).toContain('postgresql://alice:****@ep-quiet-sun-123456'); // and the answer as the flags print it
     await checkRun(t, pty.screen, false);
   }, 30_000);
 

@@ -28,6 +28,10 @@ export interface Answers {
   packageManager: PackageManager;
   /** Run the template's `db:setup` script after install. */
   dbSetup: boolean;
+  /** Write AGENTS.md. */
+  agents: boolean;
+  /** Write the GitHub Actions workflow. */
+  ci: boolean;
   git: boolean;
   secret: boolean;
 }

@@ -1,5 +1,7 @@
 // The one definition of the CLI's options: it drives argument parsing, the
-// --help text, and which flag each prompt names when it cannot be asked.
+// --help text, the label of the question each one answers (the same whether
+// it is asked or answered by the flag), and which flag a question names when
+// it cannot be asked.
 
 import { parseArgs } from 'node:util';
 import { CliError } from './errors.ts';
@@ -13,16 +15,22 @@ interface OptionSpec {
   /** Booleans that also take `--no-<flag>`. */
   negatable?: boolean;
   description: string;
+  /** The question this flag answers, as the prompt and the flag's echo both show it. */
+  question?: string;
 }
 
+/** The project directory is the positional argument, not an option; its question lives here with the others. */
+export const DIR_QUESTION = 'In which directory should the project be created?';
+
 export const OPTIONS = {
-  template: { type: 'string', short: 't', value: 'name', description: 'Template to use (see Templates below)' },
+  template: { type: 'string', short: 't', value: 'name', description: 'Template to use (see Templates below)', question: 'Which template?' },
   'database-url': {
     type: 'string',
     value: 'url',
     description: 'Postgres connection string, written to .dev.vars / .env.local (default: $DATABASE_URL; empty = set later)',
+    question: 'Which database for local development?',
   },
-  install: { type: 'boolean', negatable: true, description: 'Install dependencies (default: yes)' },
+  install: { type: 'boolean', negatable: true, description: 'Install dependencies (default: yes)', question: 'Install dependencies?' },
   'package-manager': {
     type: 'string',
     value: PACKAGE_MANAGERS.join('|'),
@@ -32,13 +40,32 @@ export const OPTIONS = {
     type: 'boolean',
     negatable: true,
     description: 'Run `npm run db:setup` (schema and data) after install, for templates that have it (default: yes)',
+    question: 'Create the schema and load the places into the database now (db:setup)?',
   },
-  git: { type: 'boolean', negatable: true, description: 'Initialise a git repository with a first commit (default: yes)' },
+  agents: {
+    type: 'boolean',
+    negatable: true,
+    description: 'Write AGENTS.md: how the project runs, tests and deploys, and its database rules, for coding agents (default: yes)',
+    question: 'Add an AGENTS.md for coding agents?',
+  },
+  ci: {
+    type: 'boolean',
+    negatable: true,
+    description: 'Write a GitHub Actions workflow that installs and runs the tests on every push and pull request (default: yes)',
+    question: 'Add a CI workflow (GitHub Actions: the tests on every push and pull request)?',
+  },
+  git: {
+    type: 'boolean',
+    negatable: true,
+    description: 'Initialise a git repository with a first commit (default: yes)',
+    question: 'Initialise a git repository?',
+  },
   secret: {
     type: 'boolean',
     negatable: true,
     description:
       'Store DATABASE_URL as a production secret (wrangler secret put / vercel env add; stopped after 60 s, or $CREATE_NEON_EDGE_SECRET_TIMEOUT seconds) (default: no)',
+    question: 'Store DATABASE_URL as a production secret now?',
   },
   yes: { type: 'boolean', short: 'y', description: 'Accept the defaults for every question not given as a flag' },
   force: { type: 'boolean', description: 'Write into a directory that is not empty' },
@@ -53,12 +80,21 @@ export interface CliArgs {
   install?: boolean;
   packageManager?: PackageManager;
   dbSetup?: boolean;
+  agents?: boolean;
+  ci?: boolean;
   git?: boolean;
   secret?: boolean;
   yes: boolean;
   force: boolean;
   help: boolean;
   version: boolean;
+}
+
+type Asked = { [K in keyof typeof OPTIONS]: (typeof OPTIONS)[K] extends { question: string } ? K : never }[keyof typeof OPTIONS];
+
+/** The label of the question that `flag` answers. */
+export function question(flag: Asked): string {
+  return OPTIONS[flag].question;
 }
 
 /** Parses argv (without `node script`). Throws CliError with a one-line message. */
@@ -93,6 +129,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     install: values.install,
     packageManager: pm as PackageManager | undefined,
     dbSetup: values['db-setup'],
+    agents: values.agents,
+    ci: values.ci,
     git: values.git,
     secret: values.secret,
     yes: values.yes ?? false,

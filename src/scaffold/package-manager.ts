@@ -22,3 +22,41 @@ export function runScript(pm: PackageManager, script: string): string {
   if (pm === 'bun') return `bun run ${script}`;
   return `yarn ${script}`;
 }
+
+/** How a user runs a binary of the project's dependencies (`npx wrangler …`). */
+export function execCommand(pm: PackageManager, command: string): string {
+  if (pm === 'npm') return `npx ${command}`;
+  if (pm === 'pnpm') return `pnpm exec ${command}`;
+  if (pm === 'bun') return `bunx ${command}`;
+  return `yarn ${command}`;
+}
+
+/** A command as the platform docs write it (`npx wrangler …`), rewritten for this package manager. */
+export function forPackageManager(pm: PackageManager, command: string): string {
+  return command.startsWith('npx ') ? execCommand(pm, command.slice(4)) : command;
+}
+
+/** The install that CI runs: exactly the lockfile, failing when it is out of date. */
+export function frozenInstallCommand(pm: PackageManager): string {
+  if (pm === 'npm') return 'npm ci';
+  // yarn 1 and yarn berry both accept --frozen-lockfile (berry as an alias of --immutable).
+  return `${pm} install --frozen-lockfile`;
+}
+
+/**
+ * pnpm 10 and later run no dependency's install script unless the project
+ * approves it, and pnpm 11 fails the install (ERR_PNPM_IGNORED_BUILDS) when
+ * one is left unapproved. pnpm 11 reads the approvals from
+ * pnpm-workspace.yaml's `allowBuilds`; pnpm 10 from its `onlyBuiltDependencies`.
+ */
+export function pnpmWorkspaceYaml(builds: readonly string[]): string {
+  const names = [...builds].sort();
+  return [
+    '# pnpm settings for this project: the dependencies allowed to run their install scripts.',
+    'allowBuilds:',
+    ...names.map((name) => `  ${name}: true`),
+    'onlyBuiltDependencies:',
+    ...names.map((name) => `  - ${name}`),
+    '',
+  ].join('\n');
+}

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Answers, Context } from './context.ts';
 import { CliError } from './errors.ts';
 import { refuseSecret } from './hyperdrive.ts';
+import { DIR_QUESTION, question } from './options.ts';
 import { detectPackageManager } from './package-manager.ts';
 import { secretTimeoutSeconds } from './secret.ts';
 import { targetProblem } from './target-dir.ts';
@@ -53,13 +54,13 @@ export async function askProjectDir(ctx: Context): Promise<{ targetDir: string; 
   const problem = (dir: string) =>
     dir.trim() === '' ? 'Please enter a directory name.' : targetProblem(path.resolve(ctx.cwd, dir), dir, ctx.args.force);
   const dir = await answer(ctx, {
-    message: 'In which directory should the project be created?',
+    message: DIR_QUESTION,
     given: ctx.args.dir,
     show: (d) => d,
     validate: problem,
     fallback: DEFAULT_DIR,
     needsFlag: 'pass the project directory as the first argument',
-    ask: () => ctx.prompt.text({ message: 'In which directory should the project be created?', placeholder: `./${DEFAULT_DIR}`, defaultValue: DEFAULT_DIR, validate: problem }),
+    ask: () => ctx.prompt.text({ message: DIR_QUESTION, placeholder: `./${DEFAULT_DIR}`, defaultValue: DEFAULT_DIR, validate: problem }),
   });
   const targetDir = path.resolve(ctx.cwd, dir);
   const projectName = projectNameFor(targetDir);
@@ -69,7 +70,7 @@ export async function askProjectDir(ctx: Context): Promise<{ targetDir: string; 
 
 export async function askTemplate(ctx: Context): Promise<Template> {
   const name = await answer(ctx, {
-    message: 'Which template?',
+    message: question('template'),
     given: ctx.args.template,
     show: (n) => n,
     validate: (n) => validateTemplateName(n, TEMPLATES),
@@ -77,7 +78,7 @@ export async function askTemplate(ctx: Context): Promise<Template> {
     needsFlag: 'pass --template <name>',
     ask: () =>
       ctx.prompt.select({
-        message: 'Which template?',
+        message: question('template'),
         options: TEMPLATES.map((t) => ({ value: t.name, label: t.name, hint: t.description })),
         initialValue: DEFAULT_TEMPLATE,
       }),
@@ -87,38 +88,45 @@ export async function askTemplate(ctx: Context): Promise<Template> {
 
 export const EMBEDDED_CHOICE = 'embedded local database (PGlite) for now';
 
+/** The prompt for the connection string once "Neon or another Postgres" is chosen: an empty answer goes back. */
+export const URL_QUESTION = 'Connection string (DATABASE_URL)? Leave empty to go back.';
+
 /**
  * The connection string, or undefined for none. Templates that run on the
  * embedded database (PGlite) offer it as the first choice; no URL means it.
+ * Asked or given by flag, the question has one label and the URL is shown
+ * with only its password masked.
  */
 export async function askDatabaseUrl(ctx: Context, template: Template): Promise<string | undefined> {
   const fromFlag = ctx.args.databaseUrl ?? ctx.env.DATABASE_URL;
-  const message = 'Postgres connection string (DATABASE_URL)?';
+  const message = question('database-url');
   const none = template.embeddedDatabase ? EMBEDDED_CHOICE : `not set: add it to ${template.platform.envFile} later`;
   const validate = (url: string) => (url === '' ? undefined : validateDatabaseUrl(url));
-  const askForUrl = (required: boolean) =>
-    ctx.prompt.password({
-      message: required ? message : `${message} Leave empty to set it later.`,
-      validate: (url) => (required && url === '' ? 'Paste a postgres:// connection string.' : validate(url)),
+  const askForUrl = (prompt: string) => ctx.prompt.password({ message: prompt, validate, shown: (u) => (u ? maskDatabaseUrl(u) : none) });
+  const chooseDatabase = async (initialValue: string): Promise<string> => {
+    const choice = await ctx.prompt.select({
+      message,
+      options: [
+        { value: 'embedded', label: 'An embedded local database for now', hint: 'PGlite; no account needed; switch to Neon any time' },
+        { value: 'url', label: 'Neon or another Postgres', hint: 'paste a connection string' },
+      ],
+      initialValue,
     });
+    if (choice !== 'url') return '';
+    const url = await askForUrl(URL_QUESTION);
+    // Nothing pasted: back to the choice, as create-cloudflare's "Go back".
+    return url === '' ? chooseDatabase('url') : url;
+  };
   const url = await answer(ctx, {
     message,
     given: fromFlag,
     show: (u) => (u ? maskDatabaseUrl(u) : none),
     validate,
     fallback: '',
-    async ask() {
-      if (!template.embeddedDatabase) return askForUrl(false);
-      const choice = await ctx.prompt.select({
-        message: 'Which database for local development?',
-        options: [
-          { value: 'embedded', label: 'An embedded local database for now', hint: 'PGlite; no account needed; switch to Neon any time' },
-          { value: 'url', label: 'Neon or another Postgres', hint: 'paste a connection string' },
-        ],
-        initialValue: 'embedded',
-      });
-      return choice === 'url' ? askForUrl(true) : '';
-    },
+    ask: () =>
+      template.embeddedDatabase
+        ? chooseDatabase('embedded')
+        : askForUrl(`${message} Paste a Postgres connection string (DATABASE_URL), or leave empty to set it later.`),
   });
   return url === '' ? undefined : url;
 }
@@ -139,8 +147,7 @@ export async function askConfirm(
 }
 
 export async function askSecret(ctx: Context, template: Template, databaseUrl: string | undefined): Promise<boolean> {
-  const { label, cli, secretArgs } = template.platform;
-  const message = `Store DATABASE_URL as a ${label} secret now (${cli} ${secretArgs.join(' ')})?`;
+  const message = question('secret');
   if (template.hyperdrive) {
     // Production reads the Hyperdrive binding, not a secret: see hyperdrive.ts.
     if (ctx.args.secret) refuseSecret(template);
@@ -169,7 +176,7 @@ export async function askDbSetup(ctx: Context, template: Template, databaseUrl: 
     }
     return false;
   }
-  return askConfirm(ctx, 'Create the schema and load the places into the database now (npm run db:setup)?', ctx.args.dbSetup, true);
+  return askConfirm(ctx, question('db-setup'), ctx.args.dbSetup, true);
 }
 
 /** All questions, in order. Nothing is written until this returns. */
@@ -177,11 +184,13 @@ export async function askAll(ctx: Context): Promise<Answers> {
   const target = await askProjectDir(ctx);
   const template = await askTemplate(ctx);
   const databaseUrl = await askDatabaseUrl(ctx, template);
-  const install = await askConfirm(ctx, 'Install dependencies?', ctx.args.install, true);
+  const install = await askConfirm(ctx, question('install'), ctx.args.install, true);
   const packageManager = ctx.args.packageManager ?? detectPackageManager(ctx.env.npm_config_user_agent);
   const dbSetup = await askDbSetup(ctx, template, databaseUrl, install);
-  const git = await askConfirm(ctx, 'Initialise a git repository?', ctx.args.git, true);
+  const agents = await askConfirm(ctx, question('agents'), ctx.args.agents, true);
+  const ci = await askConfirm(ctx, question('ci'), ctx.args.ci, true);
+  const git = await askConfirm(ctx, question('git'), ctx.args.git, true);
   const secret = await askSecret(ctx, template, databaseUrl);
   if (secret) secretTimeoutSeconds(ctx.env); // a bad value fails now, before anything is written
-  return { ...target, template, databaseUrl, install, packageManager, dbSetup, git, secret };
+  return { ...target, template, databaseUrl, install, packageManager, dbSetup, agents, ci, git, secret };
 }

@@ -11,7 +11,8 @@ import { initGit } from './git.ts';
 import { hyperdriveSteps } from './hyperdrive.ts';
 import { generateTypes, installDependencies, typesScript } from './install.ts';
 import { helpText, parseCliArgs } from './options.ts';
-import { runScript } from './package-manager.ts';
+import { forPackageManager, runScript } from './package-manager.ts';
+import { GENERATED_PATHS } from './project-files.ts';
 import { clackLogger, clackPrompter, type Logger, type Prompter } from './prompter.ts';
 import { askAll } from './questions.ts';
 import { refuseSymlinks, shownName } from './target-dir.ts';
@@ -78,7 +79,7 @@ export async function scaffold(ctx: Context, answers: Answers): Promise<Outcome>
   try {
     const root = templatesRoot();
     const entries = templateEntries(path.join(root, answers.template.name));
-    const written = [...entries.map((e) => e.target), answers.template.platform.envFile, ...LOCKFILES];
+    const written = [...entries.map((e) => e.target), ...GENERATED_PATHS, answers.template.platform.envFile, ...LOCKFILES];
     refuseSymlinks(answers.targetDir, answers.displayDir, written);
     workspace.begin();
     // In a directory that already existed (--force), what we overwrite is restored on failure.
@@ -89,14 +90,16 @@ export async function scaffold(ctx: Context, answers: Answers): Promise<Outcome>
       await installDependencies(ctx, answers);
       await generateTypes(ctx, answers);
     }
-    // From here on the project is complete: data, secret and git only report problems.
-    workspace.commit();
+    // The project is complete here: data, secret and git only report their
+    // problems. Until the run ends, though, an interruption (Ctrl-C at any
+    // spinner) still stops the child and rolls the whole project back.
     const dataLoaded = answers.dbSetup ? await runDbSetup(ctx, answers) : false;
     const secretStored =
       answers.secret && answers.databaseUrl
         ? await putSecret(ctx, answers, answers.databaseUrl)
         : false;
     if (answers.git) await initGit(ctx, answers.targetDir);
+    workspace.commit();
     return { secretStored, dataLoaded };
   } catch (err) {
     if (signals.interrupted()) await new Promise(() => {}); // the signal handler exits
@@ -112,31 +115,43 @@ export async function scaffold(ctx: Context, answers: Answers): Promise<Outcome>
   }
 }
 
+/**
+ * What to type next, for this package manager: commands with their comments
+ * in one column, and lines that are only a comment.
+ */
 export function nextSteps(answers: Answers, { secretStored, dataLoaded }: Outcome): string {
   const pm = answers.packageManager;
-  const lines: string[] = [];
-  if (answers.displayDir !== '.') lines.push(`cd ${answers.displayDir.includes(' ') ? JSON.stringify(answers.displayDir) : answers.displayDir}`);
-  if (!answers.install) {
-    lines.push(`${pm} install`);
-    if (typesScript(answers.targetDir)) lines.push(`${runScript(pm, 'types')}    # generates worker-configuration.d.ts (wrangler types)`);
-  }
   const { platform, scripts } = answers.template;
+  const rows: [command: string, comment?: string][] = [];
+  if (answers.displayDir !== '.') rows.push([`cd ${answers.displayDir.includes(' ') ? JSON.stringify(answers.displayDir) : answers.displayDir}`]);
+  if (!answers.install) {
+    rows.push([`${pm} install`]);
+    if (typesScript(answers.targetDir)) rows.push([runScript(pm, 'types'), 'generates worker-configuration.d.ts (wrangler types)']);
+  }
+  const secretCommand = forPackageManager(pm, platform.secretCommand);
+  const local = answers.databaseUrl !== undefined && isLocalDatabaseUrl(answers.databaseUrl);
   if (!answers.databaseUrl && answers.template.embeddedDatabase) {
-    lines.push(`# no DATABASE_URL: ${runScript(pm, 'start')} and ${runScript(pm, 'test')} use an embedded Postgres (PGlite, kept in .neon-localhost/pgdata)`);
-    const production = answers.template.hyperdrive ? 'create the Hyperdrive configuration (below)' : `run ${platform.secretCommand}`;
-    lines.push(`# to switch to Neon: put DATABASE_URL=postgres://… in ${platform.envFile}, then ${production}`);
+    rows.push([`# no DATABASE_URL: ${runScript(pm, 'start')} and ${runScript(pm, 'test')} use an embedded Postgres (PGlite, kept in .neon-localhost/pgdata)`]);
+    const production = answers.template.hyperdrive ? 'create the Hyperdrive configuration (below)' : `run ${secretCommand}`;
+    rows.push([`# to switch to Neon: put DATABASE_URL=postgres://… in ${platform.envFile}, then ${production}`]);
   } else if (!answers.databaseUrl) {
-    lines.push(`# put DATABASE_URL=postgres://… in ${platform.envFile} (see ${platform.envFile === '.dev.vars' ? '.dev.vars.example' : '.env.example'})`);
+    rows.push([`# put DATABASE_URL=postgres://… in ${platform.envFile}`]);
   }
-  if (answers.template.dbSetup && !dataLoaded) lines.push(`${runScript(pm, 'db:setup')}   # schema and data into DATABASE_URL`);
-  lines.push(`${runScript(pm, 'start')}        # ${scripts.start}`);
-  lines.push(`${runScript(pm, 'test')}         # ${scripts.test}`);
-  if (!secretStored && (!answers.databaseUrl || !isLocalDatabaseUrl(answers.databaseUrl))) {
-    if (answers.template.hyperdrive) lines.push(...hyperdriveSteps(answers));
-    else lines.push(`${platform.secretCommand}   # once, before the first deploy`);
+  if (answers.template.dbSetup && !dataLoaded) rows.push([runScript(pm, 'db:setup'), 'schema and data into DATABASE_URL']);
+  rows.push([runScript(pm, 'start'), scripts.start]);
+  rows.push([runScript(pm, 'test'), scripts.test]);
+  if (answers.template.hyperdrive) {
+    // Production reads the Hyperdrive binding: its set-up replaces the secret (see hyperdrive.ts).
+    for (const line of hyperdriveSteps(answers)) {
+      const [command, comment] = line.startsWith('#') ? [line] : line.split(/ {3}# /);
+      rows.push(comment ? [command, comment] : [command]);
+    }
+  } else if (!secretStored) {
+    rows.push([secretCommand, local ? 'once, before the first deploy: paste a Neon URL (production cannot reach a database on this machine)' : 'once, before the first deploy']);
   }
-  lines.push(`${runScript(pm, 'deploy')}   # ${scripts.deploy}`);
-  return lines.join('\n');
+  rows.push([runScript(pm, 'deploy'), scripts.deploy]);
+  const width = Math.max(...rows.filter(([, comment]) => comment).map(([command]) => command.length));
+  return rows.map(([command, comment]) => (comment ? `${command.padEnd(width)}   # ${comment}` : command)).join('\n');
 }
 
 function version(): string {

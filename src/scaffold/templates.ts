@@ -25,6 +25,8 @@ export interface Template extends TemplateInfo {
   embeddedDatabase: boolean;
   /** The Hyperdrive binding the Worker reads instead of a DATABASE_URL secret (see hyperdrive.ts). */
   hyperdrive?: string;
+  /** Dependencies whose install scripts must run (pnpm asks for approval: esbuild, workerd). */
+  allowBuilds: readonly string[];
 }
 
 interface TemplateMeta {
@@ -33,6 +35,7 @@ interface TemplateMeta {
   platform: keyof typeof PLATFORMS;
   requires: string[];
   dbSetup: boolean;
+  allowBuilds?: string[];
   scripts: Template['scripts'];
   hyperdrive?: string;
 }
@@ -62,6 +65,7 @@ function readTemplate(root: string, name: string): (Template & { order: number }
     requires: meta.requires,
     embeddedDatabase: !meta.requires.includes('postgis'),
     ...(meta.hyperdrive ? { hyperdrive: meta.hyperdrive } : {}),
+    allowBuilds: meta.allowBuilds ?? [],
   };
 }
 

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Answers } from './context.ts';
 import { envEntries, parseEnvFile } from '../../packages/neon-on-localhost/src/database-url.ts';
 import { CliError } from './errors.ts';
+import { generatedFiles } from './project-files.ts';
 import { toWorkerName } from './validate.ts';
 
 /** Dotfiles are stored with `_` in templates: npm drops `.gitignore` from published packages. */
@@ -167,5 +168,10 @@ export async function writeProject(templatesRoot: string, answers: Answers, entr
   }
   setPackageName(answers.targetDir, answers.projectName);
   setWorkerName(answers.targetDir, toWorkerName(answers.projectName));
+  for (const file of generatedFiles(answers)) {
+    const target = path.join(answers.targetDir, file.path);
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, file.content);
+  }
   if (envContent !== undefined) writeSecretFile(envFile, envContent);
 }

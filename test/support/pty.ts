@@ -6,7 +6,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\r/g;
 
-export const KEYS = { enter: '\r', right: '\x1b[C', left: '\x1b[D', down: '\x1b[B', ctrlC: '\x03' } as const;
+export const KEYS = { enter: '\r', right: '\x1b[C', left: '\x1b[D', down: '\x1b[B', up: '\x1b[A', ctrlC: '\x03' } as const;
 
 export class Pty {
   private readonly child: ChildProcessWithoutNullStreams;

@@ -6,7 +6,7 @@ import type { Context } from '../../src/scaffold/context.ts';
 import { CancelledError, CliError } from '../../src/scaffold/errors.ts';
 import type { CliArgs } from '../../src/scaffold/options.ts';
 import type { Choice, Logger, Prompter } from '../../src/scaffold/prompter.ts';
-import { askAll, askDatabaseUrl, DEFAULT_DIR, EMBEDDED_CHOICE } from '../../src/scaffold/questions.ts';
+import { askAll, askDatabaseUrl, DEFAULT_DIR, EMBEDDED_CHOICE, URL_QUESTION } from '../../src/scaffold/questions.ts';
 import { DEFAULT_TEMPLATE, TEMPLATES, type Template } from '../../src/scaffold/templates.ts';
 
 const PASSWORD = 'Sup3rS3cretPw';
@@ -18,11 +18,14 @@ const LOCAL_URL = `postgres://app:${PASSWORD}@127.0.0.1:5432/app`;
 const Q = {
   dir: 'In which directory should the project be created?',
   template: 'Which template?',
-  url: 'Postgres connection string (DATABASE_URL)?',
+  // One label for the database question, asked or given by flag.
+  url: 'Which database for local development?',
   install: 'Install dependencies?',
+  agents: 'Add an AGENTS.md for coding agents?',
+  ci: 'Add a CI workflow (GitHub Actions: the tests on every push and pull request)?',
   git: 'Initialise a git repository?',
   database: 'Which database for local development?',
-  secret: 'Store DATABASE_URL as a Cloudflare secret now (wrangler secret put DATABASE_URL)?',
+  secret: 'Store DATABASE_URL as a production secret now?',
 };
 
 type Method = keyof Prompter;
@@ -167,6 +170,8 @@ describe('askAll with every answer given by flags', () => {
         databaseUrl: NEON_URL,
         install: false,
         packageManager: 'pnpm',
+        agents: false,
+        ci: false,
         git: false,
         secret: true,
       },
@@ -178,6 +183,8 @@ describe('askAll with every answer given by flags', () => {
       [Q.template, 'worker-raw'],
       [Q.url, NEON_URL_MASKED],
       [Q.install, 'no'],
+      [Q.agents, 'no'],
+      [Q.ci, 'no'],
       [Q.git, 'no'],
       [Q.secret, 'yes'],
     ]);
@@ -191,6 +198,8 @@ describe('askAll with every answer given by flags', () => {
       install: false,
       packageManager: 'pnpm',
       dbSetup: false,
+      agents: false,
+      ci: false,
       git: false,
       secret: true,
     });
@@ -199,7 +208,7 @@ describe('askAll with every answer given by flags', () => {
   it('prints the opposite values too, and works without a terminal', async () => {
     const { ctx, prompt, log } = context({
       interactive: false,
-      args: { dir: 'proj', template: 'worker-raw', databaseUrl: NEON_URL, install: true, git: true, secret: false },
+      args: { dir: 'proj', template: 'worker-raw', databaseUrl: NEON_URL, install: true, agents: true, ci: true, git: true, secret: false },
     });
     const answers = await askAll(ctx);
     expect(prompt.calls).toEqual([]);
@@ -208,6 +217,8 @@ describe('askAll with every answer given by flags', () => {
       [Q.template, 'worker-raw'],
       [Q.url, NEON_URL_MASKED],
       [Q.install, 'yes'],
+      [Q.agents, 'yes'],
+      [Q.ci, 'yes'],
       [Q.git, 'yes'],
       [Q.secret, 'no'],
     ]);
@@ -216,7 +227,7 @@ describe('askAll with every answer given by flags', () => {
 
   it('prints an empty --database-url as the embedded database and skips the secret question', async () => {
     const { ctx, prompt, log } = context({
-      args: { dir: 'proj', template: 'worker-raw', databaseUrl: '', install: false, git: false },
+      args: { dir: 'proj', template: 'worker-raw', databaseUrl: '', install: false, agents: false, ci: false, git: false },
     });
     const answers = await askAll(ctx);
     expect(prompt.calls).toEqual([]);
@@ -263,6 +274,8 @@ describe('askAll interactively', () => {
         ['password', NEON_URL],
         ['confirm', false],
         ['confirm', true],
+        ['confirm', false],
+        ['confirm', true],
         ['confirm', true],
       ],
     });
@@ -271,8 +284,10 @@ describe('askAll interactively', () => {
       ['text', Q.dir],
       ['select', Q.template],
       ['select', Q.database],
-      ['password', Q.url],
+      ['password', URL_QUESTION],
       ['confirm', Q.install],
+      ['confirm', Q.agents],
+      ['confirm', Q.ci],
       ['confirm', Q.git],
       ['confirm', Q.secret],
     ]);
@@ -288,6 +303,8 @@ describe('askAll interactively', () => {
       install: false,
       packageManager: 'yarn',
       dbSetup: false,
+      agents: true,
+      ci: false,
       git: true,
       secret: true,
     });
@@ -302,11 +319,15 @@ describe('askAll interactively', () => {
         ['password', NEON_URL],
         ['confirm', true],
         ['confirm', true],
+        ['confirm', true],
+        ['confirm', true],
         ['confirm', false],
       ],
     });
     await askAll(ctx);
-    const [dir, template, database, , install, git, secret] = prompt.calls;
+    const [dir, template, database, , install, agents, ci, git, secret] = prompt.calls;
+    expect(agents.opts.initialValue).toBe(true);
+    expect(ci.opts.initialValue).toBe(true);
     expect(dir.opts.defaultValue).toBe(DEFAULT_DIR);
     expect(database.opts.initialValue).toBe('embedded');
     expect(database.opts.options?.map((o) => o.value)).toEqual(['embedded', 'url']);
@@ -326,10 +347,12 @@ describe('askAll interactively', () => {
         ['password', LOCAL_URL],
         ['confirm', true],
         ['confirm', true],
+        ['confirm', true],
+        ['confirm', true],
       ],
     });
     const answers = await askAll(ctx);
-    expect(prompt.calls.map((c) => c.method)).toEqual(['text', 'select', 'select', 'password', 'confirm', 'confirm']);
+    expect(prompt.calls.map((c) => c.method)).toEqual(['text', 'select', 'select', 'password', 'confirm', 'confirm', 'confirm', 'confirm']);
     expect(answers.databaseUrl).toBe(LOCAL_URL);
     expect(answers.secret).toBe(false);
   });
@@ -341,11 +364,13 @@ describe('askAll interactively', () => {
         ['select', 'worker-raw'],
         ['select', 'embedded'],
         ['confirm', true],
+        ['confirm', true],
+        ['confirm', true],
         ['confirm', false],
       ],
     });
     const answers = await askAll(ctx);
-    expect(prompt.calls.map((c) => c.method)).toEqual(['text', 'select', 'select', 'confirm', 'confirm']);
+    expect(prompt.calls.map((c) => c.method)).toEqual(['text', 'select', 'select', 'confirm', 'confirm', 'confirm', 'confirm']);
     expect(answers.databaseUrl).toBeUndefined();
     expect(answers.secret).toBe(false);
     expect(answers.git).toBe(false);
@@ -361,12 +386,14 @@ describe('askAll interactively', () => {
         ['password', ''],
         ['confirm', false],
         ['confirm', true],
+        ['confirm', true],
+        ['confirm', true],
       ],
     });
     await askAll(ctx);
     const validateDir = prompt.calls[0].opts.validate;
     const validateUrl = prompt.calls[2].opts.validate;
-    expect(prompt.calls[2].message).toBe(`${Q.url} Leave empty to set it later.`);
+    expect(prompt.calls[2].message).toBe(`${Q.url} Paste a Postgres connection string (DATABASE_URL), or leave empty to set it later.`);
     if (!validateDir || !validateUrl) throw new Error('the dir and URL prompts must validate');
     expect(validateDir('my-app')).toBeUndefined();
     expect(validateDir('')).toBe('Please enter a directory name.');
@@ -386,10 +413,12 @@ describe('askAll interactively', () => {
         ['text', 'my-app'],
         ['select', 'embedded'],
         ['confirm', true],
+        ['confirm', true],
+        ['confirm', true],
       ],
     });
     const answers = await askAll(ctx);
-    expect(prompt.calls.map((c) => c.message)).toEqual([Q.dir, Q.database, Q.git]);
+    expect(prompt.calls.map((c) => c.message)).toEqual([Q.dir, Q.database, Q.agents, Q.ci, Q.git]);
     expect(log.answers).toEqual([
       [Q.template, 'worker-raw'],
       [Q.install, 'no'],
@@ -428,6 +457,8 @@ describe('askAll with --yes', () => {
       install: true,
       packageManager: 'npm',
       dbSetup: false,
+      agents: true,
+      ci: true,
       git: true,
       secret: false,
     });
@@ -436,6 +467,8 @@ describe('askAll with --yes', () => {
       [Q.template, 'worker-raw (default)'],
       [Q.url, `${EMBEDDED_CHOICE} (default)`],
       [Q.install, 'yes (default)'],
+      [Q.agents, 'yes (default)'],
+      [Q.ci, 'yes (default)'],
       [Q.git, 'yes (default)'],
     ]);
   });
@@ -593,11 +626,11 @@ describe('the target directory', () => {
 });
 
 describe('the data question (templates with db:setup)', () => {
-  const DB_SETUP = 'Create the schema and load the places into the database now (npm run db:setup)?';
+  const DB_SETUP = 'Create the schema and load the places into the database now (db:setup)?';
 
   it('is asked after install for worker-postgis with a URL, defaulting to yes', async () => {
     const { ctx, prompt } = context({
-      args: { dir: 'proj', template: 'worker-postgis', databaseUrl: LOCAL_URL, git: false },
+      args: { dir: 'proj', template: 'worker-postgis', databaseUrl: LOCAL_URL, agents: true, ci: true, git: false },
       answers: [['confirm', true], ['confirm', false]],
     });
     const answers = await askAll(ctx);
@@ -635,16 +668,37 @@ describe('the data question (templates with db:setup)', () => {
 });
 
 describe('the database question', () => {
-  it('requires a URL once "Neon or another Postgres" is chosen', async () => {
+  it('goes back to the choice when no URL is pasted after "Neon or another Postgres"', async () => {
     const { ctx, prompt } = context({
-      args: { dir: 'proj', template: 'worker-raw' },
-      answers: [['select', 'url'], ['password', NEON_URL], ['confirm', true], ['confirm', true], ['confirm', false]],
+      args: { dir: 'proj', template: 'worker-raw', install: false, agents: false, ci: false, git: false },
+      answers: [['select', 'url'], ['password', ''], ['select', 'embedded']],
     });
-    await askAll(ctx);
+    const answers = await askAll(ctx);
+    expect(prompt.calls.map((c) => [c.method, c.message])).toEqual([
+      ['select', Q.database],
+      ['password', URL_QUESTION],
+      ['select', Q.database],
+    ]);
+    expect(prompt.calls[2].opts.initialValue).toBe('url');
+    expect(answers.databaseUrl).toBeUndefined();
     const validate = prompt.calls[1].opts.validate;
     if (!validate) throw new Error('the URL prompt must validate');
-    expect(validate('')).toBe('Paste a postgres:// connection string.');
+    expect(validate('')).toBeUndefined();
     expect(validate(NEON_URL)).toBeUndefined();
+  });
+
+  it('shows the answered URL with only its password masked, as the flag path prints it', async () => {
+    const { ctx, prompt, log } = context({
+      args: { dir: 'proj', template: 'worker-raw', install: false, agents: false, ci: false, git: false, secret: false },
+      answers: [['select', 'url'], ['password', NEON_URL]],
+    });
+    await askAll(ctx);
+    const shown = (prompt.calls[1].opts as { shown?: (v: string) => string }).shown;
+    expect(shown?.(NEON_URL)).toBe(NEON_URL_MASKED);
+    const flagged = context({ args: { dir: 'proj', template: 'worker-raw', databaseUrl: NEON_URL, yes: true } });
+    await askAll(flagged.ctx);
+    expect(flagged.log.answers).toContainEqual([Q.url, NEON_URL_MASKED]);
+    expect(log.all).not.toContain(PASSWORD);
   });
 
   it('offers no embedded database where it cannot run (worker-postgis needs PostGIS)', async () => {

@@ -82,11 +82,7 @@ describe('copyTemplate with the repository template', () => {
     await copyTemplate(TEMPLATE_DIR, target);
 
     expect(readFileSync(path.join(target, '.gitignore'), 'utf8')).toBe(readFileSync(path.join(TEMPLATE_DIR, '_gitignore'), 'utf8'));
-    expect(readFileSync(path.join(target, '.dev.vars.example'), 'utf8')).toBe(
-      readFileSync(path.join(TEMPLATE_DIR, '_dev.vars.example'), 'utf8'),
-    );
     expect(existsSync(path.join(target, '_gitignore'))).toBe(false);
-    expect(existsSync(path.join(target, '_dev.vars.example'))).toBe(false);
 
     // The repository's template folder holds these (installed for its own tests): never copied.
     expect(existsSync(path.join(target, 'node_modules'))).toBe(false);
@@ -323,6 +319,8 @@ describe('writeProject', () => {
       install: false,
       packageManager: 'npm',
       dbSetup: false,
+      agents: false,
+      ci: false,
       git: false,
       secret: false,
       ...overrides,
@@ -349,7 +347,6 @@ describe('writeProject', () => {
     mkdirSync(target);
     await writeProject(templatesRoot(), answers(target));
     expect(existsSync(path.join(target, '.dev.vars'))).toBe(false);
-    expect(existsSync(path.join(target, '.dev.vars.example'))).toBe(true);
     expect(JSON.parse(readFileSync(path.join(target, 'package.json'), 'utf8')).name).toBe('my-app');
   });
 });

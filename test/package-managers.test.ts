@@ -1,0 +1,76 @@
+// The scaffolder with each package manager a user may run it with: npm,
+// pnpm 10, pnpm latest (which fails an install with unapproved build scripts),
+// yarn and bun, each installed from the npm registry. One template each
+// (worker-raw); then the generated CI workflow's own steps, run here: the
+// frozen install and the tests.
+
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanEnv, run, runCli, TEST_REGISTRY } from './support/cli.ts';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'neon-edge-pm-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The package manager from the npm registry, on a PATH of its own. */
+async function installTool(name: string, spec: string): Promise<NodeJS.ProcessEnv> {
+  const prefix = path.join(dir, `tool-${name}-${spec.replace(/\W/g, '_')}`);
+  const installed = await run('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', spec], { cwd: dir, timeoutMs: 240_000 });
+  expect(installed.code, installed.output).toBe(0);
+  const registry = process.env[TEST_REGISTRY];
+  return cleanEnv({
+    PATH: `${path.join(prefix, 'node_modules', '.bin')}:${cleanEnv().PATH}`,
+    // pnpm 11+ reads pnpm_config_*, no longer npm_config_*; bun reads the upper-case form.
+    ...(registry ? { NPM_CONFIG_REGISTRY: registry, pnpm_config_registry: registry, YARN_REGISTRY: registry } : {}),
+  });
+}
+
+/**
+ * A registry mirror without workerd's macOS/Windows builds of the pinned
+ * version (this sandbox's) cannot give yarn 1 the metadata it resolves for
+ * every optional dependency, nor npm a lockfile that `npm ci` accepts. That
+ * is the registry, not the project: say so and skip instead of failing.
+ */
+const MIRROR_LACKS_WORKERD_PLATFORMS = /Couldn't find any versions for "@cloudflare\/workerd-|Missing: @cloudflare\/workerd-[\w-]+@ from lock file/;
+
+/** The `run:` steps of the generated workflow, in order. */
+function workflowSteps(project: string): string[] {
+  const yaml = readFileSync(path.join(project, '.github', 'workflows', 'ci.yml'), 'utf8');
+  return [...yaml.matchAll(/^\s+- run: (.+)$/gm)].map((m) => m[1]);
+}
+
+describe.each([
+  ['npm', 'npm', ''],
+  ['pnpm', 'pnpm', 'pnpm@10'],
+  ['pnpm', 'pnpm', 'pnpm@latest'],
+  ['yarn', 'yarn', 'yarn@1'],
+  ['bun', 'bun', 'bun@latest'],
+] as const)('%s (%s %s)', (pm, _bin, spec) => {
+  const name = `app-${(spec || pm).replace(/\W/g, '-')}`;
+  let env: NodeJS.ProcessEnv;
+
+  it('creates and installs worker-raw, with the build scripts it needs allowed', async (ctx) => {
+    env = spec ? await installTool(pm, spec) : cleanEnv();
+    const created = await runCli([name, '-t', 'worker-raw', '--yes', '--no-git', '--package-manager', pm], { cwd: dir, env });
+    if (created.code !== 0 && MIRROR_LACKS_WORKERD_PLATFORMS.test(created.output)) ctx.skip('the registry lacks workerd builds for other platforms');
+    expect(created.code, created.output).toBe(0);
+    expect(created.output).not.toContain('ERR_PNPM_IGNORED_BUILDS');
+    expect(created.output).toMatch(new RegExp(`^│\\s+${pm === 'npm' ? 'npm test' : pm === 'bun' ? 'bun run test' : `${pm} test`}\\s+#`, 'm'));
+  }, 600_000);
+
+  it("runs the CI workflow's steps: the frozen install and the tests", async (ctx) => {
+    const project = path.join(dir, name);
+    if (!existsSync(project)) ctx.skip('not created (see above)');
+    const steps = workflowSteps(project);
+    expect(steps.length).toBeGreaterThanOrEqual(2);
+    for (const step of steps) {
+      const ran = await run('sh', ['-c', step], { cwd: project, env, timeoutMs: 400_000 });
+      if (ran.code !== 0 && MIRROR_LACKS_WORKERD_PLATFORMS.test(ran.output)) ctx.skip(`${step}: the registry lacks workerd builds for other platforms`);
+      expect(ran.code, `${step}\n${ran.output}`).toBe(0);
+    }
+  }, 900_000);
+});
