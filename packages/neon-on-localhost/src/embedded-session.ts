@@ -11,8 +11,13 @@
 //     transaction, closes its statements and, as the last one, resets the session;
 //   what PGlite cannot do fails with a clear error, in the order of the
 //     client's messages: COPY … FROM STDIN (it loses protocol sync and wedges
-//     every connection) and LISTEN (notifications never arrive).
+//     every connection) and LISTEN (notifications never arrive);
+//   each connection gets its own cancel key (PGlite gives all the same one), so
+//     a cancel request finds its connection: PGlite runs a statement to the end
+//     on Node's one thread, so it cannot be interrupted, and the connection gets
+//     a warning notice saying so instead of nothing.
 
+import { randomBytes } from 'node:crypto';
 import type net from 'node:net';
 import { typedMessage } from './auth.ts';
 import { EMBEDDED_RESET_SESSION, RESET_SESSION } from './session-reset.ts';
@@ -22,6 +27,9 @@ export const COPY_FROM_STDIN_REFUSED =
   'COPY ... FROM STDIN is not supported by the embedded database (PGlite): use INSERT, or a local PostgreSQL or Neon (set DATABASE_URL)';
 export const LISTEN_REFUSED =
   'LISTEN is not supported by the embedded database (PGlite shares one session between connections, so notifications are never delivered): use a local PostgreSQL or Neon (set DATABASE_URL)';
+
+export const CANCEL_NOT_SUPPORTED =
+  'cancel request ignored: the embedded database (PGlite) cannot interrupt a statement, it runs to completion: use a local PostgreSQL or Neon (set DATABASE_URL) to cancel queries';
 
 const COPY_FROM_STDIN = /\bcopy\b[^;]*\bfrom\s+stdin\b/i;
 const LISTEN = /^\s*listen\b/i;
@@ -50,17 +58,25 @@ function readCString(buf: Buffer, offset: number): [string, number] {
   return [buf.toString('utf8', offset, end), end + 1];
 }
 
+/** A NoticeResponse (severity WARNING): a message a client may get at any time. */
+function warningNotice(code: string, message: string): Buffer {
+  const field = (tag: string, text: string) => cstring(`${tag}${text}`);
+  return typedMessage('N', Buffer.concat([field('S', 'WARNING'), field('V', 'WARNING'), field('C', code), field('M', message), Buffer.from([0])]));
+}
+
 /** Splits a stream into typed messages (type byte, int32 length). */
 class Framer {
   private buffer: Buffer = Buffer.alloc(0);
-  push(chunk: Buffer, each: (type: string, body: Buffer, raw: Buffer) => void): void {
-    this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
+  /** `end` is where the message ends in `chunk` (bytes of it carried from earlier chunks make it smaller). */
+  push(chunk: Buffer, each: (type: string, body: Buffer, raw: Buffer, end: number) => void): void {
+    const carried = this.buffer.length;
+    this.buffer = carried ? Buffer.concat([this.buffer, chunk]) : chunk;
     let offset = 0;
     while (this.buffer.length - offset >= 5) {
       const length = this.buffer.readInt32BE(offset + 1);
       if (this.buffer.length - offset < length + 1) break;
       const raw = this.buffer.subarray(offset, offset + length + 1);
-      each(String.fromCharCode(raw[0]), raw.subarray(5), raw);
+      each(String.fromCharCode(raw[0]), raw.subarray(5), raw, offset + length + 1 - carried);
       offset += length + 1;
     }
     this.buffer = this.buffer.subarray(offset);
@@ -79,12 +95,30 @@ export class EmbeddedSession {
   /** ReadyForQuery answers still owed by PGlite, and how many came. */
   private owed = 0;
   private ending = false;
+  /** This connection's BackendKeyData, in place of PGlite's shared one. */
+  private readonly processId: number;
+  private readonly secretKey = randomBytes(4).readInt32BE(0);
+  /** A cancel came while a statement ran: the notice goes out after its ReadyForQuery. */
+  private cancelNoticeOwed = false;
 
   constructor(client: net.Socket, upstream: net.Socket, id: number, live: Set<EmbeddedSession>) {
     this.client = client;
     this.upstream = upstream;
     this.prefix = `c${id}_`;
+    this.processId = id;
     this.live = live;
+  }
+
+  /** Whether a CancelRequest with this process id and key is meant for this connection. */
+  isCancelKey(processId: number, secretKey: number): boolean {
+    return !this.ending && processId === this.processId && secretKey === this.secretKey;
+  }
+
+  /** A cancel for this connection: it cannot be done, so say so, to the client and in the output. */
+  cancelRequested(): void {
+    console.warn(`[neon-on-localhost] ${CANCEL_NOT_SUPPORTED}`);
+    if (this.owed > 0) this.cancelNoticeOwed = true;
+    else if (this.client.writable) this.client.write(warningNotice('0A000', CANCEL_NOT_SUPPORTED));
   }
 
   /** Relays from here on; `pending` is what the client sent after its startup message. */
@@ -119,12 +153,29 @@ export class EmbeddedSession {
   }
 
   private fromUpstreamData(chunk: Buffer): void {
-    this.fromUpstream.push(chunk, (type) => {
-      if (type === 'Z') this.owed--;
+    let noticeAt = -1;
+    this.fromUpstream.push(chunk, (type, _body, _raw, end) => {
+      if (type === 'Z') {
+        this.owed--;
+        if (this.cancelNoticeOwed && noticeAt < 0) noticeAt = end;
+      } else if (type === 'K') {
+        // Same length as PGlite's: written over it in place (a K split across chunks keeps PGlite's key).
+        const key = Buffer.alloc(8);
+        key.writeInt32BE(this.processId, 0);
+        key.writeInt32BE(this.secretKey, 4);
+        if (end - 8 >= 0) key.copy(chunk, end - 8);
+      }
     });
     if (this.ending) {
       if (this.owed <= 0) this.upstream.end();
-    } else if (this.client.writable) this.client.write(chunk);
+    } else if (!this.client.writable) {
+      return;
+    } else if (noticeAt >= 0) {
+      this.cancelNoticeOwed = false;
+      this.client.write(Buffer.concat([chunk.subarray(0, noticeAt), warningNotice('0A000', CANCEL_NOT_SUPPORTED), chunk.subarray(noticeAt)]));
+    } else {
+      this.client.write(chunk);
+    }
   }
 
   /** The message as PGlite gets it: names prefixed, refused SQL replaced. */

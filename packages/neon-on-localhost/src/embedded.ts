@@ -147,9 +147,14 @@ class LoginRefused extends Error {
 /**
  * The startup and SCRAM exchange, answered here. Returns the StartupMessage
  * (for PGlite, which then says AuthenticationOk itself), or undefined when the
- * client only wanted to cancel (PGlite cannot) or hung up.
+ * client only wanted to cancel (handed to `onCancel`: process id, secret key).
  */
-async function login(queue: MessageQueue, send: (b: Buffer) => void, verifier: ScramVerifier): Promise<Buffer | undefined> {
+async function login(
+  queue: MessageQueue,
+  send: (b: Buffer) => void,
+  verifier: ScramVerifier,
+  onCancel: (processId: number, secretKey: number) => void,
+): Promise<Buffer | undefined> {
   let startup: Buffer;
   for (;;) {
     const { code, raw } = await queue.nextUntyped();
@@ -157,7 +162,11 @@ async function login(queue: MessageQueue, send: (b: Buffer) => void, verifier: S
       send(Buffer.from('N'));
       continue;
     }
-    if (code === CANCEL_REQUEST) return undefined;
+    if (code === CANCEL_REQUEST) {
+      // Like Postgres: no authentication, the key is the proof, and no answer either way.
+      if (raw.length >= 16) onCancel(raw.readInt32BE(8), raw.readInt32BE(12));
+      return undefined;
+    }
     if (code >> 16 !== PROTOCOL_3) throw new LoginRefused(fatalError('0A000', 'unsupported frontend protocol'));
     startup = raw;
     break;
@@ -210,7 +219,10 @@ function serveWithPassword(socketPath: string, password: string): { server: net.
     client.on('error', () => {});
     client.once('close', () => queue.end(new Error('client closed')));
     const timer = setTimeout(() => client.destroy(), HANDSHAKE_TIMEOUT_MS);
-    login(queue, (b) => client.write(b), verifier).then(
+    const onCancel = (processId: number, secretKey: number) => {
+      for (const session of live) if (session.isCancelKey(processId, secretKey)) session.cancelRequested();
+    };
+    login(queue, (b) => client.write(b), verifier, onCancel).then(
       (startup) => {
         clearTimeout(timer);
         if (!startup || client.destroyed) return void client.destroy();
