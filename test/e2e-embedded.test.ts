@@ -12,6 +12,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, runCli } from './support/cli.ts';
 import { startDevServer, type DevServer } from './support/dev-server.ts';
+import { followReadme } from './support/readme-path.ts';
+import { expectAllPassed, expectQuiet } from './support/vitest-output.ts';
 
 let workDir: string;
 
@@ -70,7 +72,8 @@ describe('worker-raw with no DATABASE_URL', () => {
     const result = await run('npm', ['test'], { cwd: project, timeoutMs: 240_000 });
     expect(result.code, result.output).toBe(0);
     expect(result.output).toContain('No DATABASE_URL: testing against an embedded Postgres (PGlite, in memory)');
-    expect(result.output).toMatch(/Tests\s+8 passed/);
+    expectAllPassed(result.output);
+    expectQuiet(result.output);
   }, 300_000);
 
   it('npm start serves /, /http and /tx from it, and keeps data across a Ctrl-C restart', async () => {
@@ -85,8 +88,8 @@ describe('worker-raw with no DATABASE_URL', () => {
       const url = embeddedUrl(first, project);
       await expect(query(url.replace(/:[^:@/]+@/, ':postgres@'), 'select 1')).rejects.toThrow('password authentication failed');
       expect(first.output()).not.toContain(new URL(url).password);
-      await query(url, 'create table notes (body text)');
-      await query(url, "insert into notes values ('written before Ctrl-C')");
+      await query(url, 'create table restart_check (body text)');
+      await query(url, "insert into restart_check values ('written before Ctrl-C')");
     } finally {
       expect(await first.stop()).toBe(true);
     }
@@ -95,7 +98,7 @@ describe('worker-raw with no DATABASE_URL', () => {
 
     const second = await startDevServer(project, '/http');
     try {
-      expect(await query(embeddedUrl(second, project), 'select body from notes')).toEqual([{ body: 'written before Ctrl-C' }]);
+      expect(await query(embeddedUrl(second, project), 'select body from restart_check')).toEqual([{ body: 'written before Ctrl-C' }]);
       expect((await fetch(`${second.base}/tx`)).status).toBe(200);
     } finally {
       expect(await second.stop()).toBe(true);
@@ -121,6 +124,24 @@ describe('worker-raw with no DATABASE_URL', () => {
     expect(status.code).toBe(0);
     expect(status.stdout).toBe('');
   });
+
+  it("follows the README's \"Add a table and a route\" literally: a new table, a new route with its test, all green", async () => {
+    const steps = followReadme(project);
+    expect(steps.length).toBeGreaterThanOrEqual(3); // the table, the route, its test
+    const tested = await run('npm', ['test', '--', '--reporter=verbose'], { cwd: project, timeoutMs: 240_000 });
+    expect(tested.code, tested.output).toBe(0);
+    expectAllPassed(tested.output);
+    expect(tested.output).toMatch(/✓ .*GET \/notes.*lists the notes/);
+    const dev = await startDevServer(project, '/notes');
+    try {
+      const response = await fetch(`${dev.base}/notes`);
+      expect(response.status, dev.output()).toBe(200);
+      expect(await response.json()).toEqual({ notes: [] });
+      expect(dev.output()).toContain('applied sql/schema.sql to the embedded database');
+    } finally {
+      expect(await dev.stop()).toBe(true);
+    }
+  }, 420_000);
 });
 
 describe('vercel-edge with no DATABASE_URL', () => {
@@ -135,7 +156,7 @@ describe('vercel-edge with no DATABASE_URL', () => {
     const result = await run('npm', ['test'], { cwd: project, timeoutMs: 240_000 });
     expect(result.code, result.output).toBe(0);
     expect(result.output).toContain('set DATABASE_URL in .env.local to test against Neon');
-    expect(result.output).toMatch(/Tests\s+28 passed/);
+    expectAllPassed(result.output);
   }, 300_000);
 
   it('npm start serves the functions from it', async () => {
