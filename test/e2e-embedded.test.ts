@@ -30,14 +30,14 @@ function embeddedUrl(dev: DevServer, project: string): string {
   return `postgres://postgres:${password}@${address}/postgres`;
 }
 
-/** The runner (node neon-on-localhost/dev.ts) among the processes of `npm start`. */
+/** The runner (`neon-on-localhost run`) among the processes of `npm start`. */
 function runnerPid(dev: DevServer): number {
   const table = execFileSync('ps', ['-A', '-o', 'pid=,pgid=,args='], { encoding: 'utf8' });
   for (const line of table.split('\n')) {
     const m = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line);
-    if (m && Number(m[2]) === dev.pid && /^\S*node .*neon-on-localhost\/dev\.ts/.test(m[3])) return Number(m[1]);
+    if (m && Number(m[2]) === dev.pid && /^\S*node \S*neon-on-localhost(\/dist\/cli\.js)? run /.test(m[3])) return Number(m[1]);
   }
-  throw new Error(`no neon-on-localhost/dev.ts process under npm ${dev.pid}`);
+  throw new Error(`no neon-on-localhost run process under npm ${dev.pid}`);
 }
 
 function listening(address: string): Promise<boolean> {
@@ -106,11 +106,18 @@ describe('worker-raw with no DATABASE_URL', () => {
   }, 180_000);
 
   it('leaves nothing running and the ports free when npm gets SIGTERM, or the runner alone is killed (SIGKILL)', async () => {
-    for (const how of ['SIGTERM to npm', 'SIGKILL to dev.ts'] as const) {
+    for (const how of ['SIGTERM to npm', 'SIGKILL to the runner'] as const) {
       const dev = await startDevServer(project, '/http');
       const ports = [new URL(dev.base).host, /serving on (\S+)/.exec(dev.output())![1], /proxy on (\S+)/.exec(dev.output())![1]];
       if (how === 'SIGTERM to npm') process.kill(dev.pid, 'SIGTERM');
-      else process.kill(runnerPid(dev), 'SIGKILL');
+      else {
+        try {
+          process.kill(runnerPid(dev), 'SIGKILL');
+        } catch (err) {
+          process.kill(-dev.pid, 'SIGKILL'); // not to leave them for the next test
+          throw err;
+        }
+      }
       const gone = await dev.gone();
       if (!gone) process.kill(-dev.pid, 'SIGKILL'); // not to leave them for the next test
       expect(gone, `${how}: processes of npm start survived\n${dev.output()}`).toBe(true);

@@ -29,7 +29,7 @@ export function connectionString(): string | Response {
 /** Logs why for the operator (redacted: the driver's own messages may quote
  * DATABASE_URL, password included); tells the caller only that the database is unavailable. */
 export function databaseUnavailable(err: unknown): Response {
-  console.error('database error:', errorMessage(err, env('DATABASE_URL')));
+  console.error('database error:', errorMessage(err, env().DATABASE_URL));
   return json({ error: 'database unavailable' }, 503);
 }
 
