@@ -137,8 +137,8 @@ describe('the edge cache', () => {
     const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
     const failed = await worker.fetch(new Request('https://places.example/nearest?lat=-33.8688&lng=151.2093'), env, ctx);
     await waitOnExecutionContext(ctx);
-    logged.mockRestore();
     expect(logged).toHaveBeenCalledWith('database error:', expect.any(String));
+    logged.mockRestore();
     expect(failed.status).toBe(503);
     expect(await failed.json()).toEqual({ error: 'database unavailable' });
     expect(failed.headers.get('Cache-Control')).toBe('no-store');
