@@ -4,7 +4,7 @@
 // that it needs PostGIS.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -164,6 +164,8 @@ describe('vercel-edge with no DATABASE_URL', () => {
     expect(result.code, result.output).toBe(0);
     expect(result.output).toContain('set DATABASE_URL in .env.local to test against Neon');
     expectAllPassed(result.output);
+    expectQuiet(result.output);
+    expect(result.output).not.toContain('isolate: false'); // vitest's hint
   }, 300_000);
 
   it('npm start serves the functions from it', async () => {
@@ -172,7 +174,17 @@ describe('vercel-edge with no DATABASE_URL', () => {
       expect(dev.output()).toContain('set DATABASE_URL in .env.local to use Neon');
       expect((await fetch(`${dev.base}/api/now`)).status).toBe(200);
       expect(await (await fetch(`${dev.base}/api/tx`)).json()).toMatchObject({ sameTransaction: true });
-      expect((await fetch(`${dev.base}/api/nearest?lat=1&lng=2`)).status).toBe(404); // no places table, said so
+      const nearest = await fetch(`${dev.base}/api/nearest?lat=1&lng=2`);
+      expect(nearest.status).toBe(404); // no places table, and no PostGIS to make one: said so
+      expect(((await nearest.json()) as { error: string }).error).toMatch(/needs PostGIS/);
+      // As on Vercel, a new file in api/ is a route, and an edit shows at once.
+      const hello = (word: string) => `export const config = { runtime: 'edge' };\nexport default async function handler(): Promise<Response> {\n  return Response.json({ hello: '${word}' });\n}\n`;
+      writeFileSync(path.join(project, 'api', 'hello.ts'), hello('new'));
+      await expect.poll(() => fetch(`${dev.base}/api/hello`).then((r) => r.text()), { timeout: 15_000 }).toBe('{"hello":"new"}');
+      writeFileSync(path.join(project, 'api', 'hello.ts'), hello('edited'));
+      await expect.poll(() => fetch(`${dev.base}/api/hello`).then((r) => r.text()), { timeout: 15_000 }).toBe('{"hello":"edited"}');
+      expect(dev.output()).toMatch(/GET \/api\/now 200 OK \(\d+ms\)/);
+      expect(dev.output()).toContain('↻ reloaded after a change to api/hello.ts');
     } finally {
       expect(await dev.stop()).toBe(true);
     }
