@@ -4,7 +4,7 @@
 // that it needs PostGIS.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, runCli } from './support/cli.ts';
 import { startDevServer, type DevServer } from './support/dev-server.ts';
+import { followReadme } from './support/readme-path.ts';
+import { expectAllPassed, expectQuiet } from './support/vitest-output.ts';
 
 let workDir: string;
 
@@ -70,7 +72,8 @@ describe('worker-raw with no DATABASE_URL', () => {
     const result = await run('npm', ['test'], { cwd: project, timeoutMs: 240_000 });
     expect(result.code, result.output).toBe(0);
     expect(result.output).toContain('No DATABASE_URL: testing against an embedded Postgres (PGlite, in memory)');
-    expect(result.output).toMatch(/Tests\s+8 passed/);
+    expectAllPassed(result.output);
+    expectQuiet(result.output);
   }, 300_000);
 
   it('npm start serves /, /http and /tx from it, and keeps data across a Ctrl-C restart', async () => {
@@ -85,8 +88,8 @@ describe('worker-raw with no DATABASE_URL', () => {
       const url = embeddedUrl(first, project);
       await expect(query(url.replace(/:[^:@/]+@/, ':postgres@'), 'select 1')).rejects.toThrow('password authentication failed');
       expect(first.output()).not.toContain(new URL(url).password);
-      await query(url, 'create table notes (body text)');
-      await query(url, "insert into notes values ('written before Ctrl-C')");
+      await query(url, 'create table restart_check (body text)');
+      await query(url, "insert into restart_check values ('written before Ctrl-C')");
     } finally {
       expect(await first.stop()).toBe(true);
     }
@@ -95,7 +98,7 @@ describe('worker-raw with no DATABASE_URL', () => {
 
     const second = await startDevServer(project, '/http');
     try {
-      expect(await query(embeddedUrl(second, project), 'select body from notes')).toEqual([{ body: 'written before Ctrl-C' }]);
+      expect(await query(embeddedUrl(second, project), 'select body from restart_check')).toEqual([{ body: 'written before Ctrl-C' }]);
       expect((await fetch(`${second.base}/tx`)).status).toBe(200);
     } finally {
       expect(await second.stop()).toBe(true);
@@ -103,11 +106,18 @@ describe('worker-raw with no DATABASE_URL', () => {
   }, 180_000);
 
   it('leaves nothing running and the ports free when npm gets SIGTERM, or the runner alone is killed (SIGKILL)', async () => {
-    for (const how of ['SIGTERM to npm', 'SIGKILL to dev.ts'] as const) {
+    for (const how of ['SIGTERM to npm', 'SIGKILL to the runner'] as const) {
       const dev = await startDevServer(project, '/http');
       const ports = [new URL(dev.base).host, /serving on (\S+)/.exec(dev.output())![1], /proxy on (\S+)/.exec(dev.output())![1]];
       if (how === 'SIGTERM to npm') process.kill(dev.pid, 'SIGTERM');
-      else process.kill(runnerPid(dev), 'SIGKILL');
+      else {
+        try {
+          process.kill(runnerPid(dev), 'SIGKILL');
+        } catch (err) {
+          process.kill(-dev.pid, 'SIGKILL'); // not to leave them for the next test
+          throw err;
+        }
+      }
       const gone = await dev.gone();
       if (!gone) process.kill(-dev.pid, 'SIGKILL'); // not to leave them for the next test
       expect(gone, `${how}: processes of npm start survived\n${dev.output()}`).toBe(true);
@@ -121,6 +131,24 @@ describe('worker-raw with no DATABASE_URL', () => {
     expect(status.code).toBe(0);
     expect(status.stdout).toBe('');
   });
+
+  it("follows the README's \"Add a table and a route\" literally: a new table, a new route with its test, all green", async () => {
+    const steps = followReadme(project);
+    expect(steps.length).toBeGreaterThanOrEqual(3); // the table, the route, its test
+    const tested = await run('npm', ['test', '--', '--reporter=verbose'], { cwd: project, timeoutMs: 240_000 });
+    expect(tested.code, tested.output).toBe(0);
+    expectAllPassed(tested.output);
+    expect(tested.output).toMatch(/✓ .*GET \/notes.*lists the notes/);
+    const dev = await startDevServer(project, '/notes');
+    try {
+      const response = await fetch(`${dev.base}/notes`);
+      expect(response.status, dev.output()).toBe(200);
+      expect(await response.json()).toEqual({ notes: [] });
+      expect(dev.output()).toContain('applied sql/schema.sql to the embedded database');
+    } finally {
+      expect(await dev.stop()).toBe(true);
+    }
+  }, 420_000);
 });
 
 describe('vercel-edge with no DATABASE_URL', () => {
@@ -135,7 +163,9 @@ describe('vercel-edge with no DATABASE_URL', () => {
     const result = await run('npm', ['test'], { cwd: project, timeoutMs: 240_000 });
     expect(result.code, result.output).toBe(0);
     expect(result.output).toContain('set DATABASE_URL in .env.local to test against Neon');
-    expect(result.output).toMatch(/Tests\s+28 passed/);
+    expectAllPassed(result.output);
+    expectQuiet(result.output);
+    expect(result.output).not.toContain('isolate: false'); // vitest's hint
   }, 300_000);
 
   it('npm start serves the functions from it', async () => {
@@ -144,7 +174,17 @@ describe('vercel-edge with no DATABASE_URL', () => {
       expect(dev.output()).toContain('set DATABASE_URL in .env.local to use Neon');
       expect((await fetch(`${dev.base}/api/now`)).status).toBe(200);
       expect(await (await fetch(`${dev.base}/api/tx`)).json()).toMatchObject({ sameTransaction: true });
-      expect((await fetch(`${dev.base}/api/nearest?lat=1&lng=2`)).status).toBe(404); // no places table, said so
+      const nearest = await fetch(`${dev.base}/api/nearest?lat=1&lng=2`);
+      expect(nearest.status).toBe(404); // no places table, and no PostGIS to make one: said so
+      expect(((await nearest.json()) as { error: string }).error).toMatch(/needs PostGIS/);
+      // As on Vercel, a new file in api/ is a route, and an edit shows at once.
+      const hello = (word: string) => `export const config = { runtime: 'edge' };\nexport default async function handler(): Promise<Response> {\n  return Response.json({ hello: '${word}' });\n}\n`;
+      writeFileSync(path.join(project, 'api', 'hello.ts'), hello('new'));
+      await expect.poll(() => fetch(`${dev.base}/api/hello`).then((r) => r.text()), { timeout: 15_000 }).toBe('{"hello":"new"}');
+      writeFileSync(path.join(project, 'api', 'hello.ts'), hello('edited'));
+      await expect.poll(() => fetch(`${dev.base}/api/hello`).then((r) => r.text()), { timeout: 15_000 }).toBe('{"hello":"edited"}');
+      expect(dev.output()).toMatch(/GET \/api\/now 200 OK \(\d+ms\)/);
+      expect(dev.output()).toContain('↻ reloaded after a change to api/hello.ts');
     } finally {
       expect(await dev.stop()).toBe(true);
     }

@@ -7,6 +7,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     globalSetup: ['neon-on-localhost/vitest'],
+    // One test file per runtime: a fresh worker per file buys nothing here (and vitest says so on every run).
+    isolate: false,
     testTimeout: 20_000,
     projects: [
       { test: { name: 'edge-runtime', environment: 'edge-runtime', include: ['test/*.test.ts'] } },

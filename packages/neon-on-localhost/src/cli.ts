@@ -6,6 +6,8 @@
 //
 // `run` is what a project's `npm start` calls; `serve` runs the proxy alone.
 
+// First: on an old Node, one line saying so, before anything else can fail.
+import './node-version.ts';
 import { readFileSync } from 'node:fs';
 import { PROXY_VARIABLE } from './driver.ts';
 

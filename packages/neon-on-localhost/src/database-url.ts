@@ -132,14 +132,33 @@ function finish(raw: string): string {
 }
 
 export function readDatabaseUrl(projectDir: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (env.DATABASE_URL) return env.DATABASE_URL;
+  return findDatabaseUrl(projectDir, env)?.value;
+}
+
+/** DATABASE_URL and where it was found: 'the environment' or the env file's name. */
+export function findDatabaseUrl(projectDir: string, env: NodeJS.ProcessEnv = process.env): { value: string; from: string } | undefined {
+  if (env.DATABASE_URL) return { value: env.DATABASE_URL, from: 'the environment' };
   for (const name of ENV_FILES) {
     const file = path.join(projectDir, name);
     if (!existsSync(file)) continue;
     const value = parseEnvFile(readFileSync(file, 'utf8')).DATABASE_URL;
-    if (value) return value;
+    if (value) return { value, from: name };
   }
   return undefined;
+}
+
+/**
+ * DATABASE_URL checked with the scaffolder's rule, or one line naming where it
+ * is and what to fix (a malformed URL would otherwise start fine and fail
+ * every request with a driver error).
+ */
+export function checkedDatabaseUrl(projectDir: string, env: NodeJS.ProcessEnv = process.env): { url?: string; problem?: string } {
+  const found = findDatabaseUrl(projectDir, env);
+  if (!found) return {};
+  const problem = validateDatabaseUrl(found.value);
+  if (!problem) return { url: found.value };
+  const where = found.from === 'the environment' ? 'DATABASE_URL in the environment' : `DATABASE_URL in ${found.from}`;
+  return { problem: `${where} is not usable: ${problem}` };
 }
 
 /** Where this project keeps DATABASE_URL: .dev.vars for Workers, .env.local otherwise (Vercel). */
@@ -172,4 +191,58 @@ export function maskDatabaseUrl(databaseUrl: string): string {
     // not a URL: the pattern below still hides the credentials
   }
   return text.replace(/([^\s:/@]*):[^\s@/]*@/g, '$1:****@').replace(/([?&]password=)[^&\s]*/gi, '$1****');
+}
+
+// Characters that end the user:password@host part of a URL, and their escapes.
+const DELIMITER_ESCAPES: Record<string, string> = { '/': '%2F', '?': '%3F', '#': '%23', '@': '%40' };
+
+/**
+ * Checks a Postgres connection string (the scaffolder's question and `npm start`
+ * share this one rule). Returns the problem as one line, or
+ * undefined when it is usable. Never includes the password in the message.
+ */
+export function validateDatabaseUrl(value: string): string | undefined {
+  const hint = 'expected postgres://user:password@host[:port]/database';
+  if (/[\s\x00-\x1f\x7f]/.test(value)) return `The database URL contains spaces or control characters: ${hint}.`;
+  if (value.includes('#')) return "The database URL contains '#': percent-encode it in the password (# as %23).";
+  const scheme = /^([a-z][a-z\d+.-]*):\/\//i.exec(value)?.[1];
+  if (!scheme) return `The database URL has no scheme: start it with postgres:// (${hint}).`;
+  if (!/^postgres(ql)?$/i.test(scheme)) return `The database URL must start with postgres:// or postgresql://, not ${scheme}://.`;
+
+  // The authority (user:password@host:port) ends at the first '/' or '?', and
+  // its user:password part at its last '@'. An unencoded '@', '/' or '?' in
+  // the password moves those boundaries: the URL may even parse, to the wrong
+  // host, so say which character to encode.
+  const rest = value.slice(scheme.length + 3);
+  const end = rest.search(/[/?]/);
+  const authority = end === -1 ? rest : rest.slice(0, end);
+  const at = authority.lastIndexOf('@');
+  const userinfo = at === -1 ? '' : authority.slice(0, at);
+  const hostPort = authority.slice(at + 1);
+  if (userinfo.includes('@')) return "The database URL's user or password contains '@': percent-encode it (@ as %40).";
+  if (at === -1 && end !== -1 && rest.slice(end).includes('@')) {
+    const c = rest[end];
+    return `The database URL's password contains '${c}': percent-encode it (${c} as ${DELIMITER_ESCAPES[c]}).`;
+  }
+  if (hostPort === '' || hostPort.startsWith(':')) return `The database URL has no host: ${hint}.`;
+  const port = /^(?:\[[^\]]*\]|[^:[\]]*)(?::(.*))?$/.exec(hostPort)?.[1];
+  if (port !== undefined && port !== '' && !(/^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535)) {
+    return 'The database URL has an invalid port: use a number from 1 to 65535 (postgres://user:password@host:5432/database).';
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `The database URL could not be parsed (percent-encode special characters in the password, e.g. @ as %40, / as %2F): ${hint}.`;
+  }
+  if (!url.hostname) return `The database URL has no host: ${hint}.`;
+  if (!url.username) return `The database URL has no user: ${hint}.`;
+  if (url.pathname.replace(/^\//, '') === '') return `The database URL has no database name: ${hint}.`;
+  try {
+    decodeURIComponent(url.password);
+    decodeURIComponent(url.username);
+  } catch {
+    return 'The database URL has a malformed %-escape in its user or password: percent-encode them (e.g. % as %25).';
+  }
+  return undefined;
 }

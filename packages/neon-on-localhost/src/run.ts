@@ -12,10 +12,11 @@
 
 import { spawn } from 'node:child_process';
 import { nodeArgsFor } from './node-script.ts';
-import { envFileOf, isLocalDatabaseUrl, maskDatabaseUrl, readDatabaseUrl } from './database-url.ts';
+import { checkedDatabaseUrl, envFileOf, isLocalDatabaseUrl, maskDatabaseUrl } from './database-url.ts';
 import { EMBEDDED_DATA_DIR, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
 import { originSettingsFromEnv } from './origin-guard.ts';
 import { rttFromEnv } from './latency.ts';
+import { applySchema } from './schema.ts';
 import { sessionLimitsFromEnv, startProxy, type LocalProxy } from './proxy.ts';
 import { targetOf } from './targets.ts';
 import { DEFAULTS } from './defaults.ts';
@@ -49,7 +50,12 @@ try {
 }
 
 const envFile = envFileOf(process.cwd());
-let databaseUrl = readDatabaseUrl(process.cwd());
+const checked = checkedDatabaseUrl(process.cwd());
+if (checked.problem) {
+  console.error(`✖ ${checked.problem}`);
+  process.exit(1);
+}
+let databaseUrl = checked.url;
 let embedded: EmbeddedPostgres | undefined;
 let proxy: LocalProxy | undefined;
 if (!databaseUrl && requiresPostgis) {
@@ -64,12 +70,20 @@ if (!databaseUrl) {
     return process.exit(1);
   });
   databaseUrl = embedded.url;
+  const running = embedded;
+  const schema = await applySchema(process.cwd(), embedded.url).catch(async (err: Error) => {
+    console.error(`✖ ${err.message}. Fix it and run npm start again.`);
+    await running.close();
+    return process.exit(1);
+  });
   console.log(
     `[neon-on-localhost] No DATABASE_URL: using embedded Postgres (PGlite) at ${EMBEDDED_DATA_DIR}, serving on ${embedded.address} (user postgres, password in ${EMBEDDED_DATA_DIR}.password) — set DATABASE_URL in ${envFile} to use Neon`,
   );
+  if (schema) console.log(`[neon-on-localhost] applied ${schema} to the embedded database`);
 }
 if (isLocalDatabaseUrl(databaseUrl)) {
   const port = Number(process.env.NEON_LOCALHOST_PORT ?? DEFAULTS.port);
+  let moved = false;
   const allow = [targetOf(databaseUrl)];
   let limits: ReturnType<typeof sessionLimitsFromEnv>;
   try {
@@ -81,10 +95,13 @@ if (isLocalDatabaseUrl(databaseUrl)) {
   const settings = { allow, ...limits, ...origins, rttMs };
   proxy = await startProxy({ ...settings, port }).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'EADDRINUSE') throw err;
-    return startProxy({ ...settings, port: 0 }); // the usual port is taken: any free one does
+    moved = true;
+    return startProxy({ ...settings, port: 0 }); // the usual port is taken: any free one does (said below)
   });
   console.log(`[neon-on-localhost] proxy on ${proxy.address} → ${maskDatabaseUrl(databaseUrl)}`);
   if (rttMs) console.log(`[neon-on-localhost] emulating ${rttMs} ms round trips between your code and the proxy (NEON_LOCALHOST_RTT_MS)`);
+  // The dev server is told the new address; anything else pointed at the usual port is not.
+  if (moved) console.log(`[neon-on-localhost] port ${port} is in use, so the proxy took ${proxy.address.split(':').pop()} instead (set NEON_LOCALHOST_PORT to choose one)`);
 } else {
   console.log(`[neon-on-localhost] using ${maskDatabaseUrl(databaseUrl)} directly (no local proxy needed)`);
 }

@@ -5,9 +5,11 @@
 // `inject('neonLocalhostProxy')`. It also sets Hyperdrive's local connection
 // (see hyperdriveLocalConnection in run.ts) for Workers with a HYPERDRIVE binding.
 
+import './node-version.ts';
 import type {} from 'vitest';
 import { setHyperdriveLocalConnection } from './hyperdrive-local.ts';
-import { envFileOf, isLocalDatabaseUrl, maskDatabaseUrl, readDatabaseUrl } from './database-url.ts';
+import { checkedDatabaseUrl, envFileOf, isLocalDatabaseUrl, maskDatabaseUrl } from './database-url.ts';
+import { applySchema } from './schema.ts';
 import { spawnProxy } from './spawn-proxy.ts';
 import { targetOf } from './targets.ts';
 
@@ -29,21 +31,37 @@ export default async function setup(project: SetupProject): Promise<() => Promis
     return await start(project);
   } catch (err) {
     // One line that says what to do, rather than a stack trace from inside vitest.
-    const message = `✖ neon-on-localhost could not start for the tests: ${(err as Error).message.split('\n')[0]}. Set DATABASE_URL in ${envFileOf(process.cwd())} to test against Neon or a local Postgres instead.`;
+    const message =
+      err instanceof SetupError
+        ? `✖ ${err.message}`
+        : `✖ neon-on-localhost could not start for the tests: ${(err as Error).message.split('\n')[0]}. Set DATABASE_URL in ${envFileOf(process.cwd())} to test against Neon or a local Postgres instead.`;
     console.error(message);
     throw Object.assign(new Error(message), { stack: message });
   }
 }
 
+/** A problem in the project itself, said as it is. */
+class SetupError extends Error {}
+
 async function start(project: SetupProject): Promise<() => Promise<void>> {
-  const databaseUrl = readDatabaseUrl(process.cwd());
+  const checked = checkedDatabaseUrl(process.cwd());
+  if (checked.problem) throw new SetupError(checked.problem);
+  const databaseUrl = checked.url;
   if (!databaseUrl) {
     const embedded = await spawnProxy({ embedded: 'memory' });
+    // New and empty every run: the project's tables come from sql/schema.sql.
+    const schema = await applySchema(process.cwd(), embedded.databaseUrl ?? '').catch(async (err: Error) => {
+      await embedded.stop();
+      throw new SetupError(`${err.message}. Fix it and run the tests again.`);
+    });
     console.log(
-      `[neon-on-localhost] No DATABASE_URL: testing against an embedded Postgres (PGlite, in memory) — set DATABASE_URL in ${envFileOf(process.cwd())} to test against Neon`,
+      `[neon-on-localhost] No DATABASE_URL: testing against an embedded Postgres (PGlite, in memory) — set DATABASE_URL in ${envFileOf(process.cwd())} to test against Neon${schema ? `; applied ${schema}` : ''}`,
     );
     project.provide('databaseUrl', embedded.databaseUrl ?? '');
     setHyperdriveLocalConnection(process.env, embedded.databaseUrl ?? '');
+    // The Workers plugin reads wrangler.jsonc's required secrets from here: without it, it
+    // warns that DATABASE_URL is missing although the tests get it as a binding.
+    process.env.DATABASE_URL = embedded.databaseUrl;
     project.provide('neonLocalhostProxy', embedded.address);
     return () => embedded.stop();
   }

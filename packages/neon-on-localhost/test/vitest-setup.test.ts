@@ -2,14 +2,30 @@
 // here in Node: the throwaway embedded database it starts takes only its own
 // fresh password, and when it cannot start it says why in one line.
 
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import setup from '../src/vitest-setup.ts';
 
 const saved = { ...process.env };
+const savedCwd = process.cwd();
 afterEach(() => {
   process.env = { ...saved };
+  process.chdir(savedCwd);
 });
+
+/** A project folder holding `files`, made the current directory (the setup reads the project from there). */
+function inProject(files: Record<string, string>): () => void {
+  const dir = mkdtempSync(path.join(tmpdir(), 'nol-vitest-setup-'));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
+  process.chdir(dir);
+  return () => rmSync(dir, { recursive: true, force: true });
+}
 
 function project() {
   const provided: Record<string, string> = {};
@@ -40,5 +56,44 @@ describe('vitest-setup', () => {
     await expect(setup(project())).rejects.toThrow(
       /^✖ neon-on-localhost could not start for the tests: NEON_LOCALHOST_MAX_CONNECTIONS must be a whole number of at least 1, not "lots"\. Set DATABASE_URL in \.env\.local to test against Neon or a local Postgres instead\.$/,
     );
+  }, 60_000);
+
+  it('creates the tables of sql/schema.sql in the throwaway database, so a new route can be tested', async () => {
+    delete process.env.DATABASE_URL;
+    const cleanup = inProject({ 'sql/schema.sql': 'create table if not exists notes (id serial primary key, body text not null);\n' });
+    const p = project();
+    const stop = await setup(p);
+    try {
+      const client = new pg.Client(p.provided.databaseUrl);
+      await client.connect();
+      const { rows } = await client.query("insert into notes (body) values ('first') returning id");
+      expect(rows).toEqual([{ id: 1 }]);
+      await client.end();
+    } finally {
+      await stop();
+      cleanup();
+    }
+  }, 60_000);
+
+  it('refuses a malformed DATABASE_URL in one line naming where it is', async () => {
+    delete process.env.DATABASE_URL;
+    const cleanup = inProject({ '.dev.vars': 'DATABASE_URL=postgres://nope\n', 'wrangler.jsonc': '{}' });
+    try {
+      await expect(setup(project())).rejects.toThrow(
+        /^✖ DATABASE_URL in \.dev\.vars is not usable: The database URL has no user: expected postgres:\/\/user:password@host\[:port\]\/database\.$/,
+      );
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('says which line of sql/schema.sql failed, and why', async () => {
+    delete process.env.DATABASE_URL;
+    const cleanup = inProject({ 'sql/schema.sql': 'create table a (id int);\ncreate tabel b (id int);\n' });
+    try {
+      await expect(setup(project())).rejects.toThrow(/^✖ sql\/schema\.sql:2: syntax error at or near "tabel"\. Fix it and run the tests again\.$/);
+    } finally {
+      cleanup();
+    }
   }, 60_000);
 });

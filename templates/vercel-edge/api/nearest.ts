@@ -26,9 +26,20 @@ export default async function handler(request: Request): Promise<Response> {
     const places = toPlaces(await sql.query(NEAREST_SQL, nearestParams(cell)));
     return json(places, 200, { 'X-Cell': cellKey(cell), 'X-Attribution': ATTRIBUTION });
   } catch (err) {
-    if ((err as { code?: string }).code === UNDEFINED_TABLE) {
-      return json({ error: 'this database has no places table: load it with `npm run db:setup` from a worker-postgis project' }, 404);
-    }
+    if ((err as { code?: string }).code === UNDEFINED_TABLE) return json({ error: await missingPlaces(url) }, 404);
     return databaseUnavailable(err);
   }
+}
+
+/** What to do about a missing places table: loading it needs PostGIS, which not every database has. */
+async function missingPlaces(url: string): Promise<string> {
+  const load = 'load it with `npm run db:setup` from a worker-postgis project';
+  try {
+    const sql = neon(url);
+    const [{ postgis }] = (await sql`select exists (select 1 from pg_available_extensions where name = 'postgis') as postgis`) as { postgis: boolean }[];
+    if (postgis) return `this database has no places table: ${load}`;
+  } catch {
+    return `this database has no places table: ${load}`;
+  }
+  return `this database has no places table, and cannot have one: it needs PostGIS, which this database (the embedded PGlite one, if DATABASE_URL is not set) does not have. Point DATABASE_URL at a Neon database or a local Postgres with PostGIS, then ${load}`;
 }

@@ -133,8 +133,12 @@ describe('the edge cache', () => {
   it('never caches an error', async () => {
     const env = { DATABASE_URL: 'postgres://nobody:wrong@127.0.0.1:1/none', NEON_LOCALHOST_PROXY: proxy };
     const ctx = createExecutionContext();
+    // The 503's log line is expected: captured, so a passing run prints nothing.
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
     const failed = await worker.fetch(new Request('https://places.example/nearest?lat=-33.8688&lng=151.2093'), env, ctx);
     await waitOnExecutionContext(ctx);
+    expect(logged).toHaveBeenCalledWith('database error:', expect.any(String));
+    logged.mockRestore();
     expect(failed.status).toBe(503);
     expect(await failed.json()).toEqual({ error: 'database unavailable' });
     expect(failed.headers.get('Cache-Control')).toBe('no-store');

@@ -3,10 +3,15 @@
 import pg from 'pg';
 import { readDatabaseUrl } from 'neon-on-localhost';
 
+/** Stops the run with one line: vitest prints a thrown error's stack, so this one's stack is its message. */
+function stop(message: string): never {
+  throw Object.assign(new Error(message), { stack: `✖ ${message}` });
+}
+
 export default async function placesReady(): Promise<void> {
   const databaseUrl = readDatabaseUrl(process.cwd());
   if (!databaseUrl) {
-    throw new Error(
+    stop(
       'No DATABASE_URL, and these tests need PostGIS, which the embedded database (PGlite) does not have: set DATABASE_URL in .dev.vars to a Neon database or a local PostgreSQL with PostGIS, run npm run db:setup, then npm test.',
     );
   }
@@ -16,7 +21,7 @@ export default async function placesReady(): Promise<void> {
     const { rows } = await client.query<{ n: number | null }>(
       "select case when to_regclass('places') is null then null else (select count(*)::int from places) end as n",
     );
-    if (!rows[0].n) throw new Error('The places table is missing or empty: run `npm run db:setup` first, then npm test again.');
+    if (!rows[0].n) stop('The places table is missing or empty: run `npm run db:setup` first, then npm test again.');
   } finally {
     await client.end();
   }

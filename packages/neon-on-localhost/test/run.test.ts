@@ -1,0 +1,118 @@
+// `neon-on-localhost run` (what a project's `npm start` calls), as a process in
+// a project folder: it checks DATABASE_URL before starting anything, creates
+// the project's tables (sql/schema.sql) in the embedded database, and says
+// when the proxy could not have its usual port.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+const NODE_MODULES = fileURLToPath(new URL('../../../node_modules', import.meta.url));
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function projectDir(files: Record<string, string> = {}): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'nol-run-'));
+  dirs.push(dir);
+  writeFileSync(path.join(dir, 'wrangler.jsonc'), '{}\n');
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+function runIn(cwd: string, command: string[], env: NodeJS.ProcessEnv = {}) {
+  const base = { ...process.env };
+  delete base.DATABASE_URL;
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings', CLI, 'run', ...command], {
+      cwd,
+      env: { ...base, NODE_PATH: NODE_MODULES, ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c));
+    child.stderr.on('data', (c: Buffer) => (stderr += c));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('neon-on-localhost run', () => {
+  it('refuses a malformed DATABASE_URL in .dev.vars in one line, naming the file and the fix', async () => {
+    const dir = projectDir({ '.dev.vars': 'DATABASE_URL=postgres://nope\n' });
+    const ran = await runIn(dir, [process.execPath, '-e', 'console.log("dev server started")']);
+    expect(ran.code).toBe(1);
+    expect(ran.stdout).not.toContain('dev server started');
+    expect(ran.stderr.trim().split('\n')).toEqual([
+      '✖ DATABASE_URL in .dev.vars is not usable: The database URL has no user: expected postgres://user:password@host[:port]/database.',
+    ]);
+  });
+
+  it('never prints the password of a malformed DATABASE_URL', async () => {
+    const dir = projectDir({ '.dev.vars': 'DATABASE_URL=postgres://app:Sekr3tPw@127.0.0.1:99999/app\n' });
+    const ran = await runIn(dir, [process.execPath, '-e', '']);
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toMatch(/invalid port/);
+    expect(ran.stderr + ran.stdout).not.toContain('Sekr3tPw');
+  });
+
+  it('says when NEON_LOCALHOST_PORT is taken, and hands the port it took to the dev server', async () => {
+    const taken: Server = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const dir = projectDir({ '.dev.vars': 'DATABASE_URL=postgres://app:pw@127.0.0.1:5999/app\n' });
+      const ran = await runIn(dir, [process.execPath, '-e', 'console.log("proxy=" + process.env.NEON_LOCALHOST_PROXY)'], {
+        NEON_LOCALHOST_PORT: String(port),
+      });
+      expect(ran.code, ran.stderr).toBe(0);
+      const moved = new RegExp(`port ${port} is in use, so the proxy took (\\d+) instead \\(set NEON_LOCALHOST_PORT to choose one\\)`).exec(ran.stdout);
+      expect(moved, ran.stdout).not.toBeNull();
+      expect(ran.stdout).toContain(`proxy=127.0.0.1:${moved![1]}`);
+    } finally {
+      taken.close();
+    }
+  });
+
+  it('creates the tables of sql/schema.sql in the embedded database at every start', async () => {
+    const schema = 'create table if not exists notes (id serial primary key, body text not null);\n';
+    const dir = projectDir({ 'sql/schema.sql': schema });
+    const read = `const pg = require('pg'); const c = new pg.Client(process.env.DATABASE_URL);
+      c.connect().then(() => c.query("insert into notes (body) values ('hi') returning id")).then((r) => { console.log('id=' + r.rows[0].id); return c.end(); })`;
+    for (const expected of ['id=1', 'id=2']) {
+      const ran = await runIn(dir, [process.execPath, '-e', read]);
+      expect(ran.code, ran.stderr).toBe(0);
+      expect(ran.stdout).toContain('[neon-on-localhost] applied sql/schema.sql to the embedded database');
+      expect(ran.stdout).toContain(expected); // the table, and its rows, survive the next start
+    }
+  }, 120_000);
+
+  it('stops with the file, line and reason when sql/schema.sql fails', async () => {
+    const dir = projectDir({ 'sql/schema.sql': '-- notes\ncreate table notes (id serial primary key,);\n' });
+    const ran = await runIn(dir, [process.execPath, '-e', 'console.log("dev server started")']);
+    expect(ran.code).toBe(1);
+    expect(ran.stdout).not.toContain('dev server started');
+    expect(ran.stderr.trim().split('\n')).toEqual(['✖ sql/schema.sql:2: syntax error at or near ")". Fix it and run npm start again.']);
+  }, 120_000);
+
+  // The package needs Node 22.12; an older one must say so in one line (run compiled, as installed).
+  const oldNode = ['/usr/bin/node', '/bin/node', '/usr/local/bin/node'].find(
+    (node) => existsSync(node) && Number(spawnSync(node, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).stdout) < 22,
+  );
+  const compiled = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+  it.skipIf(!oldNode || !existsSync(compiled))('on Node older than 22.12 says which Node it needs, in one line', () => {
+    const ran = spawnSync(oldNode!, [compiled, 'run', 'true'], { cwd: projectDir(), encoding: 'utf8' });
+    expect(ran.status).toBe(1);
+    expect(ran.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^✖ This project needs Node\.js 22\.12 or newer; this is Node\.js 2\d\.\d+\.\d+\. Install a current Node\.js/),
+    ]);
+  });
+});

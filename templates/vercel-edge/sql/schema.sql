@@ -1,0 +1,13 @@
+-- Your tables. `npm start` and `npm test` run this file against the embedded
+-- database every time they start it, so write each statement so that it can
+-- run again: `create table if not exists …`, `create index if not exists …`.
+-- With your own DATABASE_URL (Neon, or a local Postgres), run it yourself:
+-- paste it into Neon's SQL Editor, or `psql "$DATABASE_URL" -f sql/schema.sql`.
+--
+-- For example (see "Add a table and a route" in README.md):
+--
+-- create table if not exists notes (
+--   id serial primary key,
+--   body text not null,
+--   created_at timestamptz not null default now()
+-- );

@@ -1,0 +1,18 @@
+// What a generated project's `npm test` printed: all its tests passed (how
+// many is the template's business, and a user's new test changes it), and a
+// passing run reads clean.
+
+import { expect } from 'vitest';
+
+export function expectAllPassed(output: string): void {
+  const m = /Tests\s+(\d+) passed \((\d+)\)/.exec(output);
+  expect(m, output).not.toBeNull();
+  expect(Number(m![1]), output).toBeGreaterThan(0);
+  expect(m![1], output).toBe(m![2]);
+}
+
+/** Noise a passing run must not print: captured console output, wrangler's missing-secret warning. */
+export function expectQuiet(output: string): void {
+  expect(output).not.toMatch(/stderr \|/);
+  expect(output).not.toContain('Missing required secrets');
+}
