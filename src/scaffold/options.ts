@@ -22,6 +22,10 @@ export const OPTIONS = {
     value: 'url',
     description: 'Postgres connection string, written to .dev.vars / .env.local (default: $DATABASE_URL; empty = set later)',
   },
+  'neon-new': {
+    type: 'boolean',
+    description: `Create a new Neon database, free and with no sign-up (claim it within 72 hours, or it is deleted), at $NEON_NEW_BASE_URL or https://neon.new`,
+  },
   install: { type: 'boolean', negatable: true, description: 'Install dependencies (default: yes)' },
   'package-manager': {
     type: 'string',
@@ -50,6 +54,7 @@ export interface CliArgs {
   dir?: string;
   template?: string;
   databaseUrl?: string;
+  neonNew?: boolean;
   install?: boolean;
   packageManager?: PackageManager;
   dbSetup?: boolean;
@@ -90,6 +95,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     dir: positionals[0],
     template: values.template,
     databaseUrl: values['database-url'],
+    neonNew: values['neon-new'],
     install: values.install,
     packageManager: pm as PackageManager | undefined,
     dbSetup: values['db-setup'],

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Answers, Context } from './context.ts';
 import { CliError } from './errors.ts';
 import { refuseSecret } from './hyperdrive.ts';
+import { NEON_NEW_CHOICE, NeonNewOffer } from './neon-new.ts';
 import { detectPackageManager } from './package-manager.ts';
 import { secretTimeoutSeconds } from './secret.ts';
 import { targetProblem } from './target-dir.ts';
@@ -91,9 +92,16 @@ export const EMBEDDED_CHOICE = 'embedded local database (PGlite) for now';
  * The connection string, or undefined for none. Templates that run on the
  * embedded database (PGlite) offer it as the first choice; no URL means it.
  */
-export async function askDatabaseUrl(ctx: Context, template: Template): Promise<string | undefined> {
-  const fromFlag = ctx.args.databaseUrl ?? ctx.env.DATABASE_URL;
+export async function askDatabaseUrl(ctx: Context, template: Template, neonNew = new NeonNewOffer(ctx)): Promise<string | undefined> {
   const message = 'Postgres connection string (DATABASE_URL)?';
+  if (ctx.args.neonNew) {
+    if (ctx.args.databaseUrl !== undefined) throw new CliError('--neon-new and --database-url both choose the database: keep one.');
+    const created = await neonNew.create(template, false);
+    if ('problem' in created) throw new CliError(created.problem);
+    ctx.log.answered(message, `${maskDatabaseUrl(created.db.pooledUrl)} (a new Neon database)`);
+    return created.db.pooledUrl;
+  }
+  const fromFlag = ctx.args.databaseUrl ?? ctx.env.DATABASE_URL;
   const none = template.embeddedDatabase ? EMBEDDED_CHOICE : `not set: add it to ${template.platform.envFile} later`;
   const validate = (url: string) => (url === '' ? undefined : validateDatabaseUrl(url));
   const askForUrl = (required: boolean) =>
@@ -108,16 +116,26 @@ export async function askDatabaseUrl(ctx: Context, template: Template): Promise<
     validate,
     fallback: '',
     async ask() {
-      if (!template.embeddedDatabase) return askForUrl(false);
-      const choice = await ctx.prompt.select({
-        message: 'Which database for local development?',
-        options: [
-          { value: 'embedded', label: 'An embedded local database for now', hint: 'PGlite; no account needed; switch to Neon any time' },
-          { value: 'url', label: 'Neon or another Postgres', hint: 'paste a connection string' },
-        ],
-        initialValue: 'embedded',
-      });
-      return choice === 'url' ? askForUrl(true) : '';
+      let offerNeonNew = await neonNew.available();
+      for (;;) {
+        if (!template.embeddedDatabase && !offerNeonNew) return askForUrl(false);
+        const choice = await ctx.prompt.select({
+          message: 'Which database for local development?',
+          options: [
+            ...(template.embeddedDatabase
+              ? [{ value: 'embedded', label: 'An embedded local database for now', hint: 'PGlite; no account needed; switch to Neon any time' }]
+              : []),
+            ...(offerNeonNew ? [{ value: 'neon-new', label: NEON_NEW_CHOICE, hint: 'neon.new; PostGIS available' }] : []),
+            { value: 'url', label: 'Neon or another Postgres', hint: 'paste a connection string' },
+          ],
+          initialValue: template.embeddedDatabase ? 'embedded' : 'neon-new',
+        });
+        if (choice !== 'neon-new') return choice === 'url' ? askForUrl(template.embeddedDatabase) : '';
+        const created = await neonNew.create(template, true);
+        if ('db' in created) return created.db.pooledUrl;
+        ctx.log.warn(created.problem);
+        offerNeonNew = false;
+      }
     },
   });
   return url === '' ? undefined : url;
@@ -176,12 +194,13 @@ export async function askDbSetup(ctx: Context, template: Template, databaseUrl: 
 export async function askAll(ctx: Context): Promise<Answers> {
   const target = await askProjectDir(ctx);
   const template = await askTemplate(ctx);
-  const databaseUrl = await askDatabaseUrl(ctx, template);
+  const neonNew = new NeonNewOffer(ctx);
+  const databaseUrl = await askDatabaseUrl(ctx, template, neonNew);
   const install = await askConfirm(ctx, 'Install dependencies?', ctx.args.install, true);
   const packageManager = ctx.args.packageManager ?? detectPackageManager(ctx.env.npm_config_user_agent);
   const dbSetup = await askDbSetup(ctx, template, databaseUrl, install);
   const git = await askConfirm(ctx, 'Initialise a git repository?', ctx.args.git, true);
   const secret = await askSecret(ctx, template, databaseUrl);
   if (secret) secretTimeoutSeconds(ctx.env); // a bad value fails now, before anything is written
-  return { ...target, template, databaseUrl, install, packageManager, dbSetup, git, secret };
+  return { ...target, template, databaseUrl, neonNew: neonNew.created, install, packageManager, dbSetup, git, secret };
 }

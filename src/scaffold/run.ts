@@ -10,6 +10,7 @@ import { stopChildren } from './exec.ts';
 import { initGit } from './git.ts';
 import { hyperdriveSteps } from './hyperdrive.ts';
 import { generateTypes, installDependencies, typesScript } from './install.ts';
+import { claimOutro, claimStep } from './neon-new.ts';
 import { helpText, parseCliArgs } from './options.ts';
 import { runScript } from './package-manager.ts';
 import { clackLogger, clackPrompter, type Logger, type Prompter } from './prompter.ts';
@@ -121,6 +122,7 @@ export function nextSteps(answers: Answers, { secretStored, dataLoaded }: Outcom
     if (typesScript(answers.targetDir)) lines.push(`${runScript(pm, 'types')}    # generates worker-configuration.d.ts (wrangler types)`);
   }
   const { platform, scripts } = answers.template;
+  if (answers.neonNew) lines.push(claimStep(answers.neonNew));
   if (!answers.databaseUrl && answers.template.embeddedDatabase) {
     lines.push(`# no DATABASE_URL: ${runScript(pm, 'start')} and ${runScript(pm, 'test')} use an embedded Postgres (PGlite, kept in .neon-localhost/pgdata)`);
     const production = answers.template.hyperdrive ? 'create the Hyperdrive configuration (below)' : `run ${platform.secretCommand}`;
@@ -170,7 +172,7 @@ export async function main(argv: readonly string[], options: RunOptions = {}): P
     const answers = await askAll(ctx);
     const outcome = await scaffold(ctx, answers);
     ctx.log.step(`Next steps:\n${nextSteps(answers, outcome)}`);
-    ctx.log.outro(`Done: ${answers.projectName} is ready.`);
+    ctx.log.outro(`Done: ${answers.projectName} is ready.${answers.neonNew ? ` ${claimOutro(answers.neonNew)}` : ''}`);
     return 0;
   } catch (err) {
     if (err instanceof CancelledError) {
