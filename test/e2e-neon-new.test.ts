@@ -11,10 +11,11 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnvFile } from '../packages/neon-on-localhost/src/database-url.ts';
-import { cleanEnv, run, runCli, type Ran } from './support/cli.ts';
+import { CLI, cleanEnv, run, runCli, type Ran } from './support/cli.ts';
 import { startDevServer } from './support/dev-server.ts';
 import { databasesIn, type NeonNewStandin, startNeonNewStandin } from './support/neon-new-standin.ts';
 import { startPostgres, type TestPostgres } from './support/postgres.ts';
+import { KEYS, Pty } from './support/pty.ts';
 
 let db: TestPostgres;
 let standin: NeonNewStandin;
@@ -136,4 +137,53 @@ describe('--neon-new when the service fails', () => {
       }
     }, 60_000);
   }
+});
+
+describe('in the prompt', () => {
+  async function ask(base: string, work: string, choose: (pty: Pty) => Promise<void>): Promise<Pty> {
+    const pty = new Pty(`${process.execPath} ${CLI} app -t worker-postgis --no-install --no-git`, {
+      cwd: work,
+      env: cleanEnv({ NEON_NEW_BASE_URL: base }),
+    });
+    try {
+      await choose(pty);
+      expect(await pty.exited).toBe(0);
+    } finally {
+      pty.kill();
+    }
+    return pty;
+  }
+
+  it('is offered (first, for worker-postgis) when the service answers, and creates the database', async () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'neon-edge-neon-new-pty-'));
+    try {
+      const pty = await ask(standin.base, work, async (p) => {
+        await p.waitFor(/Which database for local development\?/);
+        expect(p.screen).toContain('A new Neon database — free, no sign-up (claim it within 72 hours)');
+        await p.type(KEYS.enter);
+      });
+      expect(pty.screen).toMatch(/Claim your Neon database at http:\/\/127\.0\.0\.1:\d+\/database\/[0-9a-f-]{36} before/);
+      const env = parseEnvFile(readFileSync(path.join(work, 'app', '.dev.vars'), 'utf8'));
+      expect(Object.keys(env)).toEqual(['DATABASE_URL', 'DATABASE_URL_UNPOOLED']);
+      expect(pty.screen).not.toContain(new URL(env.DATABASE_URL).password);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('is not offered when the service does not answer: the connection string is asked for as before', async () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'neon-edge-neon-new-pty-'));
+    try {
+      const closed = await startNeonNewStandin(async () => 'unused');
+      const base = closed.base;
+      await closed.close();
+      const pty = await ask(base, work, async (p) => {
+        await p.waitFor(/Postgres connection string \(DATABASE_URL\)\? Leave empty/);
+        await p.type(KEYS.enter);
+      });
+      expect(pty.screen).not.toContain('A new Neon database');
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -206,6 +206,12 @@ describe('--neon-new', () => {
     expect(standin.calls.map((c) => c.method)).toEqual(['POST', 'GET']);
   });
 
+  it('--secret stores the pooled URL (the one DATABASE_URL holds)', async () => {
+    const { ctx } = context({ dir: 'app', template: 'worker-raw', neonNew: true, secret: true, install: false, git: false });
+    const answers = await askAll(ctx);
+    expect(answers).toMatchObject({ secret: true, databaseUrl: POOLED });
+  });
+
   it('with --database-url is refused before any call', async () => {
     const { ctx } = context({ neonNew: true, databaseUrl: POOLED });
     const err = (await askDatabaseUrl(ctx, template('worker-raw')).catch((e: unknown) => e)) as CliError;
