@@ -1,6 +1,7 @@
 // What every step receives: the parsed flags, the environment, and the
 // injected prompt/log, so steps run in tests without a terminal.
 
+import type { ClaimableDatabase } from './neon-new.ts';
 import type { CliArgs } from './options.ts';
 import type { PackageManager } from './package-manager.ts';
 import type { Logger, Prompter } from './prompter.ts';
@@ -24,6 +25,8 @@ export interface Answers {
   projectName: string;
   template: Template;
   databaseUrl?: string;
+  /** Set when databaseUrl is a new Neon claimable database (--neon-new). */
+  neonNew?: ClaimableDatabase;
   install: boolean;
   packageManager: PackageManager;
   /** Run the template's `db:setup` script after install. */

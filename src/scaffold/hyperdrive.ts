@@ -16,6 +16,7 @@ import type { Answers } from './context.ts';
 import { CliError } from './errors.ts';
 import type { Template } from './templates.ts';
 import { toWorkerName } from './validate.ts';
+import { envLine } from './write-project.ts';
 
 /** The shell variable the printed command reads the direct connection string from. */
 export const UNPOOLED_VARIABLE = 'DATABASE_URL_UNPOOLED';
@@ -46,7 +47,16 @@ export function directHost(databaseUrl: string): string | undefined {
 }
 
 /** The next-steps lines for Hyperdrive: the variable (read without echo or history), then the command. */
-export function hyperdriveSteps(answers: Pick<Answers, 'projectName' | 'template' | 'databaseUrl'>): string[] {
+export function hyperdriveSteps(answers: Pick<Answers, 'projectName' | 'template' | 'databaseUrl' | 'neonNew'>): string[] {
+  const envFile = answers.template.platform.envFile;
+  if (answers.neonNew && envLine(UNPOOLED_VARIABLE, answers.neonNew.directUrl) === `${UNPOOLED_VARIABLE}=${answers.neonNew.directUrl}\n`) {
+    // The new Neon database's direct URL is already in the env file, unquoted: read it from there, unseen.
+    return [
+      `# Hyperdrive, once before the first deploy, with the Neon database's direct URL (${UNPOOLED_VARIABLE} in ${envFile})`,
+      `${UNPOOLED_VARIABLE}="$(sed -n 's/^${UNPOOLED_VARIABLE}=//p' ${envFile})"`,
+      `${hyperdriveCreateCommand(answers)}   # writes the id into wrangler.jsonc`,
+    ];
+  }
   const host = answers.databaseUrl ? directHost(answers.databaseUrl) : undefined;
   const which = host ? `Neon's direct URL (host ${host}, no -pooler)` : `Neon's direct (not -pooler) URL`;
   return [

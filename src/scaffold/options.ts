@@ -30,6 +30,11 @@ export const OPTIONS = {
     description: 'Postgres connection string, written to .dev.vars / .env.local (default: $DATABASE_URL; empty = set later)',
     question: 'Which database for local development?',
   },
+  'neon-new': {
+    type: 'boolean',
+    description: `Create a new Neon database, free and with no sign-up (claim it within 72 hours, or it is deleted), at $NEON_NEW_BASE_URL or https://neon.new`,
+    question: 'Which database for local development?',
+  },
   install: { type: 'boolean', negatable: true, description: 'Install dependencies (default: yes)', question: 'Install dependencies?' },
   'package-manager': {
     type: 'string',
@@ -77,6 +82,7 @@ export interface CliArgs {
   dir?: string;
   template?: string;
   databaseUrl?: string;
+  neonNew?: boolean;
   install?: boolean;
   packageManager?: PackageManager;
   dbSetup?: boolean;
@@ -126,6 +132,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     dir: positionals[0],
     template: values.template,
     databaseUrl: values['database-url'],
+    neonNew: values['neon-new'],
     install: values.install,
     packageManager: pm as PackageManager | undefined,
     dbSetup: values['db-setup'],

@@ -7,6 +7,7 @@ import type { Answers, Context } from './context.ts';
 import { CliError } from './errors.ts';
 import { refuseSecret } from './hyperdrive.ts';
 import { DIR_QUESTION, question } from './options.ts';
+import { NEON_NEW_CHOICE, NeonNewOffer } from './neon-new.ts';
 import { detectPackageManager } from './package-manager.ts';
 import { secretTimeoutSeconds } from './secret.ts';
 import { targetProblem } from './target-dir.ts';
@@ -97,21 +98,45 @@ export const URL_QUESTION = 'Connection string (DATABASE_URL)? Leave empty to go
  * Asked or given by flag, the question has one label and the URL is shown
  * with only its password masked.
  */
-export async function askDatabaseUrl(ctx: Context, template: Template): Promise<string | undefined> {
-  const fromFlag = ctx.args.databaseUrl ?? ctx.env.DATABASE_URL;
+export async function askDatabaseUrl(ctx: Context, template: Template, neonNew = new NeonNewOffer(ctx)): Promise<string | undefined> {
   const message = question('database-url');
+  if (ctx.args.neonNew) {
+    if (ctx.args.databaseUrl !== undefined) throw new CliError('--neon-new and --database-url both choose the database: keep one.');
+    const created = await neonNew.create(template, false);
+    if ('problem' in created) throw new CliError(created.problem);
+    ctx.log.answered(message, `${maskDatabaseUrl(created.db.pooledUrl)} (a new Neon database)`);
+    return created.db.pooledUrl;
+  }
+  const fromFlag = ctx.args.databaseUrl ?? ctx.env.DATABASE_URL;
   const none = template.embeddedDatabase ? EMBEDDED_CHOICE : `not set: add it to ${template.platform.envFile} later`;
   const validate = (url: string) => (url === '' ? undefined : validateDatabaseUrl(url));
   const askForUrl = (prompt: string) => ctx.prompt.password({ message: prompt, validate, shown: (u) => (u ? maskDatabaseUrl(u) : none) });
-  const chooseDatabase = async (initialValue: string): Promise<string> => {
+  // The choices: the embedded database (when the template runs on it), a new Neon
+  // database (when neon.new answers), or a pasted URL; an empty paste goes back.
+  let offerNeonNew: boolean | undefined;
+  const chooseDatabase = async (initialValue?: string): Promise<string> => {
+    offerNeonNew ??= await neonNew.available();
+    if (!template.embeddedDatabase && !offerNeonNew) {
+      return askForUrl(`${message} Paste a Postgres connection string (DATABASE_URL), or leave empty to set it later.`);
+    }
     const choice = await ctx.prompt.select({
       message,
       options: [
-        { value: 'embedded', label: 'An embedded local database for now', hint: 'PGlite; no account needed; switch to Neon any time' },
+        ...(template.embeddedDatabase
+          ? [{ value: 'embedded', label: 'An embedded local database for now', hint: 'PGlite; no account needed; switch to Neon any time' }]
+          : []),
+        ...(offerNeonNew ? [{ value: 'neon-new', label: NEON_NEW_CHOICE, hint: 'neon.new; PostGIS available' }] : []),
         { value: 'url', label: 'Neon or another Postgres', hint: 'paste a connection string' },
       ],
-      initialValue,
+      initialValue: initialValue ?? (template.embeddedDatabase ? 'embedded' : 'neon-new'),
     });
+    if (choice === 'neon-new') {
+      const created = await neonNew.create(template, true);
+      if ('db' in created) return created.db.pooledUrl;
+      ctx.log.warn(created.problem);
+      offerNeonNew = false;
+      return chooseDatabase();
+    }
     if (choice !== 'url') return '';
     const url = await askForUrl(URL_QUESTION);
     // Nothing pasted: back to the choice, as create-cloudflare's "Go back".
@@ -123,10 +148,7 @@ export async function askDatabaseUrl(ctx: Context, template: Template): Promise<
     show: (u) => (u ? maskDatabaseUrl(u) : none),
     validate,
     fallback: '',
-    ask: () =>
-      template.embeddedDatabase
-        ? chooseDatabase('embedded')
-        : askForUrl(`${message} Paste a Postgres connection string (DATABASE_URL), or leave empty to set it later.`),
+    ask: () => chooseDatabase(),
   });
   return url === '' ? undefined : url;
 }
@@ -183,7 +205,8 @@ export async function askDbSetup(ctx: Context, template: Template, databaseUrl: 
 export async function askAll(ctx: Context): Promise<Answers> {
   const target = await askProjectDir(ctx);
   const template = await askTemplate(ctx);
-  const databaseUrl = await askDatabaseUrl(ctx, template);
+  const neonNew = new NeonNewOffer(ctx);
+  const databaseUrl = await askDatabaseUrl(ctx, template, neonNew);
   const install = await askConfirm(ctx, question('install'), ctx.args.install, true);
   const packageManager = ctx.args.packageManager ?? detectPackageManager(ctx.env.npm_config_user_agent);
   const dbSetup = await askDbSetup(ctx, template, databaseUrl, install);
@@ -192,5 +215,5 @@ export async function askAll(ctx: Context): Promise<Answers> {
   const git = await askConfirm(ctx, question('git'), ctx.args.git, true);
   const secret = await askSecret(ctx, template, databaseUrl);
   if (secret) secretTimeoutSeconds(ctx.env); // a bad value fails now, before anything is written
-  return { ...target, template, databaseUrl, install, packageManager, dbSetup, agents, ci, git, secret };
+  return { ...target, template, databaseUrl, neonNew: neonNew.created, install, packageManager, dbSetup, agents, ci, git, secret };
 }

@@ -10,6 +10,7 @@ import { stopChildren } from './exec.ts';
 import { initGit } from './git.ts';
 import { hyperdriveSteps } from './hyperdrive.ts';
 import { generateTypes, installDependencies, typesScript } from './install.ts';
+import { claimOutro, claimStep } from './neon-new.ts';
 import { helpText, parseCliArgs } from './options.ts';
 import { forPackageManager, runScript } from './package-manager.ts';
 import { GENERATED_PATHS } from './project-files.ts';
@@ -130,6 +131,7 @@ export function nextSteps(answers: Answers, { secretStored, dataLoaded }: Outcom
   }
   const secretCommand = forPackageManager(pm, platform.secretCommand);
   const local = answers.databaseUrl !== undefined && isLocalDatabaseUrl(answers.databaseUrl);
+  if (answers.neonNew) rows.push([claimStep(answers.neonNew)]);
   if (!answers.databaseUrl && answers.template.embeddedDatabase) {
     rows.push([`# no DATABASE_URL: ${runScript(pm, 'start')} and ${runScript(pm, 'test')} use an embedded Postgres (PGlite, kept in .neon-localhost/pgdata)`]);
     const production = answers.template.hyperdrive ? 'create the Hyperdrive configuration (below)' : `run ${secretCommand}`;
@@ -185,7 +187,7 @@ export async function main(argv: readonly string[], options: RunOptions = {}): P
     const answers = await askAll(ctx);
     const outcome = await scaffold(ctx, answers);
     ctx.log.step(`Next steps:\n${nextSteps(answers, outcome)}`);
-    ctx.log.outro(`Done: ${answers.projectName} is ready.`);
+    ctx.log.outro(`Done: ${answers.projectName} is ready.${answers.neonNew ? ` ${claimOutro(answers.neonNew)}` : ''}`);
     return 0;
   } catch (err) {
     if (err instanceof CancelledError) {

@@ -8,6 +8,7 @@ import type { Answers } from './context.ts';
 import { envEntries, parseEnvFile } from '../../packages/neon-on-localhost/src/database-url.ts';
 import { CliError } from './errors.ts';
 import { generatedFiles } from './project-files.ts';
+import { claimComment, UNPOOLED_KEY } from './neon-new.ts';
 import { toWorkerName } from './validate.ts';
 
 /** Dotfiles are stored with `_` in templates: npm drops `.gitignore` from published packages. */
@@ -159,9 +160,12 @@ export async function writeProject(templatesRoot: string, answers: Answers, entr
   const gitignore = all.find((e) => e.target === '.gitignore');
   const theirIgnore = gitignore && readExisting(path.join(answers.targetDir, '.gitignore'));
   // Worked out before anything is written: a secrets file that cannot be merged stops the run here.
-  const envContent = answers.databaseUrl
+  let envContent = answers.databaseUrl
     ? setEnvVar(readExisting(envFile), 'DATABASE_URL', answers.databaseUrl, answers.template.platform.envFile)
     : undefined;
+  if (envContent !== undefined && answers.neonNew) {
+    envContent = setEnvVar(envContent, UNPOOLED_KEY, answers.neonNew.directUrl, answers.template.platform.envFile) + claimComment(answers.neonNew);
+  }
   await copyTemplate(templateDir, answers.targetDir, theirIgnore === undefined ? all : all.filter((e) => e !== gitignore));
   if (gitignore && theirIgnore !== undefined) {
     writeFileSync(path.join(answers.targetDir, '.gitignore'), mergeGitignore(theirIgnore, readFileSync(gitignore.source, 'utf8')));

@@ -37,6 +37,8 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     GIT_COMMITTER_NAME: 'Test',
     GIT_COMMITTER_EMAIL: 'test@example.com',
     NO_COLOR: '1',
+    // Never neon.new from a test: fetch never connects to port 1 (a blocked port) (tests that want it start the stand-in).
+    NEON_NEW_BASE_URL: 'http://127.0.0.1:1',
     ...(process.env[TEST_REGISTRY] ? { npm_config_registry: process.env[TEST_REGISTRY] } : {}),
     ...extra,
   };

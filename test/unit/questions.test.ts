@@ -143,7 +143,8 @@ function context(opts: {
   const ctx: Context = {
     args: args(opts.args),
     cwd: opts.cwd ?? cwd,
-    env: opts.env ?? {},
+    // Never neon.new from a test: fetch never connects to port 1 (a blocked port), so the prompt does not offer a new Neon database.
+    env: { NEON_NEW_BASE_URL: 'http://127.0.0.1:1', ...opts.env },
     interactive: opts.interactive ?? true,
     prompt,
     log,

@@ -1,0 +1,189 @@
+// End to end: `npm create neon-edge@latest places -- --neon-new --template
+// worker-postgis` against a stand-in for neon.new (test/support/
+// neon-new-standin.ts) that hands out a fresh database in a throwaway
+// PostgreSQL + PostGIS cluster. Everything after the two calls is the real
+// flow: install, db:setup, the project's own npm test and npm start. Then the
+// service failing in the ways it can, leaving nothing behind.
+
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseEnvFile } from '../packages/neon-on-localhost/src/database-url.ts';
+import { CLI, cleanEnv, run, runCli, type Ran } from './support/cli.ts';
+import { startDevServer } from './support/dev-server.ts';
+import { databasesIn, type NeonNewStandin, startNeonNewStandin } from './support/neon-new-standin.ts';
+import { startPostgres, type TestPostgres } from './support/postgres.ts';
+import { KEYS, Pty } from './support/pty.ts';
+
+let db: TestPostgres;
+let standin: NeonNewStandin;
+let dir: string;
+let created: Ran;
+let databaseUrl: string;
+const project = () => path.join(dir, 'places');
+const password = () => decodeURIComponent(new URL(databaseUrl).password);
+
+beforeAll(async () => {
+  db = await startPostgres();
+  standin = await startNeonNewStandin(databasesIn(db));
+  dir = mkdtempSync(path.join(tmpdir(), 'neon-edge-neon-new-'));
+  created = await run('npm', ['create', 'neon-edge@latest', 'places', '--', '--neon-new', '--template', 'worker-postgis', '--no-git'], {
+    cwd: dir,
+    env: cleanEnv({ npm_config_yes: 'true', NEON_NEW_BASE_URL: standin.base }),
+    timeoutMs: 400_000,
+  });
+  databaseUrl = [...standin.databases.values()][0] ?? 'postgres://none:none@none/none';
+}, 420_000);
+
+afterAll(async () => {
+  await standin?.close();
+  await db?.destroy();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function countPlaces(): Promise<number> {
+  const client = new pg.Client(databaseUrl);
+  await client.connect();
+  try {
+    return (await client.query<{ n: number }>('select count(*)::int as n from places')).rows[0].n;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('npm create neon-edge@latest places -- --neon-new --template worker-postgis', () => {
+  it('creates the database with the two calls, installs, and loads the places into it', async () => {
+    expect(created.code, created.output).toBe(0);
+    expect(standin.calls.map((c) => `${c.method} ${c.path}`)).toEqual([
+      expect.stringMatching(/^POST \/api\/v1\/database\/[0-9a-f-]{36}$/),
+      expect.stringMatching(/^GET \/api\/v1\/database\/[0-9a-f-]{36}$/),
+    ]);
+    expect(standin.calls[0].query).toEqual({ referrer: 'npm:create-neon-edge' });
+    expect(created.output).toMatch(/171,0\d\d places in the places table/);
+    expect(await countPlaces()).toBeGreaterThan(170_000);
+  });
+
+  it('shows the claim URL once, with the expiry, and the password nowhere', () => {
+    const id = standin.calls[0].path.split('/').pop();
+    const claimUrl = `${standin.base}/database/${id}`;
+    expect(created.output.split(claimUrl).length - 1).toBe(1);
+    expect(created.output).toMatch(new RegExp(`Claim your Neon database at ${claimUrl} before \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC, or it is deleted\\.`));
+    expect(created.output).toMatch(/the Neon database is deleted at \d{4}-\d\d-\d\d \d\d:\d\d UTC unless you claim it/);
+    expect(created.output).not.toContain(password());
+  });
+
+  it('writes .dev.vars at 0600 with the pooled and direct URLs and the claim comment', () => {
+    const file = path.join(project(), '.dev.vars');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const text = readFileSync(file, 'utf8');
+    // The stand-in's host is 127.0.0.1, which has no -pooler twin: both are the URL handed out.
+    expect(parseEnvFile(text)).toEqual({ DATABASE_URL: databaseUrl, DATABASE_URL_UNPOOLED: databaseUrl });
+    expect(text).toMatch(/^# A Neon claimable database: claim it at http:\/\/127\.0\.0\.1:\d+\/database\/[0-9a-f-]{36} before .* UTC, or it is deleted\.$/m);
+  });
+
+  it("passes the generated project's own npm test (workerd and Node) against it", async () => {
+    const result = await run('npm', ['test'], { cwd: project(), timeoutMs: 240_000 });
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toMatch(/Test Files\s+2 passed/);
+    expect(result.output).not.toContain(password());
+  }, 300_000);
+
+  it('npm start serves the nearest places from it', async () => {
+    const dev = await startDevServer(project(), '/nearest?lat=0&lng=0');
+    try {
+      const res = await fetch(`${dev.base}/nearest?lat=48.8566&lng=2.3522`);
+      expect(res.status).toBe(200);
+      const places = (await res.json()) as { name: string }[];
+      expect(places).toHaveLength(10);
+      expect(places.map((p) => p.name)).toContain('Paris');
+      expect(dev.output()).not.toContain(password());
+    } finally {
+      expect(await dev.stop()).toBe(true);
+    }
+  }, 120_000);
+});
+
+describe('--neon-new when the service fails', () => {
+  const cases: [NonNullable<NeonNewStandin['fault']>, RegExp][] = [
+    ['post-500', /creating the database was answered 500 Internal Server Error/],
+    ['get-hang', /reading its connection string got no answer within 2 s/],
+    ['malformed-json', /reading its connection string got an answer that is not JSON/],
+  ];
+  for (const [fault, reason] of cases) {
+    it(`${fault}: one line naming what failed and the other ways, exit 1, nothing written`, async () => {
+      standin.fault = fault;
+      standin.calls.length = 0;
+      const work = mkdtempSync(path.join(tmpdir(), 'neon-edge-neon-new-fail-'));
+      try {
+        const started = Date.now();
+        const result = await runCli(['app', '--neon-new', '--template', 'worker-raw', '--no-git'], {
+          cwd: work,
+          env: cleanEnv({ NEON_NEW_BASE_URL: standin.base, CREATE_NEON_EDGE_NEON_NEW_TIMEOUT: '2' }),
+        });
+        expect(Date.now() - started).toBeLessThan(20_000);
+        expect(result.code, result.output).toBe(1);
+        const line = result.stderr.trim();
+        expect(line.split('\n')).toHaveLength(1);
+        expect(line).toMatch(reason);
+        expect(line).toContain('Drop --neon-new for the embedded database, or pass --database-url <url>.');
+        expect(existsSync(path.join(work, 'app'))).toBe(false);
+        expect(readdirSync(work)).toEqual([]);
+        expect(standin.calls.length).toBeGreaterThan(0);
+      } finally {
+        standin.fault = undefined;
+        rmSync(work, { recursive: true, force: true });
+      }
+    }, 60_000);
+  }
+});
+
+describe('in the prompt', () => {
+  async function ask(base: string, work: string, choose: (pty: Pty) => Promise<void>): Promise<Pty> {
+    const pty = new Pty(`${process.execPath} ${CLI} app -t worker-postgis --no-install --no-git`, {
+      cwd: work,
+      env: cleanEnv({ NEON_NEW_BASE_URL: base }),
+    });
+    try {
+      await choose(pty);
+      expect(await pty.exited).toBe(0);
+    } finally {
+      pty.kill();
+    }
+    return pty;
+  }
+
+  it('is offered (first, for worker-postgis) when the service answers, and creates the database', async () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'neon-edge-neon-new-pty-'));
+    try {
+      const pty = await ask(standin.base, work, async (p) => {
+        await p.waitFor(/Which database for local development\?/);
+        expect(p.screen).toContain('A new Neon database — free, no sign-up (claim it within 72 hours)');
+        await p.type(KEYS.enter);
+      });
+      expect(pty.screen).toMatch(/Claim your Neon database at http:\/\/127\.0\.0\.1:\d+\/database\/[0-9a-f-]{36} before/);
+      const env = parseEnvFile(readFileSync(path.join(work, 'app', '.dev.vars'), 'utf8'));
+      expect(Object.keys(env)).toEqual(['DATABASE_URL', 'DATABASE_URL_UNPOOLED']);
+      expect(pty.screen).not.toContain(new URL(env.DATABASE_URL).password);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('is not offered when the service does not answer: the connection string is asked for as before', async () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'neon-edge-neon-new-pty-'));
+    try {
+      const closed = await startNeonNewStandin(async () => 'unused');
+      const base = closed.base;
+      await closed.close();
+      const pty = await ask(base, work, async (p) => {
+        await p.waitFor(/Postgres connection string \(DATABASE_URL\)\? Leave empty/);
+        await p.type(KEYS.enter);
+      });
+      expect(pty.screen).not.toContain('A new Neon database');
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
