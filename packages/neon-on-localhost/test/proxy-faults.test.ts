@@ -40,6 +40,8 @@ afterAll(async () => {
 async function startCappedProxy(maxConnections: number, queueTimeoutMs = 0): Promise<LocalProxy> {
   const started = await startProxy({ allow: [targetOf(db.url)], maxConnections, queueTimeoutMs, requestTimeoutMs: REQUEST_TIMEOUT_MS });
   configureNeonDriver(neonConfig, db.url, started.address);
+  // Step by step, so connect() itself meets the faults (pipelining: latency and proxy-auth tests).
+  neonConfig.pipelineConnect = false;
   return started;
 }
 
@@ -332,6 +334,8 @@ describe('closing the proxy', () => {
       await until('Postgres to drop the sessions', async () => (await appSessions({ withSqlPool: true })) === 0);
     } finally {
       configureNeonDriver(neonConfig, db.url, proxy.address);
+      // Step by step, so connect() itself meets the faults (pipelining: latency and proxy-auth tests).
+      neonConfig.pipelineConnect = false;
     }
   });
 });
@@ -476,6 +480,8 @@ describe('the connection cap', () => {
     } finally {
       await queued.close();
       configureNeonDriver(neonConfig, db.url, capped.address);
+      // Step by step, so connect() itself meets the faults (pipelining: latency and proxy-auth tests).
+      neonConfig.pipelineConnect = false;
     }
   });
 
