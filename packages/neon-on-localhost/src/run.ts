@@ -20,6 +20,7 @@ import { targetOf } from './targets.ts';
 import { DEFAULTS } from './defaults.ts';
 import { DEFAULT_LOCAL_PROXY, PROXY_VARIABLE } from './driver.ts';
 import { setHyperdriveLocalConnection } from './hyperdrive-local.ts';
+import { applyPendingMigrations, readMigrationUrl } from './migrate.ts';
 
 let argv = process.argv.slice(2);
 const requiresPostgis = argv[0] === '--requires' && argv[1] === 'postgis';
@@ -59,6 +60,12 @@ if (!databaseUrl) {
     `[neon-on-localhost] No DATABASE_URL: using embedded Postgres (PGlite) at ${EMBEDDED_DATA_DIR}, serving on ${embedded.address} (user postgres, password in ${EMBEDDED_DATA_DIR}.password) — set DATABASE_URL in ${envFile} to use Neon`,
   );
 }
+// The dev server starts on the current schema: pending migrations first (migrate.ts).
+await applyPendingMigrations(process.cwd(), embedded ? databaseUrl : (readMigrationUrl(process.cwd()) ?? databaseUrl)).catch(async (err: Error) => {
+  console.error(`✖ ${maskDatabaseUrl(err.message.split('\n')[0])}. Fix it (or add a migration that does), then start again.`);
+  await embedded?.close();
+  process.exit(1);
+});
 if (isLocalDatabaseUrl(databaseUrl)) {
   const port = Number(process.env.NEON_LOCALHOST_PORT ?? DEFAULTS.port);
   const allow = [targetOf(databaseUrl)];

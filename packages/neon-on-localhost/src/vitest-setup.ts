@@ -9,6 +9,7 @@ import type {} from 'vitest';
 import { setHyperdriveLocalConnection } from './hyperdrive-local.ts';
 import { envFileOf, isLocalDatabaseUrl, maskDatabaseUrl, readDatabaseUrl } from './database-url.ts';
 import { spawnProxy } from './spawn-proxy.ts';
+import { applyPendingMigrations, readMigrationUrl } from './migrate.ts';
 import { targetOf } from './targets.ts';
 
 declare module 'vitest' {
@@ -29,16 +30,28 @@ export default async function setup(project: SetupProject): Promise<() => Promis
     return await start(project);
   } catch (err) {
     // One line that says what to do, rather than a stack trace from inside vitest.
-    const message = `✖ neon-on-localhost could not start for the tests: ${(err as Error).message.split('\n')[0]}. Set DATABASE_URL in ${envFileOf(process.cwd())} to test against Neon or a local Postgres instead.`;
+    const message = (err as { migration?: boolean }).migration
+      ? `✖ ${(err as Error).message}`
+      : `✖ neon-on-localhost could not start for the tests: ${(err as Error).message.split('\n')[0]}. Set DATABASE_URL in ${envFileOf(process.cwd())} to test against Neon or a local Postgres instead.`;
     console.error(message);
     throw Object.assign(new Error(message), { stack: message });
   }
+}
+
+/** The tests see the current schema: pending migrations are applied to their database first (migrate.ts). */
+async function migrateFirst(url: string, stop: () => Promise<void>): Promise<void> {
+  await applyPendingMigrations(process.cwd(), url).catch(async (err: Error) => {
+    await stop();
+    const message = `${maskDatabaseUrl(err.message.split('\n')[0])}. Fix it (or add a migration that does), then run the tests again.`;
+    throw Object.assign(new Error(message), { migration: true });
+  });
 }
 
 async function start(project: SetupProject): Promise<() => Promise<void>> {
   const databaseUrl = readDatabaseUrl(process.cwd());
   if (!databaseUrl) {
     const embedded = await spawnProxy({ embedded: 'memory' });
+    await migrateFirst(embedded.databaseUrl ?? '', () => embedded.stop());
     console.log(
       `[neon-on-localhost] No DATABASE_URL: testing against an embedded Postgres (PGlite, in memory) — set DATABASE_URL in ${envFileOf(process.cwd())} to test against Neon`,
     );
@@ -47,6 +60,7 @@ async function start(project: SetupProject): Promise<() => Promise<void>> {
     project.provide('neonLocalhostProxy', embedded.address);
     return () => embedded.stop();
   }
+  await migrateFirst(readMigrationUrl(process.cwd()) ?? databaseUrl, async () => {});
   project.provide('databaseUrl', databaseUrl);
   setHyperdriveLocalConnection(process.env, databaseUrl);
   if (!isLocalDatabaseUrl(databaseUrl)) {
