@@ -2,6 +2,7 @@
 // injected prompt/log, so steps run in tests without a terminal.
 
 import type { CliArgs } from './options.ts';
+import type { Orm } from './orm.ts';
 import type { PackageManager } from './package-manager.ts';
 import type { Logger, Prompter } from './prompter.ts';
 import type { Template } from './templates.ts';
@@ -24,6 +25,8 @@ export interface Answers {
   projectName: string;
   template: Template;
   databaseUrl?: string;
+  /** `--orm`: the template's ORM variant; none when absent. */
+  orm?: Orm;
   install: boolean;
   packageManager: PackageManager;
   /** Run the template's `db:setup` script after install. */

@@ -3,6 +3,7 @@
 
 import { parseArgs } from 'node:util';
 import { CliError } from './errors.ts';
+import { ORMS, type Orm } from './orm.ts';
 import { PACKAGE_MANAGERS, type PackageManager } from './package-manager.ts';
 
 interface OptionSpec {
@@ -22,6 +23,7 @@ export const OPTIONS = {
     value: 'url',
     description: 'Postgres connection string, written to .dev.vars / .env.local (default: $DATABASE_URL; empty = set later)',
   },
+  orm: { type: 'string', value: 'drizzle|none', description: 'Add Drizzle ORM (schema in TypeScript, drizzle-kit migrations) (default: none)' },
   install: { type: 'boolean', negatable: true, description: 'Install dependencies (default: yes)' },
   'package-manager': {
     type: 'string',
@@ -50,6 +52,7 @@ export interface CliArgs {
   dir?: string;
   template?: string;
   databaseUrl?: string;
+  orm?: Orm;
   install?: boolean;
   packageManager?: PackageManager;
   dbSetup?: boolean;
@@ -86,10 +89,15 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   if (pm !== undefined && !(PACKAGE_MANAGERS as readonly string[]).includes(pm)) {
     throw new CliError(`Unknown package manager "${pm}": use --package-manager ${PACKAGE_MANAGERS.join('|')}.`);
   }
+  const orm = values.orm;
+  if (orm !== undefined && !(ORMS as readonly string[]).includes(orm)) {
+    throw new CliError(`Unknown ORM "${orm}": use --orm ${ORMS.join(' or --orm ')}.`);
+  }
   return {
     dir: positionals[0],
     template: values.template,
     databaseUrl: values['database-url'],
+    orm: orm as Orm | undefined,
     install: values.install,
     packageManager: pm as PackageManager | undefined,
     dbSetup: values['db-setup'],

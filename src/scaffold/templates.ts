@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { OrmVariant } from './orm.ts';
 import { PLATFORMS, type Platform } from './platforms.ts';
 import type { TemplateInfo } from './validate.ts';
 
@@ -25,6 +26,8 @@ export interface Template extends TemplateInfo {
   embeddedDatabase: boolean;
   /** The Hyperdrive binding the Worker reads instead of a DATABASE_URL secret (see hyperdrive.ts). */
   hyperdrive?: string;
+  /** The ORM variants it offers (`--orm`), by name: see orm.ts. */
+  orms: Readonly<Record<string, OrmVariant>>;
 }
 
 interface TemplateMeta {
@@ -35,6 +38,7 @@ interface TemplateMeta {
   dbSetup: boolean;
   scripts: Template['scripts'];
   hyperdrive?: string;
+  orm?: Record<string, OrmVariant>;
 }
 
 /** dist/templates next to the bundled CLI, or templates/ at the repository root. */
@@ -61,6 +65,7 @@ function readTemplate(root: string, name: string): (Template & { order: number }
     dbSetup: meta.dbSetup,
     requires: meta.requires,
     embeddedDatabase: !meta.requires.includes('postgis'),
+    orms: meta.orm ?? {},
     ...(meta.hyperdrive ? { hyperdrive: meta.hyperdrive } : {}),
   };
 }
