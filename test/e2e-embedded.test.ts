@@ -138,13 +138,14 @@ describe('worker-raw with no DATABASE_URL', () => {
     const tested = await run('npm', ['test', '--', '--reporter=verbose'], { cwd: project, timeoutMs: 240_000 });
     expect(tested.code, tested.output).toBe(0);
     expectAllPassed(tested.output);
-    expect(tested.output).toMatch(/✓ .*GET \/notes.*lists the notes/);
-    const dev = await startDevServer(project, '/notes');
+    expect(tested.output).toMatch(/✓ .*GET \/todos.*lists the todos/);
+    expect(tested.output).toContain('applied migrations/0001_todos.sql');
+    const dev = await startDevServer(project, '/todos');
     try {
-      const response = await fetch(`${dev.base}/notes`);
+      const response = await fetch(`${dev.base}/todos`);
       expect(response.status, dev.output()).toBe(200);
-      expect(await response.json()).toEqual({ notes: [] });
-      expect(dev.output()).toContain('applied sql/schema.sql to the embedded database');
+      expect(await response.json()).toEqual({ todos: [] });
+      expect(dev.output()).toContain('applied migrations/0001_todos.sql');
     } finally {
       expect(await dev.stop()).toBe(true);
     }

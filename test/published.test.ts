@@ -46,7 +46,7 @@ describe('npm pack', () => {
   it('create-neon-edge ships the bundled CLI and the template folders, and nothing else', async () => {
     const files = await packedFiles('.');
     expect(files).toContain('dist/create-neon-edge.js');
-    for (const file of ['worker-raw/_gitignore', 'worker-raw/template.json', 'worker-postgis/sql/schema.sql', 'vercel-edge/_env.example']) {
+    for (const file of ['worker-raw/_gitignore', 'worker-raw/template.json', 'worker-postgis/migrations/0000_places.sql', 'vercel-edge/_env.example']) {
       expect(files).toContain(`dist/templates/${file}`);
     }
     expect(files.filter((f) => /^(src|test|bench|templates|packages)\//.test(f))).toEqual([]);

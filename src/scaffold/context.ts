@@ -3,6 +3,7 @@
 
 import type { ClaimableDatabase } from './neon-new.ts';
 import type { CliArgs } from './options.ts';
+import type { Orm } from './orm.ts';
 import type { PackageManager } from './package-manager.ts';
 import type { Logger, Prompter } from './prompter.ts';
 import type { Template } from './templates.ts';
@@ -27,6 +28,8 @@ export interface Answers {
   databaseUrl?: string;
   /** Set when databaseUrl is a new Neon claimable database (--neon-new). */
   neonNew?: ClaimableDatabase;
+  /** `--orm`: the template's ORM variant; none when absent. */
+  orm?: Orm;
   install: boolean;
   packageManager: PackageManager;
   /** Run the template's `db:setup` script after install. */

@@ -5,6 +5,7 @@
 
 import { parseArgs } from 'node:util';
 import { CliError } from './errors.ts';
+import { ORMS, type Orm } from './orm.ts';
 import { PACKAGE_MANAGERS, type PackageManager } from './package-manager.ts';
 
 interface OptionSpec {
@@ -36,6 +37,12 @@ export const OPTIONS = {
     question: 'Which database for local development?',
   },
   install: { type: 'boolean', negatable: true, description: 'Install dependencies (default: yes)', question: 'Install dependencies?' },
+  orm: {
+    type: 'string',
+    value: 'drizzle|none',
+    description: 'Add Drizzle ORM (schema in TypeScript, drizzle-kit migrations) (default: none)',
+    question: 'Add an ORM?',
+  },
   'package-manager': {
     type: 'string',
     value: PACKAGE_MANAGERS.join('|'),
@@ -83,6 +90,7 @@ export interface CliArgs {
   template?: string;
   databaseUrl?: string;
   neonNew?: boolean;
+  orm?: Orm;
   install?: boolean;
   packageManager?: PackageManager;
   dbSetup?: boolean;
@@ -128,11 +136,16 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   if (pm !== undefined && !(PACKAGE_MANAGERS as readonly string[]).includes(pm)) {
     throw new CliError(`Unknown package manager "${pm}": use --package-manager ${PACKAGE_MANAGERS.join('|')}.`);
   }
+  const orm = values.orm;
+  if (orm !== undefined && !(ORMS as readonly string[]).includes(orm)) {
+    throw new CliError(`Unknown ORM "${orm}": use --orm ${ORMS.join(' or --orm ')}.`);
+  }
   return {
     dir: positionals[0],
     template: values.template,
     databaseUrl: values['database-url'],
     neonNew: values['neon-new'],
+    orm: orm as Orm | undefined,
     install: values.install,
     packageManager: pm as PackageManager | undefined,
     dbSetup: values['db-setup'],

@@ -16,6 +16,7 @@ import { forPackageManager, runScript } from './package-manager.ts';
 import { GENERATED_PATHS } from './project-files.ts';
 import { clackLogger, clackPrompter, type Logger, type Prompter } from './prompter.ts';
 import { askAll } from './questions.ts';
+import { addOrmToPackage, withOrmEntries } from './orm.ts';
 import { refuseSymlinks, shownName } from './target-dir.ts';
 import { putSecret } from './secret.ts';
 import { TEMPLATES, templatesRoot } from './templates.ts';
@@ -79,13 +80,14 @@ export async function scaffold(ctx: Context, answers: Answers): Promise<Outcome>
   const signals = rollbackOnSignal(workspace);
   try {
     const root = templatesRoot();
-    const entries = templateEntries(path.join(root, answers.template.name));
+    const entries = withOrmEntries(path.join(root, answers.template.name), answers.template, answers.orm, templateEntries(path.join(root, answers.template.name)));
     const written = [...entries.map((e) => e.target), ...GENERATED_PATHS, answers.template.platform.envFile, ...LOCKFILES];
     refuseSymlinks(answers.targetDir, answers.displayDir, written);
     workspace.begin();
     // In a directory that already existed (--force), what we overwrite is restored on failure.
     workspace.preserve(written);
     await writeProject(root, answers, entries);
+    addOrmToPackage(answers.targetDir, answers.template, answers.orm);
     ctx.log.success(`Wrote the ${answers.template.name} template to ${answers.displayDir}`);
     if (answers.install) {
       await installDependencies(ctx, answers);

@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { OrmVariant } from './orm.ts';
 import { PLATFORMS, type Platform } from './platforms.ts';
 import type { TemplateInfo } from './validate.ts';
 
@@ -27,6 +28,8 @@ export interface Template extends TemplateInfo {
   hyperdrive?: string;
   /** Dependencies whose install scripts must run (pnpm asks for approval: esbuild, workerd). */
   allowBuilds: readonly string[];
+  /** The ORM variants it offers (`--orm`), by name: see orm.ts. */
+  orms: Readonly<Record<string, OrmVariant>>;
 }
 
 interface TemplateMeta {
@@ -38,6 +41,7 @@ interface TemplateMeta {
   allowBuilds?: string[];
   scripts: Template['scripts'];
   hyperdrive?: string;
+  orm?: Record<string, OrmVariant>;
 }
 
 /** dist/templates next to the bundled CLI, or templates/ at the repository root. */
@@ -64,6 +68,7 @@ function readTemplate(root: string, name: string): (Template & { order: number }
     dbSetup: meta.dbSetup,
     requires: meta.requires,
     embeddedDatabase: !meta.requires.includes('postgis'),
+    orms: meta.orm ?? {},
     ...(meta.hyperdrive ? { hyperdrive: meta.hyperdrive } : {}),
     allowBuilds: meta.allowBuilds ?? [],
   };

@@ -44,6 +44,7 @@ export function templateEntries(templateDir: string): TemplateEntry[] {
     for (const name of readdirSync(dir)) {
       const source = path.join(dir, name);
       if (!isTemplateFile(source)) continue;
+      if (rel === '' && name === 'orm') continue; // ORM variants (orm.ts): copied only when chosen
       const target = rel ? path.join(rel, name) : (RENAMES[name] ?? name);
       // statSync follows symlinks: shared parts of templates are links in the repository.
       if (statSync(source).isDirectory()) walk(source, target);

@@ -44,7 +44,7 @@ function insertAt(text: string, anchor: string, addition: string, where: 'before
 }
 
 /**
- * Applies every step: "at the end of `file`", "in `file`, add this function
+ * Applies every step: "create `file` with", "at the end of `file`", "in `file`, add this function
  * just above `anchor`", "this line inside `x`, after `anchor`". Returns the
  * steps it applied, for the test to count.
  */
@@ -57,7 +57,8 @@ export function followReadme(project: string): Step[] {
     if (!file) throw new Error(`no file named before: ${step.says}`);
     const above = /just above `([^`]+)`/.exec(step.says);
     const after = /after `([^`]+)`/.exec(step.says);
-    if (/at the end of `/.test(step.says)) edit(file, (t) => `${t.replace(/\n*$/, '\n')}\n${step.code}`);
+    if (/\bcreate `[^`]+` with\s*$/.test(step.says)) writeFileSync(file, step.code);
+    else if (/at the end of `/.test(step.says)) edit(file, (t) => `${t.replace(/\n*$/, '\n')}\n${step.code}`);
     else if (above) edit(file, (t) => insertAt(t, above[1], `${step.code}\n`, 'before'));
     else if (after) edit(file, (t) => insertAt(t, after[1], step.code, 'after'));
     else throw new Error(`do not know where this goes: ${step.says}`);

@@ -3,6 +3,7 @@
 //
 //   neon-on-localhost run [--requires postgis] <command> [args...]
 //   neon-on-localhost serve [--port 4444] [--allow host:port ...] [--embedded <dir>|memory]
+//   neon-on-localhost migrate [--dir migrations]
 //
 // `run` is what a project's `npm start` calls; `serve` runs the proxy alone.
 
@@ -19,7 +20,8 @@ Usage:
       starts an embedded Postgres (PGlite) kept in .neon-localhost/pgdata. Starts the
       local proxy when the database is on this machine, then runs <command> with
       DATABASE_URL and ${PROXY_VARIABLE} set. \`wrangler dev\` also gets the proxy
-      address as a --var. Ctrl-C stops everything it started.
+      address as a --var. Ctrl-C stops everything it started. Pending migrations
+      (migrate, below) are applied first.
 
   neon-on-localhost serve [options]
       Runs the proxy alone, in front of DATABASE_URL's host and port.
@@ -31,6 +33,11 @@ Usage:
       --rtt-ms <n>            make each round trip to the proxy cost n ms, as from an
                               edge location far from the database (default 0; also
                               NEON_LOCALHOST_RTT_MS, for run and the vitest setup too)
+
+  neon-on-localhost migrate [--dir migrations]
+      Applies the .sql files in migrations/ not applied yet, in name order, each in
+      a transaction, recorded in the table neon_on_localhost_migrations. Uses
+      DATABASE_URL_UNPOOLED, else DATABASE_URL, else the embedded database.
 
   neon-on-localhost --version | --help
 
@@ -57,6 +64,10 @@ switch (subcommand) {
   case 'serve':
     handOver(rest);
     await import('./serve.ts');
+    break;
+  case 'migrate':
+    handOver(rest);
+    await import('./migrate-cli.ts');
     break;
   case '--version':
   case '-v': {

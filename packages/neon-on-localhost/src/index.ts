@@ -4,7 +4,6 @@
 
 export { configureNeonDriver, DEFAULT_LOCAL_PROXY, PROXY_VARIABLE, type NeonConfigStatic } from './driver.ts';
 export { envFileOf, isLocalDatabaseUrl, maskDatabaseUrl, parseEnvFile, readDatabaseUrl, validateDatabaseUrl } from './database-url.ts';
-export { applySchema, SCHEMA_FILE } from './schema.ts';
 export { EMBEDDED_DATA_DIR, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
 export { sessionLimitsFromEnv, startProxy, type LocalProxy, type ProxyOptions } from './proxy.ts';
 export { rttFromEnv, startLatencyFront, type LatencyFront, type LatencyFrontOptions } from './latency.ts';

@@ -16,12 +16,12 @@ import { checkedDatabaseUrl, envFileOf, isLocalDatabaseUrl, maskDatabaseUrl } fr
 import { EMBEDDED_DATA_DIR, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
 import { originSettingsFromEnv } from './origin-guard.ts';
 import { rttFromEnv } from './latency.ts';
-import { applySchema } from './schema.ts';
 import { sessionLimitsFromEnv, startProxy, type LocalProxy } from './proxy.ts';
 import { targetOf } from './targets.ts';
 import { DEFAULTS } from './defaults.ts';
 import { DEFAULT_LOCAL_PROXY, PROXY_VARIABLE } from './driver.ts';
 import { setHyperdriveLocalConnection } from './hyperdrive-local.ts';
+import { applyPendingMigrations, readMigrationUrl } from './migrate.ts';
 
 let argv = process.argv.slice(2);
 const requiresPostgis = argv[0] === '--requires' && argv[1] === 'postgis';
@@ -70,17 +70,16 @@ if (!databaseUrl) {
     return process.exit(1);
   });
   databaseUrl = embedded.url;
-  const running = embedded;
-  const schema = await applySchema(process.cwd(), embedded.url).catch(async (err: Error) => {
-    console.error(`✖ ${err.message}. Fix it and run npm start again.`);
-    await running.close();
-    return process.exit(1);
-  });
   console.log(
     `[neon-on-localhost] No DATABASE_URL: using embedded Postgres (PGlite) at ${EMBEDDED_DATA_DIR}, serving on ${embedded.address} (user postgres, password in ${EMBEDDED_DATA_DIR}.password) — set DATABASE_URL in ${envFile} to use Neon`,
   );
-  if (schema) console.log(`[neon-on-localhost] applied ${schema} to the embedded database`);
 }
+// The dev server starts on the current schema: pending migrations first (migrate.ts).
+await applyPendingMigrations(process.cwd(), embedded ? databaseUrl : (readMigrationUrl(process.cwd()) ?? databaseUrl)).catch(async (err: Error) => {
+  console.error(`✖ ${maskDatabaseUrl(err.message.split('\n')[0])}. Fix it (or add a migration that does), then start again.`);
+  await embedded?.close();
+  process.exit(1);
+});
 if (isLocalDatabaseUrl(databaseUrl)) {
   const port = Number(process.env.NEON_LOCALHOST_PORT ?? DEFAULTS.port);
   let moved = false;

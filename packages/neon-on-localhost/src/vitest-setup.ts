@@ -9,8 +9,8 @@ import './node-version.ts';
 import type {} from 'vitest';
 import { setHyperdriveLocalConnection } from './hyperdrive-local.ts';
 import { checkedDatabaseUrl, envFileOf, isLocalDatabaseUrl, maskDatabaseUrl } from './database-url.ts';
-import { applySchema } from './schema.ts';
 import { spawnProxy } from './spawn-proxy.ts';
+import { applyPendingMigrations, readMigrationUrl } from './migrate.ts';
 import { targetOf } from './targets.ts';
 
 declare module 'vitest' {
@@ -32,8 +32,8 @@ export default async function setup(project: SetupProject): Promise<() => Promis
   } catch (err) {
     // One line that says what to do, rather than a stack trace from inside vitest.
     const message =
-      err instanceof SetupError
-        ? `✖ ${err.message}`
+      err instanceof SetupError || (err as { migration?: boolean }).migration
+        ? `✖ ${(err as Error).message}`
         : `✖ neon-on-localhost could not start for the tests: ${(err as Error).message.split('\n')[0]}. Set DATABASE_URL in ${envFileOf(process.cwd())} to test against Neon or a local Postgres instead.`;
     console.error(message);
     throw Object.assign(new Error(message), { stack: message });
@@ -43,19 +43,24 @@ export default async function setup(project: SetupProject): Promise<() => Promis
 /** A problem in the project itself, said as it is. */
 class SetupError extends Error {}
 
+/** The tests see the current schema: pending migrations are applied to their database first (migrate.ts). */
+async function migrateFirst(url: string, stop: () => Promise<void>): Promise<void> {
+  await applyPendingMigrations(process.cwd(), url).catch(async (err: Error) => {
+    await stop();
+    const message = `${maskDatabaseUrl(err.message.split('\n')[0])}. Fix it (or add a migration that does), then run the tests again.`;
+    throw Object.assign(new Error(message), { migration: true });
+  });
+}
+
 async function start(project: SetupProject): Promise<() => Promise<void>> {
   const checked = checkedDatabaseUrl(process.cwd());
   if (checked.problem) throw new SetupError(checked.problem);
   const databaseUrl = checked.url;
   if (!databaseUrl) {
     const embedded = await spawnProxy({ embedded: 'memory' });
-    // New and empty every run: the project's tables come from sql/schema.sql.
-    const schema = await applySchema(process.cwd(), embedded.databaseUrl ?? '').catch(async (err: Error) => {
-      await embedded.stop();
-      throw new SetupError(`${err.message}. Fix it and run the tests again.`);
-    });
+    await migrateFirst(embedded.databaseUrl ?? '', () => embedded.stop());
     console.log(
-      `[neon-on-localhost] No DATABASE_URL: testing against an embedded Postgres (PGlite, in memory) — set DATABASE_URL in ${envFileOf(process.cwd())} to test against Neon${schema ? `; applied ${schema}` : ''}`,
+      `[neon-on-localhost] No DATABASE_URL: testing against an embedded Postgres (PGlite, in memory) — set DATABASE_URL in ${envFileOf(process.cwd())} to test against Neon`,
     );
     project.provide('databaseUrl', embedded.databaseUrl ?? '');
     setHyperdriveLocalConnection(process.env, embedded.databaseUrl ?? '');
@@ -65,6 +70,7 @@ async function start(project: SetupProject): Promise<() => Promise<void>> {
     project.provide('neonLocalhostProxy', embedded.address);
     return () => embedded.stop();
   }
+  await migrateFirst(readMigrationUrl(process.cwd()) ?? databaseUrl, async () => {});
   project.provide('databaseUrl', databaseUrl);
   setHyperdriveLocalConnection(process.env, databaseUrl);
   if (!isLocalDatabaseUrl(databaseUrl)) {

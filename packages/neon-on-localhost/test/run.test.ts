@@ -1,7 +1,6 @@
 // `neon-on-localhost run` (what a project's `npm start` calls), as a process in
-// a project folder: it checks DATABASE_URL before starting anything, creates
-// the project's tables (sql/schema.sql) in the embedded database, and says
-// when the proxy could not have its usual port.
+// a project folder: it checks DATABASE_URL before starting anything, and says
+// when the proxy could not have its usual port (migrations: migrate.test.ts).
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -81,27 +80,6 @@ describe('neon-on-localhost run', () => {
       taken.close();
     }
   });
-
-  it('creates the tables of sql/schema.sql in the embedded database at every start', async () => {
-    const schema = 'create table if not exists notes (id serial primary key, body text not null);\n';
-    const dir = projectDir({ 'sql/schema.sql': schema });
-    const read = `const pg = require('pg'); const c = new pg.Client(process.env.DATABASE_URL);
-      c.connect().then(() => c.query("insert into notes (body) values ('hi') returning id")).then((r) => { console.log('id=' + r.rows[0].id); return c.end(); })`;
-    for (const expected of ['id=1', 'id=2']) {
-      const ran = await runIn(dir, [process.execPath, '-e', read]);
-      expect(ran.code, ran.stderr).toBe(0);
-      expect(ran.stdout).toContain('[neon-on-localhost] applied sql/schema.sql to the embedded database');
-      expect(ran.stdout).toContain(expected); // the table, and its rows, survive the next start
-    }
-  }, 120_000);
-
-  it('stops with the file, line and reason when sql/schema.sql fails', async () => {
-    const dir = projectDir({ 'sql/schema.sql': '-- notes\ncreate table notes (id serial primary key,);\n' });
-    const ran = await runIn(dir, [process.execPath, '-e', 'console.log("dev server started")']);
-    expect(ran.code).toBe(1);
-    expect(ran.stdout).not.toContain('dev server started');
-    expect(ran.stderr.trim().split('\n')).toEqual(['✖ sql/schema.sql:2: syntax error at or near ")". Fix it and run npm start again.']);
-  }, 120_000);
 
   // The package needs Node 22.12; an older one must say so in one line (run compiled, as installed).
   const oldNode = ['/usr/bin/node', '/bin/node', '/usr/local/bin/node'].find(

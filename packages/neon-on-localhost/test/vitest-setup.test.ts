@@ -58,23 +58,6 @@ describe('vitest-setup', () => {
     );
   }, 60_000);
 
-  it('creates the tables of sql/schema.sql in the throwaway database, so a new route can be tested', async () => {
-    delete process.env.DATABASE_URL;
-    const cleanup = inProject({ 'sql/schema.sql': 'create table if not exists notes (id serial primary key, body text not null);\n' });
-    const p = project();
-    const stop = await setup(p);
-    try {
-      const client = new pg.Client(p.provided.databaseUrl);
-      await client.connect();
-      const { rows } = await client.query("insert into notes (body) values ('first') returning id");
-      expect(rows).toEqual([{ id: 1 }]);
-      await client.end();
-    } finally {
-      await stop();
-      cleanup();
-    }
-  }, 60_000);
-
   it('refuses a malformed DATABASE_URL in one line naming where it is', async () => {
     delete process.env.DATABASE_URL;
     const cleanup = inProject({ '.dev.vars': 'DATABASE_URL=postgres://nope\n', 'wrangler.jsonc': '{}' });
@@ -87,13 +70,4 @@ describe('vitest-setup', () => {
     }
   });
 
-  it('says which line of sql/schema.sql failed, and why', async () => {
-    delete process.env.DATABASE_URL;
-    const cleanup = inProject({ 'sql/schema.sql': 'create table a (id int);\ncreate tabel b (id int);\n' });
-    try {
-      await expect(setup(project())).rejects.toThrow(/^✖ sql\/schema\.sql:2: syntax error at or near "tabel"\. Fix it and run the tests again\.$/);
-    } finally {
-      cleanup();
-    }
-  }, 60_000);
 });

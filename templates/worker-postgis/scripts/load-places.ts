@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import type pg from 'pg';
 import type { Place, Row } from './places-source.ts';
 
-const SCHEMA = readFileSync(new URL('../sql/schema.sql', import.meta.url), 'utf8');
+const SCHEMA = readFileSync(new URL('../migrations/0000_places.sql', import.meta.url), 'utf8');
 const BATCH = 5_000;
 /** How many skipped rows are kept as examples for the report. */
 const EXAMPLES = 5;

@@ -1,4 +1,6 @@
--- The places the Worker searches. Safe to run again: nothing is dropped.
+-- The places the Worker searches: the first migration (npm run db:migrate), and
+-- also run by npm run db:setup before it loads the places. Safe to run again:
+-- nothing is dropped.
 create extension if not exists postgis;
 
 create table if not exists places (

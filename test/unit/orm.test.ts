@@ -1,0 +1,70 @@
+// `--orm drizzle`: the flag, the refusal for a template without the variant,
+// and the overlay: its files over the template's, its dependencies and scripts
+// in package.json, and the orm/ folder never copied otherwise.
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CliError } from '../../src/scaffold/errors.ts';
+import { parseCliArgs } from '../../src/scaffold/options.ts';
+import { addOrmToPackage, withOrmEntries } from '../../src/scaffold/orm.ts';
+import { askOrm } from '../../src/scaffold/questions.ts';
+import type { Context } from '../../src/scaffold/context.ts';
+import { TEMPLATES, templatesRoot } from '../../src/scaffold/templates.ts';
+import { copyTemplate, templateEntries } from '../../src/scaffold/write-project.ts';
+
+const template = (name: string) => TEMPLATES.find((t) => t.name === name)!;
+const ctx = (orm?: string) =>
+  ({ args: parseCliArgs(orm ? ['--orm', orm] : []), interactive: false, log: { answered() {} } }) as unknown as Context;
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'neon-orm-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('--orm', () => {
+  it('takes drizzle or none, and names both for anything else', () => {
+    expect(parseCliArgs(['--orm', 'drizzle']).orm).toBe('drizzle');
+    expect(() => parseCliArgs(['--orm', 'prisma'])).toThrow(new CliError('Unknown ORM "prisma": use --orm none or --orm drizzle.'));
+  });
+
+  it('defaults to none, and refuses a template without the variant in one line', async () => {
+    expect(await askOrm(ctx(), template('worker-raw'))).toBe('none');
+    expect(await askOrm(ctx('drizzle'), template('vercel-node'))).toBe('drizzle');
+    const postgis = template('worker-postgis');
+    if (!postgis.orms.drizzle) {
+      await expect(askOrm(ctx('drizzle'), postgis)).rejects.toThrow('The worker-postgis template has no drizzle variant yet: use --orm none.');
+    }
+  });
+
+  it('without it, the orm/ folder is not part of the project', () => {
+    const targets = templateEntries(path.join(templatesRoot(), 'worker-raw')).map((e) => e.target);
+    expect(targets).toContain('migrations/0000_notes.sql');
+    expect(targets.filter((t) => t.startsWith('orm/') || t.includes('drizzle'))).toEqual([]);
+  });
+
+  it.each(['worker-raw', 'vercel-node'])('with drizzle, %s gets the overlay, the dependencies and db:generate', async (name) => {
+    const templateDir = path.join(templatesRoot(), name);
+    const entries = withOrmEntries(templateDir, template(name), 'drizzle', templateEntries(templateDir));
+    const targets = entries.map((e) => e.target);
+    expect(new Set(targets).size).toBe(targets.length); // one writer per file
+    expect(targets).toEqual(expect.arrayContaining(['drizzle.config.ts', 'migrations/0000_notes.sql', 'migrations/meta/_journal.json', 'test/db.test.ts']));
+    expect(targets.some((t) => /^(src|lib)\/db\/schema\.ts$/.test(t))).toBe(true);
+    await copyTemplate(templateDir, dir, entries);
+    expect(readFileSync(path.join(dir, 'migrations/0000_notes.sql'), 'utf8')).toMatch(/^CREATE TABLE "notes"/);
+    addOrmToPackage(dir, template(name), 'drizzle');
+    const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    expect(pkg.dependencies['drizzle-orm']).toMatch(/^\^0\.45\./);
+    expect(pkg.devDependencies['drizzle-kit']).toMatch(/^\^0\.31\./);
+    expect(pkg.scripts['db:generate']).toBe('drizzle-kit generate');
+    expect(pkg.scripts['db:migrate']).toBe('neon-on-localhost migrate');
+  });
+
+  it('changes nothing for none', () => {
+    writeFileSync(path.join(dir, 'package.json'), '{"name":"x"}\n');
+    addOrmToPackage(dir, template('worker-raw'), 'none');
+    expect(readFileSync(path.join(dir, 'package.json'), 'utf8')).toBe('{"name":"x"}\n');
+  });
+});
