@@ -141,7 +141,7 @@ describe('--neon-new when the service fails', () => {
 
 describe('in the prompt', () => {
   async function ask(base: string, work: string, choose: (pty: Pty) => Promise<void>): Promise<Pty> {
-    const pty = new Pty(`${process.execPath} ${CLI} app -t worker-postgis --no-install --no-git`, {
+    const pty = new Pty(`${process.execPath} ${CLI} app -t worker-postgis --no-install --no-git --no-agents --no-ci`, {
       cwd: work,
       env: cleanEnv({ NEON_NEW_BASE_URL: base }),
     });
@@ -178,7 +178,7 @@ describe('in the prompt', () => {
       const base = closed.base;
       await closed.close();
       const pty = await ask(base, work, async (p) => {
-        await p.waitFor(/Postgres connection string \(DATABASE_URL\)\? Leave empty/);
+        await p.waitFor(/Paste a Postgres connection string \(DATABASE_URL\), or leave empty/);
         await p.type(KEYS.enter);
       });
       expect(pty.screen).not.toContain('A new Neon database');

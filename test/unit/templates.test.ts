@@ -56,10 +56,6 @@ describe('templates/', () => {
     ['worker-raw/src/transaction.ts', 'vercel-edge/lib/transaction.ts'],
     ['worker-postgis/src/places.ts', 'vercel-edge/lib/places.ts'],
     ['worker-raw/_gitignore', 'worker-postgis/_gitignore'],
-    ['worker-raw/src/redact.ts', 'worker-postgis/src/redact.ts'],
-    ['worker-raw/src/redact.ts', 'vercel-edge/lib/redact.ts'],
-    ['worker-raw/src/redact.ts', 'worker-hyperdrive/src/redact.ts'],
-    ['worker-raw/src/redact.ts', 'vercel-node/lib/redact.ts'],
     ['worker-raw/src/transaction.ts', 'worker-hyperdrive/src/transaction.ts'],
     ['worker-raw/src/transaction.ts', 'vercel-node/lib/transaction.ts'],
   ])('%s and %s stay identical', (a, b) => {

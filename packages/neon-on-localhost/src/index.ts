@@ -2,6 +2,7 @@
 // scripts and test setups. The driver helper lives in 'neon-on-localhost/driver'
 // (safe to bundle into edge code); the vitest global setup in 'neon-on-localhost/vitest'.
 
+export { errorMessage, redact } from './redact.ts';
 export { configureNeonDriver, DEFAULT_LOCAL_PROXY, PROXY_VARIABLE, type NeonConfigStatic } from './driver.ts';
 export { envFileOf, isLocalDatabaseUrl, maskDatabaseUrl, parseEnvFile, readDatabaseUrl, validateDatabaseUrl } from './database-url.ts';
 export { EMBEDDED_DATA_DIR, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';

@@ -4,7 +4,7 @@
 
 import { neonConfig } from '@neondatabase/serverless';
 import { configureNeonDriver } from 'neon-on-localhost/driver';
-import { errorMessage } from './redact';
+import { errorMessage } from 'neon-on-localhost/redact';
 
 // Vercel sets process.env in both runtimes; so do workerd (nodejs_compat) and
 // the local edge-runtime server.

@@ -9,7 +9,7 @@
 import { Client, neon, neonConfig } from '@neondatabase/serverless';
 import { Hono, type Context } from 'hono';
 import { configureNeonDriver } from 'neon-on-localhost/driver';
-import { errorMessage } from './redact.ts';
+import { errorMessage } from 'neon-on-localhost/redact';
 import { ATTRIBUTION, cellKey, cellOf, locate, NEAREST_SQL, nearestParams, toPlaces, type NearbyPlace, type Point } from './places.ts';
 
 export type { NearbyPlace };

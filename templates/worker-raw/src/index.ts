@@ -10,7 +10,7 @@
 
 import { Client, Pool, neon, neonConfig } from '@neondatabase/serverless';
 import { configureNeonDriver } from 'neon-on-localhost/driver';
-import { errorMessage } from './redact.ts';
+import { errorMessage } from 'neon-on-localhost/redact';
 import { transactionDemo } from './transaction.ts';
 
 export interface Env {

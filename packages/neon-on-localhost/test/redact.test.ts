@@ -1,0 +1,27 @@
+// neon-on-localhost/redact: what the templates' logs go through.
+
+import { describe, expect, it } from 'vitest';
+import { errorMessage, redact } from '../src/redact.ts';
+
+const secret = 'Sekr3t p@ss/wörd';
+const url = `postgres://app:${encodeURIComponent(secret)}@127.0.0.1:99999/app`;
+
+describe('redact', () => {
+  it('masks the password of DATABASE_URL in every spelling, and any URL userinfo', () => {
+    const message = `cannot parse ${url}; raw ${secret}; decoded once ${encodeURIComponent(secret)}; other postgres://u:other@host/db`;
+    const out = redact(message, url);
+    for (const form of [secret, encodeURIComponent(secret), 'other']) expect(out).not.toContain(form);
+    expect(out).toContain('127.0.0.1:99999'); // the reason stays readable
+    expect(out).toContain('postgres://u:****@host/db');
+  });
+
+  it('masks a password the URL parser rejects (an unencoded @ in it)', () => {
+    const malformed = 'postgres://app:p@ss@word@db.example/app';
+    expect(redact(`invalid URL ${malformed}`, malformed)).not.toContain('ss@word');
+  });
+
+  it('turns any thrown value into a redacted line', () => {
+    expect(errorMessage(new Error(`no route to ${url}`), url)).not.toContain(encodeURIComponent(secret));
+    expect(errorMessage('plain string')).toBe('plain string');
+  });
+});
