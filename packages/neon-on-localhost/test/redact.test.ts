@@ -8,9 +8,9 @@ const url = `postgres://app:${encodeURIComponent(secret)}@127.0.0.1:99999/app`;
 
 describe('redact', () => {
   it('masks the password of DATABASE_URL in every spelling, and any URL userinfo', () => {
-    const message = `cannot parse ${url}; raw ${secret}; decoded once ${encodeURIComponent(secret)}; other postgres://u:other@host/db`;
+    const message = `cannot parse ${url}; raw ${secret}; decoded once ${encodeURIComponent(secret)}; and postgres://u:hunter2@host/db`;
     const out = redact(message, url);
-    for (const form of [secret, encodeURIComponent(secret), 'other']) expect(out).not.toContain(form);
+    for (const form of [secret, encodeURIComponent(secret), 'hunter2']) expect(out).not.toContain(form);
     expect(out).toContain('127.0.0.1:99999'); // the reason stays readable
     expect(out).toContain('postgres://u:****@host/db');
   });
