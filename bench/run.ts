@@ -17,13 +17,14 @@ import { measureProxyOverhead } from './proxy-overhead.ts';
 import { countDriverModes, countRequest, type TripCount } from './round-trips.ts';
 import { measureScaffold } from './scaffold.ts';
 import { measureDistance } from './distance.ts';
+import { CONTENDERS, measureFirstRequest } from './first-request.ts';
 import { kib, ms, table } from './stats.ts';
 
 const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' } } });
 const smoke = values.smoke ?? false;
 const COUNTS = smoke
-  ? { scaffoldRuns: 2, sequential: 3, clients: 2, perClient: 2, overheadRuns: 2, cache: 3, rtts: [0, 10], distanceRuns: 1, cacheRtt: 20 }
-  : { scaffoldRuns: 15, sequential: 100, clients: 10, perClient: 20, overheadRuns: 30, cache: 100, rtts: [0, 10, 50, 100], distanceRuns: 7, cacheRtt: 20 };
+  ? { scaffoldRuns: 2, sequential: 3, clients: 2, perClient: 2, overheadRuns: 2, cache: 3, rtts: [0, 10], distanceRuns: 1, cacheRtt: 20, firstRequestRuns: 1 }
+  : { scaffoldRuns: 15, sequential: 100, clients: 10, perClient: 20, overheadRuns: 30, cache: 100, rtts: [0, 10, 50, 100], distanceRuns: 7, cacheRtt: 20, firstRequestRuns: 3 };
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
@@ -166,6 +167,25 @@ try {
         ['path', ...COUNTS.rtts.map((r) => `${r} ms RTT`), `round trips (slope 0 → ${far} ms)`, 'over the internet'],
         distance.map((d) => [d.path, ...d.medians.map(ms), d.roundTrips.toFixed(1), d.published]),
       ),
+  );
+
+  // Smoke: ours only, once, on the npm cache as it is; create-cloudflare's install alone would take longer than the whole smoke run.
+  const firstRequest = await measureFirstRequest({
+    runs: COUNTS.firstRequestRuns,
+    contenders: smoke ? CONTENDERS.slice(0, 1) : CONTENDERS,
+    warmCache: !smoke,
+    log,
+  });
+  const seconds = (value: number) => `${(value / 1000).toFixed(1)} s`;
+  sections.push(
+    `### 7. From \`npm create\` to the first request (npm; ${smoke ? 'smoke run: ours only, once, npm cache as found; create-cloudflare skipped' : `a fresh npm cache shared by both, warmed by one unmeasured \`npm create\` of each; median of ${COUNTS.firstRequestRuns}`})\n\n` +
+      table(
+        ['project', '`npm create` (scaffold + install)', '`npm start` → first 200 on `/`', 'total', '`node_modules` (`du`)'],
+        firstRequest.map((r) => [r.name, seconds(r.createMs), seconds(r.firstResponseMs), seconds(r.createMs + r.firstResponseMs), `${r.nodeModulesMiB.toFixed(0)} MiB`]),
+      ) +
+      '\n\nOurs is the published package from the throwaway registry, with `--template worker-raw --yes --no-git`; its first 200 is a query on the embedded Postgres. ' +
+      'create-cloudflare runs with `--accept-defaults --type hello-world --lang ts --no-deploy --no-git --no-open --no-auto-update` and its telemetry off; its first 200 is a static "Hello World!". ' +
+      'Both install through the same registry and both serve with `wrangler dev` on loopback.',
   );
 } finally {
   await projects?.remove();

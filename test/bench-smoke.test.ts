@@ -19,7 +19,7 @@ describe('npm run bench -- --smoke', () => {
       });
       expect(result.code, result.output).toBe(0);
       const report = readFileSync(out, 'utf8');
-      for (const heading of ['1. Scaffold time', '2. Database round trips', '3. Latency', '4. Bundle size', '5. Local proxy overhead', '6. Time to first query at a distance']) {
+      for (const heading of ['1. Scaffold time', '2. Database round trips', '3. Latency', '4. Bundle size', '5. Local proxy overhead', '6. Time to first query at a distance', '7. From `npm create` to the first request']) {
         expect(report).toContain(heading);
       }
       // A cache hit costs the database nothing.
@@ -34,6 +34,8 @@ describe('npm run bench -- --smoke', () => {
       const pipelined = /\| WebSocket `Client`, pipelined \(the default\) \| [\d.]+ ms \| ([\d.]+) ms \|/.exec(report);
       expect(Number(pipelined?.[1])).toBeGreaterThanOrEqual(28.5);
       expect(report).toContain('(smoke run: tiny counts, not figures)');
+      // npm create from the throwaway registry, npm start, a first 200, and what was installed.
+      expect(report).toMatch(/\| create-neon-edge `worker-raw` \| [\d.]+ s \| [\d.]+ s \| [\d.]+ s \| \d+ MiB \|/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
