@@ -3,13 +3,13 @@
 // pass in Node (an outage and recovery included), against PostgreSQL and
 // against the embedded database; `npm start` serves api/ by file.
 
-import { readFileSync, renameSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { run, type Ran } from './support/cli.ts';
 import { startDevServer } from './support/dev-server.ts';
 import type { TestPostgres } from './support/postgres.ts';
-import { scaffoldedProject } from './support/scaffolded.ts';
+import { scaffoldedProject, withoutEnvFile } from './support/scaffolded.ts';
 
 const scaffolded = scaffoldedProject('my-app', 'vercel-node', ['--install', '--no-git']);
 let db: TestPostgres;
@@ -18,16 +18,6 @@ let created: Ran;
 beforeAll(() => {
   ({ db, project, created } = scaffolded);
 });
-
-async function withoutEnvFile<T>(body: () => Promise<T>): Promise<T> {
-  const file = path.join(project, '.env.local');
-  renameSync(file, `${file}.off`);
-  try {
-    return await body();
-  } finally {
-    renameSync(`${file}.off`, file);
-  }
-}
 
 async function expectRoutes(base: string): Promise<void> {
   for (const route of ['/api/now', '/api/tx']) {
@@ -57,7 +47,7 @@ describe('create-neon-edge my-app --template vercel-node', () => {
   }, 300_000);
 
   it('passes the same tests against the embedded database', async () => {
-    const result = await withoutEnvFile(() => run('npm', ['test'], { cwd: project, timeoutMs: 240_000 }));
+    const result = await withoutEnvFile(project, '.env.local', () => run('npm', ['test'], { cwd: project, timeoutMs: 240_000 }));
     expect(result.code, result.output).toBe(0);
     expect(result.output).toContain('No DATABASE_URL: testing against an embedded Postgres');
     expect(result.output).toMatch(/Tests\s+4 passed/);
@@ -79,7 +69,7 @@ describe('create-neon-edge my-app --template vercel-node', () => {
   }, 120_000);
 
   it('npm start serves them from the embedded database with no DATABASE_URL', async () => {
-    await withoutEnvFile(async () => {
+    await withoutEnvFile(project, '.env.local', async () => {
       const dev = await startDevServer(project, '/api/nope');
       try {
         await expectRoutes(dev.base);

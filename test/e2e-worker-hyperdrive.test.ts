@@ -4,13 +4,13 @@
 // neon-on-localhost sets from .dev.vars; then the same with no DATABASE_URL
 // (the embedded database, over TCP); and `npm start` serves both routes.
 
-import { readFileSync, renameSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { run, type Ran } from './support/cli.ts';
 import { startDevServer } from './support/dev-server.ts';
 import type { TestPostgres } from './support/postgres.ts';
-import { scaffoldedProject } from './support/scaffolded.ts';
+import { scaffoldedProject, withoutEnvFile } from './support/scaffolded.ts';
 
 const scaffolded = scaffoldedProject('my-app', 'worker-hyperdrive', ['--install', '--no-git']);
 let db: TestPostgres;
@@ -19,17 +19,6 @@ let created: Ran;
 beforeAll(() => {
   ({ db, project, created } = scaffolded);
 });
-
-/** Runs `body` with .dev.vars moved aside: no DATABASE_URL, so the embedded database. */
-async function withoutDevVars<T>(body: () => Promise<T>): Promise<T> {
-  const file = path.join(project, '.dev.vars');
-  renameSync(file, `${file}.off`);
-  try {
-    return await body();
-  } finally {
-    renameSync(`${file}.off`, file);
-  }
-}
 
 async function expectRoutes(base: string): Promise<void> {
   for (const route of ['/', '/tx']) {
@@ -61,7 +50,7 @@ describe('create-neon-edge my-app --template worker-hyperdrive', () => {
   }, 300_000);
 
   it('passes the same tests against the embedded database', async () => {
-    const result = await withoutDevVars(() => run('npm', ['test'], { cwd: project, timeoutMs: 240_000 }));
+    const result = await withoutEnvFile(project, '.dev.vars', () => run('npm', ['test'], { cwd: project, timeoutMs: 240_000 }));
     expect(result.code, result.output).toBe(0);
     expect(result.output).toContain('No DATABASE_URL: testing against an embedded Postgres');
     expect(result.output).toMatch(/Tests\s+7 passed/);
@@ -84,7 +73,7 @@ describe('create-neon-edge my-app --template worker-hyperdrive', () => {
   }, 120_000);
 
   it('npm start serves them from the embedded database with no DATABASE_URL', async () => {
-    await withoutDevVars(async () => {
+    await withoutEnvFile(project, '.dev.vars', async () => {
       const dev = await startDevServer(project, '/nope');
       try {
         await expectRoutes(dev.base);

@@ -2,7 +2,7 @@
 // built CLI scaffolding a template against it into a temp dir (with install),
 // both removed after the file's tests.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
@@ -35,4 +35,15 @@ export function scaffoldedProject(dir: string, template: string, extraArgs: stri
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
   return state;
+}
+
+/** Runs `body` with the project's env file moved aside: no DATABASE_URL, so the embedded database. */
+export async function withoutEnvFile<T>(project: string, envFile: string, body: () => Promise<T>): Promise<T> {
+  const file = path.join(project, envFile);
+  renameSync(file, `${file}.off`);
+  try {
+    return await body();
+  } finally {
+    renameSync(`${file}.off`, file);
+  }
 }
