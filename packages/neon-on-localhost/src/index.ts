@@ -11,3 +11,4 @@ export { rttFromEnv, startLatencyFront, type LatencyFront, type LatencyFrontOpti
 export { spawnProxy, type ProxyProcess } from './spawn-proxy.ts';
 export type { ProxyStats } from './stats.ts';
 export { isLoopbackHost, targetOf } from './targets.ts';
+export { applyPendingMigrations, migrate, readMigrationUrl, type MigrateResult } from './migrate.ts';

@@ -1,11 +1,12 @@
 // npm run db:setup [-- --csv whc-sites.csv]
 // Creates the schema (PostGIS, the places table, its GiST index) in the
-// database named by DATABASE_URL (environment or .dev.vars) and loads the
-// places: GeoNames by default, or your CSV.
+// database named by DATABASE_URL_UNPOOLED when set (Neon's direct connection:
+// a long load does not belong on the pooler), else DATABASE_URL (environment or
+// .dev.vars), and loads the places: GeoNames by default, or your CSV.
 
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { maskDatabaseUrl, readDatabaseUrl } from 'neon-on-localhost';
+import { maskDatabaseUrl, readMigrationUrl } from 'neon-on-localhost';
 import { CsvSyntaxError } from './csv-records.ts';
 import { type LoadReport, loadPlaces, PostgisMissingError, TooFewValidRowsError } from './load-places.ts';
 import { csvPlaces, geoNamesPlaces, type Source } from './places-source.ts';
@@ -16,7 +17,7 @@ function fail(message: string): never {
 }
 
 const { values } = parseArgs({ options: { csv: { type: 'string' } } });
-const databaseUrl = readDatabaseUrl(process.cwd());
+const databaseUrl = readMigrationUrl(process.cwd());
 if (!databaseUrl) {
   fail(
     'DATABASE_URL is not set, and the places need PostGIS, which the embedded database (PGlite) does not have: put a Neon URL (PostGIS is available there) or a local PostgreSQL with PostGIS in .dev.vars, then run npm run db:setup again.',

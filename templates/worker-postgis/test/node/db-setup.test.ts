@@ -64,6 +64,16 @@ async function dbSetupWith(nodeOptions: string[], ...args: string[]) {
   });
 }
 
+/** As Neon's claimable databases write it: the pooled URL for the app, the direct one beside it. */
+async function dbSetupUnpooled(...args: string[]) {
+  const pooled = new URL(probeUrl());
+  pooled.port = '1'; // nothing listens there: db:setup must not use it
+  return run(process.execPath, ['--experimental-strip-types', '--no-warnings', 'scripts/db-setup.ts', ...args], {
+    env: { ...process.env, DATABASE_URL: pooled.toString(), DATABASE_URL_UNPOOLED: probeUrl() },
+    maxBuffer: 1 << 20,
+  });
+}
+
 async function rowsOf(file: string): Promise<Row[]> {
   const rows: Row[] = [];
   for await (const row of (await csvPlaces(file)).rows) rows.push(row);
@@ -104,6 +114,11 @@ describe('the CSV importer', () => {
     expect(after1[3]).toEqual({ id: 96, name: 'Edge Of The World', category: 'Natural', country: 'Fiji', lat: -17.71 });
     await dbSetup('--csv', csv);
     expect(await tableRows()).toEqual(after1);
+  });
+
+  it('loads over the direct connection, DATABASE_URL_UNPOOLED, when it is set', async () => {
+    const loaded = await dbSetupUnpooled('--csv', csv);
+    expect(loaded.stdout).toMatch(/✔ 4 places in the places table/);
   });
 
   it('fails clearly on a CSV without coordinates, changing nothing', async () => {
