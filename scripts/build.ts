@@ -46,4 +46,5 @@ const toolkit = `${root}/packages/neon-on-localhost`;
 rmSync(`${toolkit}/dist`, { recursive: true, force: true });
 execFileSync(process.execPath, [`${root}/node_modules/typescript/bin/tsc`, '-p', `${toolkit}/tsconfig.build.json`], { stdio: 'inherit' });
 chmodSync(`${toolkit}/dist/cli.js`, 0o755);
-console.log('built dist/create-neon-edge.js, dist/templates and packages/neon-on-localhost/dist');
+// `npm run create` builds with --silent: nothing may come before the first prompt.
+if (process.env.npm_config_loglevel !== 'silent') console.log('built dist/create-neon-edge.js, dist/templates and packages/neon-on-localhost/dist');
