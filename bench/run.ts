@@ -15,6 +15,7 @@ import { concurrent, floor, missPoint, sequential, type Latency } from './latenc
 import { BENCH_TEMPLATES, Projects } from './projects.ts';
 import { measureProxyOverhead } from './proxy-overhead.ts';
 import { countDriverModes, countRequest, type TripCount } from './round-trips.ts';
+import { countTcpRoutes, TCP_TEMPLATES } from './tcp-trips.ts';
 import { measureScaffold } from './scaffold.ts';
 import { measureDistance } from './distance.ts';
 import { CONTENDERS, measureFirstRequest } from './first-request.ts';
@@ -102,11 +103,26 @@ try {
     }
   }
 
+  const tcpRows: (string | number)[][] = [];
+  for (const template of TCP_TEMPLATES) {
+    log(`${template.name}: npm start with DATABASE_URL through a counting TCP relay`);
+    for (const { route, count } of await countTcpRoutes(projects, template, db.url)) {
+      tcpRows.push([template.name, `\`${route.path}\``, route.transport, count.connections, `${count.chunksIn} / ${count.chunksOut}`, count.turns]);
+    }
+  }
+
   log('driver connect modes');
   const modes = await countDriverModes(passwordDb);
   sections.push(
     `### 2. Database round trips per request (counted at the local proxy, cold connection)\n\n` +
       table(['template', 'route', 'transport', 'WebSocket sessions', 'messages in / out', 'turns', 'HTTP /sql requests'], tripRows) +
+      '\n\nThe templates whose driver speaks Postgres over TCP bypass the proxy: counted at a relay between the dev server and Postgres (`scram-sha-256`, no TLS), in the order listed:\n\n' +
+      table(['template', 'route', 'transport', 'TCP connections', 'chunks in / out', 'turns'], tcpRows) +
+      '\n\nLocally Hyperdrive is a plain TCP connection from the Worker to Postgres, so every request pays the whole connect (startup and SCRAM, 3 turns, then the query). ' +
+      "In production the Worker's connection ends at Hyperdrive in the same Cloudflare location, and Hyperdrive keeps a pool of connections to the database in the region nearest it: " +
+      "the new-connection cost Cloudflare gives for Postgres without Hyperdrive, 7 round trips before the first query (TCP 1, TLS 3, authentication 3), is paid once per pooled connection, not per request, " +
+      'leaving each query (and each statement of a transaction) one round trip to the database ([How Hyperdrive works](https://developers.cloudflare.com/hyperdrive/concepts/how-hyperdrive-works/)). ' +
+      "vercel-node's Pool pays the connect on an instance's first request and reuses the connection after it, as above." +
       '\n\nThe driver alone, from Node, against a cluster with cleartext `password` auth (so pipelining can be tried):\n\n' +
       table(['connection', 'WebSocket sessions', 'messages in / out', 'turns', 'HTTP /sql requests'], modes.map((m) => [m.mode, ...tripCells(m.count)])),
   );

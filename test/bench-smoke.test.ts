@@ -28,6 +28,11 @@ describe('npm run bench -- --smoke', () => {
       expect(report).toContain('| worker-raw | `/http` | HTTP neon() | 0 | 0 / 0 | 0 | 1 |');
       // Pipelining the password: one turn for startup, password and the query.
       expect(report).toMatch(/\| WebSocket Client, pipelineConnect 'password' \| 1 \| \d+ \/ \d+ \| 1 \| 0 \|/);
+      // Hyperdrive locally: a new TCP connection per request, 3 turns to connect (startup, SCRAM ×2) and 1 for the query.
+      expect(report).toMatch(/\| worker-hyperdrive \| `\/` \| [^|]+ \| 1 \| \d+ \/ \d+ \| 4 \|/);
+      // vercel-node's Pool: the second request reuses the first one's connection, one turn for its query.
+      expect(report).toMatch(/\| vercel-node \| `\/api\/now` \| pg Pool, next request \(pooled connection\) \| 0 \| 1 \/ 1 \| 1 \|/);
+      expect(report).toContain('7 round trips before the first query (TCP 1, TLS 3, authentication 3)');
       // The cache measured again with 20 ms round trips to the proxy (NEON_LOCALHOST_RTT_MS).
       expect(report).toMatch(/\| 20 ms \| [\d.]+ ms \| [\d.]+ ms \| [\d.]+ ms \| [\d.]+ ms \| [\d.]+× \|/);
       // At 10 ms a round trip, a pipelined first WebSocket query (TCP, upgrade, 1 turn) cannot take under 3 of them.
