@@ -1,7 +1,8 @@
 // End to end, the loop a README shows: in a generated project, a new
 // migration, a new route and its test pass `npm test` (migrated first), and
 // `npm run db:migrate` is idempotent. worker-raw with --orm drizzle (Drizzle's
-// own tests run inside workerd), vercel-node with plain SQL.
+// own tests run inside workerd), vercel-node with plain SQL; and the Drizzle
+// variants of vercel-edge and worker-hyperdrive pass their own tests.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -72,5 +73,28 @@ describe('vercel-node (plain SQL), on the embedded database', () => {
     }
     const typecheck = await run('npm', ['run', 'typecheck'], { cwd: s.project, timeoutMs: 120_000 });
     expect(typecheck.code, typecheck.output).toBe(0);
+  }, 600_000);
+});
+
+// The other two Drizzle variants: the generated project type-checks and its
+// Drizzle tests pass on the migrated schema (vercel-edge in edge-runtime and
+// workerd over neon-http / neon-serverless; worker-hyperdrive in workerd with
+// node-postgres through the Hyperdrive binding).
+describe.each([
+  ['vercel-edge', 4],
+  ['worker-hyperdrive', 2],
+])('%s --orm drizzle', (template, tests) => {
+  const s = scaffoldedProject('drizzle-app', template, ['--orm', 'drizzle', '--install', '--no-git']);
+
+  it('type-checks, and its Drizzle tests pass against the migrated database', async () => {
+    expect(s.created.code, s.created.output).toBe(0);
+    expect(s.created.output).toContain('Add an ORM?');
+    const typecheck = await run('npm', ['run', 'typecheck'], { cwd: s.project, timeoutMs: 120_000 });
+    expect(typecheck.code, typecheck.output).toBe(0);
+    const tested = await run('npm', ['test', '--', 'test/db.test.ts'], { cwd: s.project, timeoutMs: 240_000 });
+    expect(tested.code, tested.output).toBe(0);
+    expect(tested.output).toContain('applied migrations/0000_notes.sql');
+    expect(tested.output).toMatch(new RegExp(`Tests\\s+${tests} passed`));
+    expect(tested.output).not.toContain(s.db.password);
   }, 600_000);
 });

@@ -33,6 +33,9 @@ describe('interactive prompts', () => {
       await pty.waitFor(/Which template\?/);
       expect(pty.screen).toContain('worker-raw');
       await pty.type(KEYS.enter);
+      await pty.waitFor(/Add an ORM\?/);
+      expect(pty.screen).toContain('Drizzle ORM');
+      await pty.type(KEYS.enter); // None: SQL
       await pty.waitFor(/Which database for local development\?/);
       expect(pty.screen).toContain('An embedded local database for now');
       await pty.type(KEYS.down, KEYS.enter); // Neon or another Postgres
@@ -93,6 +96,8 @@ describe('interactive prompts', () => {
       await pty.type('ok-app', KEYS.enter);
       await pty.waitFor(/Which template\?/);
       await pty.type(KEYS.enter);
+      await pty.waitFor(/Add an ORM\?/);
+      await pty.type(KEYS.enter);
       await pty.waitFor(/Which database for local development\?/);
       await pty.type(KEYS.down, KEYS.enter);
       await pty.waitFor(/DATABASE_URL/);
@@ -109,6 +114,8 @@ describe('interactive prompts', () => {
     const pty = new Pty(`${process.execPath} ${CLI} --template worker-raw --no-install --no-git`, { cwd, env: cleanEnv() });
     try {
       await pty.waitFor(/In which directory/);
+      await pty.type(KEYS.enter);
+      await pty.waitFor(/Add an ORM\?/);
       await pty.type(KEYS.enter);
       await pty.waitFor(/Which database for local development\?/);
       await pty.type(KEYS.enter); // embedded
@@ -127,7 +134,7 @@ describe('interactive prompts', () => {
   });
 
   it('an empty URL after "Neon or another Postgres" goes back to the choice', async () => {
-    const pty = new Pty(`${process.execPath} ${CLI} back-app --template worker-raw --no-install --no-git --no-agents --no-ci`, { cwd, env: cleanEnv() });
+    const pty = new Pty(`${process.execPath} ${CLI} back-app --template worker-raw --orm none --no-install --no-git --no-agents --no-ci`, { cwd, env: cleanEnv() });
     try {
       await pty.waitFor(/Which database for local development\?/);
       await pty.type(KEYS.down, KEYS.enter); // Neon or another Postgres

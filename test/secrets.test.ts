@@ -23,9 +23,9 @@ const URL_ = `postgresql://alice:${ENCODED}@ep-quiet-sun-123456.us-east-2.aws.ne
 const FORMS = [PASSWORD, ENCODED, ENCODED.toLowerCase(), Buffer.from(PASSWORD).toString('base64')];
 
 const TEMPLATES = [
-  { name: 'worker-raw', envFile: '.dev.vars', platformCli: 'wrangler', embeddedChoice: true, dbSetup: false },
-  { name: 'worker-postgis', envFile: '.dev.vars', platformCli: 'wrangler', embeddedChoice: false, dbSetup: true },
-  { name: 'vercel-edge', envFile: '.env.local', platformCli: 'vercel', embeddedChoice: true, dbSetup: false },
+  { name: 'worker-raw', envFile: '.dev.vars', platformCli: 'wrangler', embeddedChoice: true, dbSetup: false, orm: true },
+  { name: 'worker-postgis', envFile: '.dev.vars', platformCli: 'wrangler', embeddedChoice: false, dbSetup: true, orm: false },
+  { name: 'vercel-edge', envFile: '.env.local', platformCli: 'vercel', embeddedChoice: true, dbSetup: false, orm: true },
 ] as const;
 type TemplateCase = (typeof TEMPLATES)[number];
 
@@ -135,6 +135,10 @@ describe.each(TEMPLATES)('$name: the password stays in $envFile', (t) => {
     const flags = [...base, '--no-secret', ...(t.dbSetup ? ['--db-setup'] : [])];
     const pty = new Pty([process.execPath, CLI, ...flags].join(' '), { cwd, env: env() });
     try {
+      if (t.orm) {
+        await pty.waitFor(/Add an ORM\?/);
+        await pty.type(KEYS.enter); // none
+      }
       if (t.embeddedChoice) {
         await pty.waitFor(/Which database for local development\?/);
         await pty.type(KEYS.down, KEYS.enter);

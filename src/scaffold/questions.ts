@@ -202,13 +202,13 @@ export async function askDbSetup(ctx: Context, template: Template, databaseUrl: 
   return askConfirm(ctx, question('db-setup'), ctx.args.dbSetup, true);
 }
 
-/** `--orm`: asked only for templates that have an ORM variant; a flag naming one it lacks is an error. */
+/** `--orm`: asked only for templates that have an ORM variant (default none); a flag naming one it lacks is an error. */
 export async function askOrm(ctx: Context, template: Template): Promise<Orm> {
   const offered = ORMS.filter((orm) => orm === 'none' || template.orms[orm]);
   const problem = (orm: Orm) =>
     offered.includes(orm) ? undefined : `The ${template.name} template has no ${orm} variant yet: use --orm ${offered.join(' or --orm ')}.`;
-  // A flag for now: the interactive question is not offered yet (see the README).
-  if (ctx.args.orm === undefined) return 'none';
+  // Nothing to choose: the question would have a single answer.
+  if (ctx.args.orm === undefined && offered.length === 1) return 'none';
   return answer(ctx, {
     message: question('orm'),
     given: ctx.args.orm,
@@ -231,9 +231,9 @@ export async function askOrm(ctx: Context, template: Template): Promise<Orm> {
 export async function askAll(ctx: Context): Promise<Answers> {
   const target = await askProjectDir(ctx);
   const template = await askTemplate(ctx);
+  const orm = await askOrm(ctx, template);
   const neonNew = new NeonNewOffer(ctx);
   const databaseUrl = await askDatabaseUrl(ctx, template, neonNew);
-  const orm = await askOrm(ctx, template);
   const install = await askConfirm(ctx, question('install'), ctx.args.install, true);
   const packageManager = ctx.args.packageManager ?? detectPackageManager(ctx.env.npm_config_user_agent);
   const dbSetup = await askDbSetup(ctx, template, databaseUrl, install);

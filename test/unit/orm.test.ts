@@ -45,7 +45,7 @@ describe('--orm', () => {
     expect(targets.filter((t) => t.startsWith('orm/') || t.includes('drizzle'))).toEqual([]);
   });
 
-  it.each(['worker-raw', 'vercel-node'])('with drizzle, %s gets the overlay, the dependencies and db:generate', async (name) => {
+  it.each(['worker-raw', 'vercel-node', 'vercel-edge', 'worker-hyperdrive'])('with drizzle, %s gets the overlay, the dependencies and db:generate', async (name) => {
     const templateDir = path.join(templatesRoot(), name);
     const entries = withOrmEntries(templateDir, template(name), 'drizzle', templateEntries(templateDir));
     const targets = entries.map((e) => e.target);
@@ -60,6 +60,28 @@ describe('--orm', () => {
     expect(pkg.devDependencies['drizzle-kit']).toMatch(/^\^0\.31\./);
     expect(pkg.scripts['db:generate']).toBe('drizzle-kit generate');
     expect(pkg.scripts['db:migrate']).toBe('neon-on-localhost migrate');
+  });
+
+  // Each template's Drizzle driver: the one that fits how it already reaches the database.
+  it.each([
+    ['worker-raw', 'src/db/index.ts', ['drizzle-orm/neon-http', 'drizzle-orm/neon-serverless']],
+    ['vercel-edge', 'lib/db/index.ts', ['drizzle-orm/neon-http', 'drizzle-orm/neon-serverless']],
+    ['vercel-node', 'lib/db/index.ts', ['drizzle-orm/node-postgres']],
+    ['worker-hyperdrive', 'src/db/index.ts', ['drizzle-orm/node-postgres']],
+  ])('%s uses Drizzle on %s with its driver', (name, file, drivers) => {
+    const variant = template(name).orms.drizzle!;
+    const source = readFileSync(path.join(templatesRoot(), name, variant.files, file), 'utf8');
+    const imported = [...source.matchAll(/from '(drizzle-orm\/[^']+)'/g)].map((m) => m[1]);
+    expect(imported.sort()).toEqual(drivers);
+  });
+
+  it('every generated migration is drizzle-kit output for the one example table', () => {
+    for (const name of ['worker-raw', 'vercel-node', 'vercel-edge', 'worker-hyperdrive']) {
+      const migrations = path.join(templatesRoot(), name, template(name).orms.drizzle!.files, 'migrations');
+      const journal = JSON.parse(readFileSync(path.join(migrations, 'meta/_journal.json'), 'utf8'));
+      expect(journal.entries.map((e: { tag: string }) => e.tag), name).toEqual(['0000_notes']);
+      expect(readFileSync(path.join(migrations, '0000_notes.sql'), 'utf8'), name).toMatch(/^CREATE TABLE "notes"/);
+    }
   });
 
   it('changes nothing for none', () => {

@@ -18,6 +18,7 @@ const LOCAL_URL = `postgres://app:${PASSWORD}@127.0.0.1:5432/app`;
 const Q = {
   dir: 'In which directory should the project be created?',
   template: 'Which template?',
+  orm: 'Add an ORM?',
   // One label for the database question, asked or given by flag.
   url: 'Which database for local development?',
   install: 'Install dependencies?',
@@ -168,6 +169,7 @@ describe('askAll with every answer given by flags', () => {
       args: {
         dir: 'proj',
         template: 'worker-raw',
+        orm: 'none',
         databaseUrl: NEON_URL,
         install: false,
         packageManager: 'pnpm',
@@ -182,6 +184,7 @@ describe('askAll with every answer given by flags', () => {
     expect(log.answers).toEqual([
       [Q.dir, 'proj'],
       [Q.template, 'worker-raw'],
+      [Q.orm, 'none (SQL)'],
       [Q.url, NEON_URL_MASKED],
       [Q.install, 'no'],
       [Q.agents, 'no'],
@@ -216,6 +219,7 @@ describe('askAll with every answer given by flags', () => {
     expect(log.answers).toEqual([
       [Q.dir, 'proj'],
       [Q.template, 'worker-raw'],
+      [Q.orm, 'none (SQL) (default)'],
       [Q.url, NEON_URL_MASKED],
       [Q.install, 'yes'],
       [Q.agents, 'yes'],
@@ -228,7 +232,7 @@ describe('askAll with every answer given by flags', () => {
 
   it('prints an empty --database-url as the embedded database and skips the secret question', async () => {
     const { ctx, prompt, log } = context({
-      args: { dir: 'proj', template: 'worker-raw', databaseUrl: '', install: false, agents: false, ci: false, git: false },
+      args: { dir: 'proj', template: 'worker-raw', orm: 'none', databaseUrl: '', install: false, agents: false, ci: false, git: false },
     });
     const answers = await askAll(ctx);
     expect(prompt.calls).toEqual([]);
@@ -248,7 +252,7 @@ describe('askAll with every answer given by flags', () => {
 
   it('rejects an invalid --database-url in one line without its password', async () => {
     const { ctx, prompt } = context({
-      args: { dir: 'proj', template: 'worker-raw', databaseUrl: `mysql://alice:${PASSWORD}@host/db` },
+      args: { dir: 'proj', template: 'worker-raw', orm: 'none', databaseUrl: `mysql://alice:${PASSWORD}@host/db` },
     });
     const err = await cliError(askAll(ctx));
     expect(err.message).toContain('postgres://');
@@ -271,6 +275,7 @@ describe('askAll interactively', () => {
       answers: [
         ['text', 'my-app'],
         ['select', 'worker-raw'],
+        ['select', 'none'],
         ['select', 'url'],
         ['password', NEON_URL],
         ['confirm', false],
@@ -284,6 +289,7 @@ describe('askAll interactively', () => {
     expect(prompt.calls.map((c) => [c.method, c.message])).toEqual([
       ['text', Q.dir],
       ['select', Q.template],
+      ['select', Q.orm],
       ['select', Q.database],
       ['password', URL_QUESTION],
       ['confirm', Q.install],
@@ -316,6 +322,7 @@ describe('askAll interactively', () => {
       answers: [
         ['text', 'my-app'],
         ['select', 'worker-raw'],
+        ['select', 'none'],
         ['select', 'url'],
         ['password', NEON_URL],
         ['confirm', true],
@@ -326,7 +333,9 @@ describe('askAll interactively', () => {
       ],
     });
     await askAll(ctx);
-    const [dir, template, database, , install, agents, ci, git, secret] = prompt.calls;
+    const [dir, template, orm, database, , install, agents, ci, git, secret] = prompt.calls;
+    expect(orm.opts.initialValue).toBe('none');
+    expect(orm.opts.options?.map((o) => o.value)).toEqual(['none', 'drizzle']);
     expect(agents.opts.initialValue).toBe(true);
     expect(ci.opts.initialValue).toBe(true);
     expect(dir.opts.defaultValue).toBe(DEFAULT_DIR);
@@ -344,6 +353,7 @@ describe('askAll interactively', () => {
       answers: [
         ['text', 'my-app'],
         ['select', 'worker-raw'],
+        ['select', 'none'],
         ['select', 'url'],
         ['password', LOCAL_URL],
         ['confirm', true],
@@ -353,7 +363,7 @@ describe('askAll interactively', () => {
       ],
     });
     const answers = await askAll(ctx);
-    expect(prompt.calls.map((c) => c.method)).toEqual(['text', 'select', 'select', 'password', 'confirm', 'confirm', 'confirm', 'confirm']);
+    expect(prompt.calls.map((c) => c.method)).toEqual(['text', 'select', 'select', 'select', 'password', 'confirm', 'confirm', 'confirm', 'confirm']);
     expect(answers.databaseUrl).toBe(LOCAL_URL);
     expect(answers.secret).toBe(false);
   });
@@ -363,6 +373,7 @@ describe('askAll interactively', () => {
       answers: [
         ['text', 'my-app'],
         ['select', 'worker-raw'],
+        ['select', 'none'],
         ['select', 'embedded'],
         ['confirm', true],
         ['confirm', true],
@@ -371,7 +382,7 @@ describe('askAll interactively', () => {
       ],
     });
     const answers = await askAll(ctx);
-    expect(prompt.calls.map((c) => c.method)).toEqual(['text', 'select', 'select', 'confirm', 'confirm', 'confirm', 'confirm']);
+    expect(prompt.calls.map((c) => c.method)).toEqual(['text', 'select', 'select', 'select', 'confirm', 'confirm', 'confirm', 'confirm']);
     expect(answers.databaseUrl).toBeUndefined();
     expect(answers.secret).toBe(false);
     expect(answers.git).toBe(false);
@@ -412,6 +423,7 @@ describe('askAll interactively', () => {
       args: { template: 'worker-raw', install: false },
       answers: [
         ['text', 'my-app'],
+        ['select', 'drizzle'],
         ['select', 'embedded'],
         ['confirm', true],
         ['confirm', true],
@@ -419,12 +431,13 @@ describe('askAll interactively', () => {
       ],
     });
     const answers = await askAll(ctx);
-    expect(prompt.calls.map((c) => c.message)).toEqual([Q.dir, Q.database, Q.agents, Q.ci, Q.git]);
+    expect(prompt.calls.map((c) => c.message)).toEqual([Q.dir, Q.orm, Q.database, Q.agents, Q.ci, Q.git]);
     expect(log.answers).toEqual([
       [Q.template, 'worker-raw'],
       [Q.install, 'no'],
     ]);
     expect(answers.install).toBe(false);
+    expect(answers.orm).toBe('drizzle');
   });
 
   it('lets a CancelledError from the prompter propagate', async () => {
@@ -466,6 +479,7 @@ describe('askAll with --yes', () => {
     expect(log.answers).toEqual([
       [Q.dir, 'my-neon-app (default)'],
       [Q.template, 'worker-raw (default)'],
+      [Q.orm, 'none (SQL) (default)'],
       [Q.url, `${EMBEDDED_CHOICE} (default)`],
       [Q.install, 'yes (default)'],
       [Q.agents, 'yes (default)'],
@@ -671,7 +685,7 @@ describe('the data question (templates with db:setup)', () => {
 describe('the database question', () => {
   it('goes back to the choice when no URL is pasted after "Neon or another Postgres"', async () => {
     const { ctx, prompt } = context({
-      args: { dir: 'proj', template: 'worker-raw', install: false, agents: false, ci: false, git: false },
+      args: { dir: 'proj', template: 'worker-raw', orm: 'none', install: false, agents: false, ci: false, git: false },
       answers: [['select', 'url'], ['password', ''], ['select', 'embedded']],
     });
     const answers = await askAll(ctx);
@@ -690,7 +704,7 @@ describe('the database question', () => {
 
   it('shows the answered URL with only its password masked, as the flag path prints it', async () => {
     const { ctx, prompt, log } = context({
-      args: { dir: 'proj', template: 'worker-raw', install: false, agents: false, ci: false, git: false, secret: false },
+      args: { dir: 'proj', template: 'worker-raw', orm: 'none', install: false, agents: false, ci: false, git: false, secret: false },
       answers: [['select', 'url'], ['password', NEON_URL]],
     });
     await askAll(ctx);
