@@ -33,10 +33,10 @@ describe('--orm', () => {
   it('defaults to none, and refuses a template without the variant in one line', async () => {
     expect(await askOrm(ctx(), template('worker-raw'))).toBe('none');
     expect(await askOrm(ctx('drizzle'), template('vercel-node'))).toBe('drizzle');
-    const postgis = template('worker-postgis');
-    if (!postgis.orms.drizzle) {
-      await expect(askOrm(ctx('drizzle'), postgis)).rejects.toThrow('The worker-postgis template has no drizzle variant yet: use --orm none.');
-    }
+    expect(await askOrm(ctx('drizzle'), template('worker-postgis'))).toBe('drizzle');
+    // Every template has the variant now: the refusal is for one that lacks it (a template added later).
+    const without = { ...template('worker-postgis'), name: 'no-orm', orms: {} };
+    await expect(askOrm(ctx('drizzle'), without)).rejects.toThrow('The no-orm template has no drizzle variant yet: use --orm none.');
   });
 
   it('without it, the orm/ folder is not part of the project', () => {
@@ -68,6 +68,7 @@ describe('--orm', () => {
     ['vercel-edge', 'lib/db/index.ts', ['drizzle-orm/neon-http', 'drizzle-orm/neon-serverless']],
     ['vercel-node', 'lib/db/index.ts', ['drizzle-orm/node-postgres']],
     ['worker-hyperdrive', 'src/db/index.ts', ['drizzle-orm/node-postgres']],
+    ['worker-postgis', 'src/db/index.ts', ['drizzle-orm/neon-http']],
   ])('%s uses Drizzle on %s with its driver', (name, file, drivers) => {
     const variant = template(name).orms.drizzle!;
     const source = readFileSync(path.join(templatesRoot(), name, variant.files, file), 'utf8');
@@ -82,6 +83,34 @@ describe('--orm', () => {
       expect(journal.entries.map((e: { tag: string }) => e.tag), name).toEqual(['0000_notes']);
       expect(readFileSync(path.join(migrations, '0000_notes.sql'), 'utf8'), name).toMatch(/^CREATE TABLE "notes"/);
     }
+  });
+
+  // worker-postgis: places belongs to the plain migrations/0000_places.sql; the
+  // overlay brings only drizzle-kit's record of it, so nothing re-creates it.
+  it('with drizzle, worker-postgis keeps its plain places migration and gets a snapshot of it', async () => {
+    const name = 'worker-postgis';
+    const templateDir = path.join(templatesRoot(), name);
+    const entries = withOrmEntries(templateDir, template(name), 'drizzle', templateEntries(templateDir));
+    const targets = entries.map((e) => e.target);
+    expect(new Set(targets).size).toBe(targets.length);
+    expect(targets).toEqual(
+      expect.arrayContaining(['drizzle.config.ts', 'src/db/schema.ts', 'src/db/index.ts', 'test/db.test.ts', 'migrations/meta/_journal.json', 'migrations/meta/0000_snapshot.json']),
+    );
+    expect(targets.filter((t) => /^migrations\/[^/]+\.sql$/.test(t))).toEqual(['migrations/0000_places.sql']);
+    await copyTemplate(templateDir, dir, entries);
+    expect(readFileSync(path.join(dir, 'migrations/0000_places.sql'), 'utf8')).toBe(readFileSync(path.join(templateDir, 'migrations/0000_places.sql'), 'utf8'));
+    const journal = JSON.parse(readFileSync(path.join(dir, 'migrations/meta/_journal.json'), 'utf8'));
+    expect(journal.entries.map((e: { tag: string }) => e.tag)).toEqual(['0000_places']);
+    const snapshot = JSON.parse(readFileSync(path.join(dir, 'migrations/meta/0000_snapshot.json'), 'utf8'));
+    expect(Object.keys(snapshot.tables)).toEqual(['public.places']);
+    expect(snapshot.tables['public.places'].columns.location.type).toBe('geography(Point,4326)');
+    expect(Object.keys(snapshot.tables['public.places'].indexes)).toEqual(['places_location_idx']);
+    addOrmToPackage(dir, template(name), 'drizzle');
+    const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    expect(pkg.dependencies['drizzle-orm']).toMatch(/^\^0\.45\./);
+    expect(pkg.devDependencies['drizzle-kit']).toMatch(/^\^0\.31\./);
+    expect(pkg.scripts['db:generate']).toBe('drizzle-kit generate');
+    expect(pkg.scripts['db:setup']).toMatch(/db-setup\.ts$/);
   });
 
   it('changes nothing for none', () => {

@@ -395,6 +395,7 @@ describe('askAll interactively', () => {
       answers: [
         ['text', 'my-app'],
         ['select', 'worker-postgis'],
+        ['select', 'none'],
         ['password', ''],
         ['confirm', false],
         ['confirm', true],
@@ -404,8 +405,8 @@ describe('askAll interactively', () => {
     });
     await askAll(ctx);
     const validateDir = prompt.calls[0].opts.validate;
-    const validateUrl = prompt.calls[2].opts.validate;
-    expect(prompt.calls[2].message).toBe(`${Q.url} Paste a Postgres connection string (DATABASE_URL), or leave empty to set it later.`);
+    const validateUrl = prompt.calls[3].opts.validate;
+    expect(prompt.calls[3].message).toBe(`${Q.url} Paste a Postgres connection string (DATABASE_URL), or leave empty to set it later.`);
     if (!validateDir || !validateUrl) throw new Error('the dir and URL prompts must validate');
     expect(validateDir('my-app')).toBeUndefined();
     expect(validateDir('')).toBe('Please enter a directory name.');
@@ -645,7 +646,7 @@ describe('the data question (templates with db:setup)', () => {
 
   it('is asked after install for worker-postgis with a URL, defaulting to yes', async () => {
     const { ctx, prompt } = context({
-      args: { dir: 'proj', template: 'worker-postgis', databaseUrl: LOCAL_URL, agents: true, ci: true, git: false },
+      args: { dir: 'proj', template: 'worker-postgis', orm: 'none', databaseUrl: LOCAL_URL, agents: true, ci: true, git: false },
       answers: [['confirm', true], ['confirm', false]],
     });
     const answers = await askAll(ctx);
