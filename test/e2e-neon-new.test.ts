@@ -141,7 +141,7 @@ describe('--neon-new when the service fails', () => {
 
 describe('in the prompt', () => {
   async function ask(base: string, work: string, choose: (pty: Pty) => Promise<void>): Promise<Pty> {
-    const pty = new Pty(`${process.execPath} ${CLI} app -t worker-postgis --no-install --no-git --no-agents --no-ci`, {
+    const pty = new Pty(`${process.execPath} ${CLI} app -t worker-postgis --orm none --no-install --no-git --no-agents --no-ci`, {
       cwd: work,
       env: cleanEnv({ NEON_NEW_BASE_URL: base }),
     });
