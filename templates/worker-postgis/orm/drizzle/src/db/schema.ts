@@ -11,6 +11,8 @@ import { bigint, customType, index, pgTable, text } from 'drizzle-orm/pg-core';
 /**
  * PostGIS geography(Point, 4326): metres on the Earth. Read as its hex EWKB
  * text; compare and order it with sql`…` (st_distance, `<->`), as the routes do.
+ * Using it in a new table: drizzle-kit quotes types it does not know, so in
+ * the generated migration write "geography(Point,4326)" without the quotes.
  */
 export const geographyPoint = customType<{ data: string; driverData: string }>({
   dataType: () => 'geography(Point,4326)',
