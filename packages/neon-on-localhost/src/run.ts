@@ -5,10 +5,10 @@
 // and DATABASE_URL in its environment. Ctrl-C stops the dev server, then the
 // proxy, then the database (flushed to disk), and nothing is left running:
 // also when the shell or npm above it dies (it watches its parent), and when
-// it is killed outright (the dev server runs under neon-on-localhost/watchdog.ts,
-// which watches this process the same way).
+// it is killed outright (the dev server runs under watchdog.ts, which watches
+// this process the same way).
 //
-//   node neon-on-localhost/dev.ts [--requires postgis] wrangler dev --var NEON_LOCALHOST_PROXY:{proxy}
+//   neon-on-localhost run [--requires postgis] [--rtt-ms N] wrangler dev --var NEON_LOCALHOST_PROXY:{proxy}
 
 import { spawn } from 'node:child_process';
 import { nodeArgsFor } from './node-script.ts';
@@ -34,7 +34,7 @@ if (argv[0] === '--rtt-ms') {
 }
 const [command, ...args] = argv;
 if (!command) {
-  console.error('usage: neon-on-localhost run [--requires postgis] <command> [args...]   ({proxy} in args becomes the proxy address)');
+  console.error('usage: neon-on-localhost run [--requires postgis] [--rtt-ms N] <command> [args...]   ({proxy} in args becomes the proxy address)');
   process.exit(2);
 }
 

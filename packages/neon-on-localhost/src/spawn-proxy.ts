@@ -62,7 +62,7 @@ export function spawnProxy(target: string[] | { embedded: string }, port = 0): P
     child.once('exit', (code) => {
       // Its own last line says why (the embedded database would not open, the port is taken…).
       const why = errors.trim().split('\n').pop()?.replace(/^neon-on-localhost: /, '');
-      reject(new Error(why || `the local proxy (neon-on-localhost/main.ts) exited with code ${code} before listening`));
+      reject(new Error(why || `the local proxy (neon-on-localhost serve) exited with code ${code} before listening`));
     });
     child.once('error', reject);
   });

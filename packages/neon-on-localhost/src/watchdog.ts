@@ -1,6 +1,6 @@
-// Runs the dev server for neon-on-localhost/dev.ts and makes sure it does not outlive
-// it:  node neon-on-localhost/watchdog.ts <command> [args...]
-// dev.ts may die without a chance to stop its child (SIGKILL, or npm killing
+// Runs the dev server for `neon-on-localhost run` (run.ts) and makes sure it does
+// not outlive it:  node watchdog.js <command> [args...]
+// The runner may die without a chance to stop its child (SIGKILL, or npm killing
 // the shell above it). This process stays in the terminal's process group (so
 // wrangler keeps its keyboard shortcuts), notices when its parent is gone, and
 // then stops the whole tree below it: SIGTERM, and SIGKILL what is left after
@@ -66,9 +66,9 @@ child.on('exit', (code) => {
   if (stoppingTree) return;
   // What the dev server left behind (it should have stopped its own children) goes too.
   signalAll(descendants(), 'SIGKILL');
-  process.exit(code ?? 0); // stopped by a signal: as dev.ts always took it, not a failure
+  process.exit(code ?? 0); // stopped by a signal: as run.ts always took it, not a failure
 });
-// dev.ts passes signals on; the dev server decides how to stop.
+// run.ts passes signals on; the dev server decides how to stop.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => child.kill(signal));
 
 const parent = process.ppid;
