@@ -2,6 +2,10 @@
 // Entry point of `npm create neon-edge` / `create-neon-edge`: checks Node,
 // turns on Node's compile cache (the bundled CLI then starts from cached
 // bytecode on every run after the first), and loads the CLI.
+//
+// Both this file and the CLI are built as CommonJS (dist/*.cjs): `require`
+// skips Node's ES module loader, whose per-module work is most of a
+// scaffold's start-up.
 import module from 'node:module';
 
 const [major, minor] = process.versions.node.split('.').map(Number);
@@ -10,4 +14,7 @@ if (major < 22 || (major === 22 && minor < 12)) {
   process.exit(1);
 }
 module.enableCompileCache?.();
-await import('./cli.ts');
+const { main } = require('./cli.cjs') as typeof import('../src/scaffold/run.ts');
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

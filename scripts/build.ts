@@ -13,31 +13,20 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = `${root}/dist`;
 
 rmSync(dist, { recursive: true, force: true });
-// The entry stays tiny and unbundled so it can turn on the compile cache
-// before the real CLI (one minified bundle) is parsed.
+// Two CommonJS files: the entry stays tiny and unbundled so it can check Node
+// and turn on the compile cache before the real CLI (one minified bundle of
+// src/scaffold/run.ts) is parsed.
+const common = { bundle: true, platform: 'node', target: 'node22', format: 'cjs', minify: true, legalComments: 'none', logLevel: 'warning' } as const;
+await build({ ...common, entryPoints: [`${root}/bin/create-neon-edge.ts`], outfile: `${dist}/create-neon-edge.cjs`, external: ['./cli.cjs'] });
 await build({
-  entryPoints: { 'create-neon-edge': `${root}/bin/create-neon-edge.ts`, cli: `${root}/bin/cli.ts` },
-  outdir: dist,
-  bundle: true,
-  splitting: false,
-  external: ['./cli.ts'],
-  platform: 'node',
-  target: 'node22',
-  format: 'esm',
-  minify: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-  plugins: [
-    {
-      name: 'entry-loads-bundle',
-      setup(b) {
-        // bin/create-neon-edge.ts imports ./cli.ts; in dist it is ./cli.js.
-        b.onResolve({ filter: /^\.\/cli\.ts$/ }, () => ({ path: './cli.js', external: true }));
-      },
-    },
-  ],
+  ...common,
+  entryPoints: [`${root}/src/scaffold/run.ts`],
+  outfile: `${dist}/cli.cjs`,
+  // templates.ts finds dist/templates from import.meta.url, which CommonJS spells through __filename.
+  define: { 'import.meta.url': '__cliFileUrl' },
+  banner: { js: 'var __cliFileUrl=require("node:url").pathToFileURL(__filename).href;' },
 });
-chmodSync(`${dist}/create-neon-edge.js`, 0o755);
+chmodSync(`${dist}/create-neon-edge.cjs`, 0o755);
 // The scaffolder reads template.json from dist/templates; it is not copied into projects.
 const shipped = (file: string) => isTemplateFile(file) || file.endsWith(`/${TEMPLATE_META}`);
 cpSync(`${root}/templates`, `${dist}/templates`, { recursive: true, filter: shipped });
@@ -47,4 +36,4 @@ rmSync(`${toolkit}/dist`, { recursive: true, force: true });
 execFileSync(process.execPath, [`${root}/node_modules/typescript/bin/tsc`, '-p', `${toolkit}/tsconfig.build.json`], { stdio: 'inherit' });
 chmodSync(`${toolkit}/dist/cli.js`, 0o755);
 // `npm run create` builds with --silent: nothing may come before the first prompt.
-if (process.env.npm_config_loglevel !== 'silent') console.log('built dist/create-neon-edge.js, dist/templates and packages/neon-on-localhost/dist');
+if (process.env.npm_config_loglevel !== 'silent') console.log('built dist/create-neon-edge.cjs, dist/templates and packages/neon-on-localhost/dist');

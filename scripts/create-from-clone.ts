@@ -13,7 +13,7 @@ const packed = execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--p
   .trim()
   .split('\n')
   .pop();
-const result = spawnSync(process.execPath, [`${root}dist/create-neon-edge.js`, ...process.argv.slice(2)], {
+const result = spawnSync(process.execPath, [`${root}dist/create-neon-edge.cjs`, ...process.argv.slice(2)], {
   stdio: 'inherit',
   env: { ...process.env, CREATE_NEON_EDGE_TOOLKIT: `file:${root}dist/${packed}` },
 });

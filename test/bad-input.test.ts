@@ -27,7 +27,7 @@ beforeAll(async () => {
   const shared = mkdtempSync(path.join(tmpdir(), 'neon-edge-cli-copy-'));
   chmodSync(shared, 0o755);
   cpSync(path.join(REPO_ROOT, 'dist'), path.join(shared, 'dist'), { recursive: true });
-  sharedCli = path.join(shared, 'dist', 'create-neon-edge.js');
+  sharedCli = path.join(shared, 'dist', 'create-neon-edge.cjs');
   if (asRoot) {
     const check = await run('runuser', ['-u', 'nobody', '--', process.execPath, sharedCli, '--version'], { cwd: shared });
     if (check.code !== 0) throw new Error(`the user nobody cannot run ${process.execPath} ${sharedCli}: ${check.output}`);

@@ -45,7 +45,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('npm pack', () => {
   it('create-neon-edge ships the bundled CLI and the template folders, and nothing else', async () => {
     const files = await packedFiles('.');
-    expect(files).toContain('dist/create-neon-edge.js');
+    expect(files).toContain('dist/create-neon-edge.cjs');
     for (const file of ['worker-raw/_gitignore', 'worker-raw/template.json', 'worker-postgis/migrations/0000_places.sql', 'vercel-edge/_env.example']) {
       expect(files).toContain(`dist/templates/${file}`);
     }

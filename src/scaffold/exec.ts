@@ -1,7 +1,7 @@
 // Child processes started by the scaffolder. They are tracked so that Ctrl-C
 // or SIGTERM can stop them before the half-made project is removed.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 
 export interface RunResult {
   /** Exit code; null when the command could not be started (see `missing`). */
@@ -22,6 +22,8 @@ export function runCommand(
   options: { cwd: string; input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
 ): Promise<RunResult> {
   return new Promise((resolve) => {
+    // Loaded on first use: a run without install, git or secret never needs it.
+    const { spawn } = process.getBuiltinModule('node:child_process');
     const child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,

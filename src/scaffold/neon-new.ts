@@ -10,7 +10,6 @@
 // Provisioning happens while the questions are asked, before anything is
 // written: a failure leaves nothing behind on this machine.
 
-import { randomUUID } from 'node:crypto';
 import type { Context } from './context.ts';
 import { CliError } from './errors.ts';
 import type { Template } from './templates.ts';
@@ -107,7 +106,7 @@ async function call(url: string, init: RequestInit, what: string, timeoutS: numb
 /** The two calls. Throws ProvisionError naming the one that failed. */
 export async function createClaimableDatabase(
   base: string,
-  { timeoutS = DEFAULT_CALL_TIMEOUT_S, now = () => new Date(), id = randomUUID() } = {},
+  { timeoutS = DEFAULT_CALL_TIMEOUT_S, now = () => new Date(), id = crypto.randomUUID() } = {},
 ): Promise<ClaimableDatabase> {
   const endpoint = `${base}/api/v1/database/${id}`;
   const json = { 'Content-Type': 'application/json' };

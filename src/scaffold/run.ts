@@ -2,6 +2,7 @@
 // secret and commit, undoing the writes if anything fails or is interrupted.
 
 import path from 'node:path';
+import { isatty } from 'node:tty';
 import pkg from '../../package.json' with { type: 'json' };
 import type { Answers, Context } from './context.ts';
 import { runDbSetup } from './db-setup.ts';
@@ -86,7 +87,7 @@ export async function scaffold(ctx: Context, answers: Answers): Promise<Outcome>
     workspace.begin();
     // In a directory that already existed (--force), what we overwrite is restored on failure.
     workspace.preserve(written);
-    await writeProject(root, answers, entries);
+    writeProject(root, answers, entries);
     addOrmToPackage(answers.targetDir, answers.template, answers.orm);
     ctx.log.success(`Wrote the ${answers.template.name} template to ${answers.displayDir}`);
     if (answers.install) {
@@ -175,7 +176,7 @@ export async function main(argv: readonly string[], options: RunOptions = {}): P
       process.stdout.write(`${version()}\n`);
       return 0;
     }
-    const interactive = options.interactive ?? Boolean(process.stdin.isTTY && process.stdout.isTTY);
+    const interactive = options.interactive ?? (isatty(0) && isatty(1));
     const ctx: Context = {
       args,
       // `npm run create -- dir` runs in the repository root; INIT_CWD is where the user typed it.

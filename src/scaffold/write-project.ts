@@ -1,8 +1,7 @@
 // Writes the project: the template's files as they are, then the few files
 // that carry the project's name and its DATABASE_URL.
 
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { copyFile } from 'node:fs/promises';
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Answers } from './context.ts';
 import { envEntries, parseEnvFile } from '../../packages/neon-on-localhost/src/database-url.ts';
@@ -55,13 +54,10 @@ export function templateEntries(templateDir: string): TemplateEntry[] {
   return entries.sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
 }
 
-/**
- * Copies the template. The files are copied concurrently: most of a
- * scaffold's time is per-file filesystem latency, which overlaps.
- */
-export async function copyTemplate(templateDir: string, targetDir: string, entries = templateEntries(templateDir)): Promise<void> {
+/** Copies the template: a dozen small files, which a synchronous copy writes fastest. */
+export function copyTemplate(templateDir: string, targetDir: string, entries = templateEntries(templateDir)): void {
   for (const dir of new Set(entries.map((e) => path.dirname(path.join(targetDir, e.target))))) mkdirSync(dir, { recursive: true });
-  await Promise.all(entries.map((e) => copyFile(e.source, path.join(targetDir, e.target))));
+  for (const e of entries) copyFileSync(e.source, path.join(targetDir, e.target));
 }
 
 /**
@@ -154,7 +150,7 @@ export function mergeGitignore(theirs: string, ours: string): string {
   return `${theirs}${theirs === '' || theirs.endsWith('\n') ? '' : '\n'}\n# create-neon-edge\n${ours}`;
 }
 
-export async function writeProject(templatesRoot: string, answers: Answers, entries?: TemplateEntry[]): Promise<void> {
+export function writeProject(templatesRoot: string, answers: Answers, entries?: TemplateEntry[]): void {
   const templateDir = path.join(templatesRoot, answers.template.name);
   const all = entries ?? templateEntries(templateDir);
   const envFile = path.join(answers.targetDir, answers.template.platform.envFile);
@@ -167,7 +163,7 @@ export async function writeProject(templatesRoot: string, answers: Answers, entr
   if (envContent !== undefined && answers.neonNew) {
     envContent = setEnvVar(envContent, UNPOOLED_KEY, answers.neonNew.directUrl, answers.template.platform.envFile) + claimComment(answers.neonNew);
   }
-  await copyTemplate(templateDir, answers.targetDir, theirIgnore === undefined ? all : all.filter((e) => e !== gitignore));
+  copyTemplate(templateDir, answers.targetDir, theirIgnore === undefined ? all : all.filter((e) => e !== gitignore));
   if (gitignore && theirIgnore !== undefined) {
     writeFileSync(path.join(answers.targetDir, '.gitignore'), mergeGitignore(theirIgnore, readFileSync(gitignore.source, 'utf8')));
   }

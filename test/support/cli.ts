@@ -1,11 +1,11 @@
-// Runs the built CLI (dist/create-neon-edge.js) and other commands as a user
+// Runs the built CLI (dist/create-neon-edge.cjs) and other commands as a user
 // would, in real directories, and collects what they print.
 
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const CLI = `${REPO_ROOT}dist/create-neon-edge.js`;
+export const CLI = `${REPO_ROOT}dist/create-neon-edge.cjs`;
 /** The throwaway registry serving this repository's packages (build.ts starts it). */
 export const TEST_REGISTRY = 'CREATE_NEON_EDGE_TEST_REGISTRY';
 

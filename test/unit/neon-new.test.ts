@@ -306,7 +306,7 @@ describe('the env file and the next steps', () => {
   it('.dev.vars (0600): DATABASE_URL pooled, DATABASE_URL_UNPOOLED direct, the claim URL and expiry as a comment', async () => {
     const target = path.join(cwd, 'places');
     mkdirSync(target);
-    await writeProject(templatesRoot(), answers(target, 'worker-postgis'));
+    writeProject(templatesRoot(), answers(target, 'worker-postgis'));
     const file = path.join(target, '.dev.vars');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const text = readFileSync(file, 'utf8');
@@ -317,7 +317,7 @@ describe('the env file and the next steps', () => {
   it('.env.local for Vercel templates', async () => {
     const target = path.join(cwd, 'edge');
     mkdirSync(target);
-    await writeProject(templatesRoot(), answers(target, 'vercel-edge'));
+    writeProject(templatesRoot(), answers(target, 'vercel-edge'));
     expect(parseEnvFile(readFileSync(path.join(target, '.env.local'), 'utf8'))).toEqual({ DATABASE_URL: POOLED, DATABASE_URL_UNPOOLED: DIRECT });
   });
 

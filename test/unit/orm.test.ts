@@ -52,7 +52,7 @@ describe('--orm', () => {
     expect(new Set(targets).size).toBe(targets.length); // one writer per file
     expect(targets).toEqual(expect.arrayContaining(['drizzle.config.ts', 'migrations/0000_notes.sql', 'migrations/meta/_journal.json', 'test/db.test.ts']));
     expect(targets.some((t) => /^(src|lib)\/db\/schema\.ts$/.test(t))).toBe(true);
-    await copyTemplate(templateDir, dir, entries);
+    copyTemplate(templateDir, dir, entries);
     expect(readFileSync(path.join(dir, 'migrations/0000_notes.sql'), 'utf8')).toMatch(/^CREATE TABLE "notes"/);
     addOrmToPackage(dir, template(name), 'drizzle');
     const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
@@ -97,7 +97,7 @@ describe('--orm', () => {
       expect.arrayContaining(['drizzle.config.ts', 'src/db/schema.ts', 'src/db/index.ts', 'test/db.test.ts', 'migrations/meta/_journal.json', 'migrations/meta/0000_snapshot.json']),
     );
     expect(targets.filter((t) => /^migrations\/[^/]+\.sql$/.test(t))).toEqual(['migrations/0000_places.sql']);
-    await copyTemplate(templateDir, dir, entries);
+    copyTemplate(templateDir, dir, entries);
     expect(readFileSync(path.join(dir, 'migrations/0000_places.sql'), 'utf8')).toBe(readFileSync(path.join(templateDir, 'migrations/0000_places.sql'), 'utf8'));
     const journal = JSON.parse(readFileSync(path.join(dir, 'migrations/meta/_journal.json'), 'utf8'));
     expect(journal.entries.map((e: { tag: string }) => e.tag)).toEqual(['0000_places']);

@@ -58,15 +58,6 @@ function write(file: string, content = ''): void {
   writeFileSync(file, content);
 }
 
-async function withUmaskAsync<T>(mask: number, fn: () => Promise<T>): Promise<T> {
-  const previous = process.umask(mask);
-  try {
-    return await fn();
-  } finally {
-    process.umask(previous);
-  }
-}
-
 function withUmask<T>(mask: number, fn: () => T): T {
   const previous = process.umask(mask);
   try {
@@ -79,7 +70,7 @@ function withUmask<T>(mask: number, fn: () => T): T {
 describe('copyTemplate with the repository template', () => {
   it('copies worker-raw with dotfiles renamed, symlinks resolved and local files left out', async () => {
     const target = path.join(tmp, 'proj');
-    await copyTemplate(TEMPLATE_DIR, target);
+    copyTemplate(TEMPLATE_DIR, target);
 
     expect(readFileSync(path.join(target, '.gitignore'), 'utf8')).toBe(readFileSync(path.join(TEMPLATE_DIR, '_gitignore'), 'utf8'));
     expect(existsSync(path.join(target, '_gitignore'))).toBe(false);
@@ -122,7 +113,7 @@ describe('copyTemplate filter', () => {
 
   it('leaves out dependencies, lockfiles, build output and local secrets', async () => {
     const target = path.join(tmp, 'out');
-    await copyTemplate(fakeTemplate(), target);
+    copyTemplate(fakeTemplate(), target);
     expect(listFiles(target)).toEqual(
       [
         '.dev.vars.example',
@@ -138,11 +129,11 @@ describe('copyTemplate filter', () => {
   it('templateEntries lists exactly the files copyTemplate writes, so a rollback knows them', async () => {
     const template = fakeTemplate();
     const target = path.join(tmp, 'out');
-    await copyTemplate(template, target);
+    copyTemplate(template, target);
     expect(templateEntries(template).map((e) => e.target)).toEqual(listFiles(target));
     for (const real of TEMPLATES.map((t) => path.join(templatesRoot(), t.name))) {
       const out = path.join(tmp, path.basename(real));
-      await copyTemplate(real, out);
+      copyTemplate(real, out);
       expect(templateEntries(real).map((e) => e.target)).toEqual(listFiles(out));
     }
   });
@@ -152,7 +143,7 @@ describe('copyTemplate filter', () => {
     write(path.join(template, 'sub', '_gitignore'), 'x\n');
     write(path.join(template, '_gitignore'), 'y\n');
     const target = path.join(tmp, 'out');
-    await copyTemplate(template, target);
+    copyTemplate(template, target);
     expect(readFileSync(path.join(target, '.gitignore'), 'utf8')).toBe('y\n');
     expect(existsSync(path.join(target, 'sub', '_gitignore'))).toBe(true);
   });
@@ -163,7 +154,7 @@ describe('copyTemplate filter', () => {
     write(path.join(template, '_gitignore'), 'node_modules\n');
     const target = path.join(tmp, 'existing');
     write(path.join(target, 'README.md'), 'mine');
-    await copyTemplate(template, target);
+    copyTemplate(template, target);
     expect(listFiles(target)).toEqual(['.gitignore', 'README.md', 'package.json']);
     expect(readFileSync(path.join(target, 'README.md'), 'utf8')).toBe('mine');
   });
@@ -331,7 +322,7 @@ describe('writeProject', () => {
     const target = path.join(tmp, 'proj');
     mkdirSync(target);
     const url = "postgres://alice:p'ss w0rd@ep-x.neon.tech/neondb?sslmode=require";
-    await withUmaskAsync(0, () => writeProject(templatesRoot(), answers(target, { databaseUrl: url, projectName: 'my.app' })));
+    withUmask(0, () => writeProject(templatesRoot(), answers(target, { databaseUrl: url, projectName: 'my.app' })));
 
     const devVars = path.join(target, '.dev.vars');
     expect(mode(devVars)).toBe(0o600);
@@ -345,7 +336,7 @@ describe('writeProject', () => {
   it('writes no .dev.vars without a database URL', async () => {
     const target = path.join(tmp, 'proj');
     mkdirSync(target);
-    await writeProject(templatesRoot(), answers(target));
+    writeProject(templatesRoot(), answers(target));
     expect(existsSync(path.join(target, '.dev.vars'))).toBe(false);
     expect(JSON.parse(readFileSync(path.join(target, 'package.json'), 'utf8')).name).toBe('my-app');
   });
@@ -371,7 +362,7 @@ describe('the generated .gitignore', () => {
 
   it('ignores secrets, dependencies and wrangler state but not the examples', async () => {
     const target = path.join(tmp, 'proj');
-    await copyTemplate(TEMPLATE_DIR, target);
+    copyTemplate(TEMPLATE_DIR, target);
     const ignored = ['.dev.vars', '.dev.vars.local', '.dev.vars.production', '.env', '.env.local', '.env.production', 'node_modules', '.wrangler', 'dist', 'worker-configuration.d.ts'];
     const kept = ['.dev.vars.example', '.env.example', '.gitignore', 'package.json', 'src/index.ts', 'wrangler.jsonc'];
     expect(gitIgnored(target, [...ignored, ...kept])).toEqual([...ignored].sort());

@@ -5,7 +5,9 @@
 // what the proxy connects to: a name that merely looks like loopback (or a
 // Unix socket path) never reaches the resolver.
 
-import net from 'node:net';
+// node:net is fetched on use: the scaffolder bundles this file for its URL
+// checks and starts faster without loading the networking stack.
+const net = () => process.getBuiltinModule('node:net');
 
 /**
  * The one spelling of `host` the proxy checks and connects to, or undefined
@@ -18,7 +20,7 @@ export function canonicalHost(host: string): string | undefined {
   let h = host.trim().toLowerCase();
   if (h.startsWith('[') && h.endsWith(']')) h = h.slice(1, -1);
   if (h === '' || /[/\\\s%@?#]/.test(h)) return undefined;
-  if (net.isIPv6(h)) {
+  if (net().isIPv6(h)) {
     const compressed = new URL(`http://[${h}]`).hostname.slice(1, -1);
     const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(compressed);
     if (!mapped) return compressed;
@@ -36,7 +38,7 @@ export function canonicalHost(host: string): string | undefined {
 }
 
 function isLoopbackCanonical(h: string): boolean {
-  return h === 'localhost' || h === '::1' || (net.isIPv4(h) && h.startsWith('127.'));
+  return h === 'localhost' || h === '::1' || (net().isIPv4(h) && h.startsWith('127.'));
 }
 
 /** True for `localhost`, `127.0.0.0/8` and `::1`, in any spelling canonicalHost accepts. */
