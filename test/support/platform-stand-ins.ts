@@ -108,8 +108,9 @@ export async function missingWorkerdPlatforms(upstream: string, templatesDir: st
 
 /** Whether a package with these os/cpu fields would be installed on this machine. */
 export function installsHere({ os, cpu }: StandIn, platform: string = process.platform, arch: string = process.arch): boolean {
+  // npm's rule: an empty list allows all; otherwise the value is listed, or only negations are and it is not negated.
   const allows = (list: string[] | undefined, value: string) =>
-    !list || list.length === 0 || (list.includes(value) || (list.some((e) => e.startsWith('!')) && !list.includes(`!${value}`)));
+    !list || list.length === 0 || list.includes(value) || (list.every((e) => e.startsWith('!')) && !list.includes(`!${value}`));
   return allows(os, platform) && allows(cpu, arch);
 }
 

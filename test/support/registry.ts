@@ -53,8 +53,13 @@ export async function startRegistry(): Promise<TestRegistry> {
   const upstream = execFileSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8' }).trim() || 'https://registry.npmjs.org/';
   const local = { access: '$all', publish: '$anonymous' };
   // Platform builds upstream lacks (platform-stand-ins.ts). Served from here
-  // only: Verdaccio refuses to publish a name its uplink already has.
-  const standIns = await missingWorkerdPlatforms(upstream, path.join(REPO_ROOT, 'templates'));
+  // only, not proxied: Verdaccio refuses to publish a name its uplink already
+  // has (so any other version of such a name is hidden; none is needed).
+  const standIns = await missingWorkerdPlatforms(upstream, path.join(REPO_ROOT, 'templates')).catch((err: Error) => {
+    // Tests that install fail on their own without upstream; the others need no stand-ins.
+    process.stderr.write(`platform stand-ins: upstream not checked (${err.message}); none published\n`);
+    return [];
+  });
   writeFileSync(
     path.join(dir, 'config.yaml'),
     JSON.stringify({
