@@ -4,11 +4,12 @@
 // so they meet create-neon-edge and neon-on-localhost as users do.
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from './cli.ts';
+import { missingWorkerdPlatforms, standInPackageJson } from './platform-stand-ins.ts';
 
 export const PUBLISHED = ['packages/neon-on-localhost', '.'] as const;
 
@@ -51,6 +52,14 @@ export async function startRegistry(): Promise<TestRegistry> {
   const url = `http://127.0.0.1:${port}/`;
   const upstream = execFileSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8' }).trim() || 'https://registry.npmjs.org/';
   const local = { access: '$all', publish: '$anonymous' };
+  // Platform builds upstream lacks (platform-stand-ins.ts). Served from here
+  // only, not proxied: Verdaccio refuses to publish a name its uplink already
+  // has (so any other version of such a name is hidden; none is needed).
+  const standIns = await missingWorkerdPlatforms(upstream, path.join(REPO_ROOT, 'templates')).catch((err: Error) => {
+    // Tests that install fail on their own without upstream; the others need no stand-ins.
+    process.stderr.write(`platform stand-ins: upstream not checked (${err.message}); none published\n`);
+    return [];
+  });
   writeFileSync(
     path.join(dir, 'config.yaml'),
     JSON.stringify({
@@ -59,6 +68,7 @@ export async function startRegistry(): Promise<TestRegistry> {
       packages: {
         'create-neon-edge': local,
         'neon-on-localhost': local,
+        ...Object.fromEntries(standIns.map((standIn) => [standIn.name, local])),
         '**': { access: '$all', proxy: 'upstream' },
       },
       log: { type: 'stdout', format: 'pretty', level: 'error' },
@@ -79,6 +89,16 @@ export async function startRegistry(): Promise<TestRegistry> {
       // Built already (test/support/build.ts): publish what `npm pack` would ship.
       execFileSync('npm', ['publish', '--ignore-scripts', '--userconfig', userconfig, '--registry', url, '--tag', 'latest'], {
         cwd: path.join(REPO_ROOT, pkg),
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, npm_config_loglevel: 'error' },
+      });
+    }
+    for (const standIn of standIns) {
+      const pkgDir = path.join(dir, 'stand-ins', standIn.name);
+      mkdirSync(pkgDir, { recursive: true });
+      writeFileSync(path.join(pkgDir, 'package.json'), standInPackageJson(standIn));
+      execFileSync('npm', ['publish', '--ignore-scripts', '--access', 'public', '--userconfig', userconfig, '--registry', url, '--tag', 'latest'], {
+        cwd: pkgDir,
         stdio: ['ignore', 'ignore', 'pipe'],
         env: { ...process.env, npm_config_loglevel: 'error' },
       });

@@ -61,4 +61,24 @@ describe('templates/', () => {
   ])('%s and %s stay identical', (a, b) => {
     expect(readFileSync(path.join(root, b), 'utf8')).toBe(readFileSync(path.join(root, a), 'utf8'));
   });
+
+  it("every template lists its dependencies' required peers itself: yarn 1 installs no peer dependency", () => {
+    // Read from this repository's own install of the same packages (vitest requires vite, for one).
+    const requiredPeers = (name: string): string[] => {
+      const file = path.join(root, '..', 'node_modules', name, 'package.json');
+      let pkg: { peerDependencies?: Record<string, string>; peerDependenciesMeta?: Record<string, { optional?: boolean }> };
+      try {
+        pkg = JSON.parse(readFileSync(file, 'utf8'));
+      } catch {
+        return [];
+      }
+      return Object.keys(pkg.peerDependencies ?? {}).filter((peer) => !pkg.peerDependenciesMeta?.[peer]?.optional);
+    };
+    for (const t of TEMPLATES) {
+      const pkg = JSON.parse(readFileSync(path.join(root, t.name, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+      const deps = { ...pkg.dependencies, ...pkg.devDependencies };
+      const missing = Object.keys(deps).flatMap((dep) => requiredPeers(dep).filter((peer) => !(peer in deps)).map((peer) => `${dep} needs ${peer}`));
+      expect(missing, t.name).toEqual([]);
+    }
+  });
 });
