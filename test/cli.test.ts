@@ -345,20 +345,20 @@ describe('vercel-edge: .env.local, and `vercel env add` with the URL on stdin on
     standIn('vercel', 'echo "Error: No existing credentials found. Please run \\`vercel login\\` or pass \\"--token\\"" >&2; exit 1');
     const result = await scaffold();
     expect(result.code, result.output).toBe(0);
-    expect(result.output).toMatch(/vercel is not logged in to Vercel.*`vercel login`.*vercel env add DATABASE_URL production/s);
+    expect(result.output).toMatch(/vercel is not logged in to Vercel.*`npx vercel login`.*`npx vercel env add DATABASE_URL production`/s);
   });
 
   it('explains an unlinked directory', async () => {
     standIn('vercel', 'echo "Error: Your codebase isn\'t linked to a project on Vercel. Run \\`vercel link\\` to begin." >&2; exit 1');
     const result = await scaffold();
     expect(result.code, result.output).toBe(0);
-    expect(result.output).toMatch(/not linked to a Vercel project yet.*`vercel link`/s);
+    expect(result.output).toMatch(/not linked to a Vercel project yet.*`npx vercel link`/s);
   });
 
-  it('says how to install the Vercel CLI when it is missing', async () => {
+  it('says to install dependencies when the Vercel CLI is missing (it is a devDependency)', async () => {
     const result = await scaffold(cleanEnv({ PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin` }));
     expect(result.code, result.output).toBe(0);
-    expect(result.output).toMatch(/vercel is not installed here.*npm i -g vercel.*vercel env add DATABASE_URL production/s);
+    expect(result.output).toMatch(/vercel is not installed here.*install dependencies first.*`npx vercel env add DATABASE_URL production`/s);
     expect(result.output).not.toContain('Pa55');
   });
 });

@@ -11,6 +11,7 @@ import { run, type Ran } from './support/cli.ts';
 import { startDevServer } from './support/dev-server.ts';
 import type { TestPostgres } from './support/postgres.ts';
 import { expectAllPassed } from './support/vitest-output.ts';
+import { expectDeployUsesLocalVercel } from './support/vercel-cli.ts';
 import { scaffoldedProject } from './support/scaffolded.ts';
 
 const scaffolded = scaffoldedProject('edge', 'vercel-edge', ['--no-git']);
@@ -62,6 +63,10 @@ describe('create-neon-edge edge --template vercel-edge', () => {
     expect(result.code, result.output).toBe(0);
     expectAllPassed(result.output);
   }, 300_000);
+
+  it("npm run deploy runs the project's own Vercel CLI, with none installed globally", async () => {
+    await expectDeployUsesLocalVercel(project);
+  }, 90_000);
 
   it('type-checks', async () => {
     const result = await run('npm', ['run', 'typecheck'], { cwd: project });

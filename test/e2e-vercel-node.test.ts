@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { run, type Ran } from './support/cli.ts';
 import { startDevServer } from './support/dev-server.ts';
 import type { TestPostgres } from './support/postgres.ts';
+import { expectDeployUsesLocalVercel } from './support/vercel-cli.ts';
 import { scaffoldedProject, withoutEnvFile } from './support/scaffolded.ts';
 
 const scaffolded = scaffoldedProject('my-app', 'vercel-node', ['--install', '--no-git']);
@@ -52,6 +53,10 @@ describe('create-neon-edge my-app --template vercel-node', () => {
     expect(result.output).toContain('No DATABASE_URL: testing against an embedded Postgres');
     expect(result.output).toMatch(/Tests\s+4 passed/);
   }, 300_000);
+
+  it("npm run deploy runs the project's own Vercel CLI, with none installed globally", async () => {
+    await expectDeployUsesLocalVercel(project);
+  }, 90_000);
 
   it('type-checks', async () => {
     const result = await run('npm', ['run', 'typecheck'], { cwd: project });

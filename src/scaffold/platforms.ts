@@ -34,10 +34,11 @@ export const PLATFORMS = {
     envFile: '.env.local',
     cli: 'vercel',
     secretArgs: ['env', 'add', 'DATABASE_URL', 'production'],
-    secretCommand: 'vercel env add DATABASE_URL production',
-    loginCommand: 'vercel login',
+    // The templates install the Vercel CLI as a devDependency, as wrangler is.
+    secretCommand: 'npx vercel env add DATABASE_URL production',
+    loginCommand: 'npx vercel login',
     notLoggedIn: /no existing credentials|vercel login|not (currently )?logged in|invalid token|missing token/i,
-    notLinked: { pattern: /isn.t linked|not linked|vercel link/i, command: 'vercel link' },
-    installHint: 'install the Vercel CLI first (npm i -g vercel)',
+    notLinked: { pattern: /isn.t linked|not linked|vercel link/i, command: 'npx vercel link' },
+    installHint: 'install dependencies first',
   },
 } as const satisfies Record<string, Platform>;

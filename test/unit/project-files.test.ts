@@ -72,4 +72,11 @@ describe('generatedFiles', () => {
       if (pkg.devDependencies?.wrangler) expect(t.allowBuilds, t.name).toEqual(expect.arrayContaining(['esbuild', 'workerd']));
     }
   });
+
+  it('every template that installs the Vercel CLI lets pnpm build its esbuild', () => {
+    for (const t of TEMPLATES) {
+      const pkg = JSON.parse(readFileSync(path.join(templatesRoot(), t.name, 'package.json'), 'utf8')) as { devDependencies?: Record<string, string> };
+      if (pkg.devDependencies?.vercel) expect(t.allowBuilds, t.name).toContain('esbuild');
+    }
+  });
 });

@@ -20,7 +20,7 @@ export function json(body: unknown, status = 200, headers: Record<string, string
 export function connectionString(): string | Response {
   const url = env().DATABASE_URL;
   if (!url) {
-    return json({ error: 'DATABASE_URL is not set: add it to .env.local locally, or run `vercel env add DATABASE_URL production`' }, 503);
+    return json({ error: 'DATABASE_URL is not set: add it to .env.local locally, or run `npx vercel env add DATABASE_URL production`' }, 503);
   }
   configureNeonDriver(neonConfig, env());
   return url;

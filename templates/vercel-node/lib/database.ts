@@ -21,7 +21,7 @@ export function json(body: unknown, status = 200, headers: Record<string, string
 export function database(): pg.Pool | Response {
   const url = process.env.DATABASE_URL;
   if (!url) {
-    return json({ error: 'DATABASE_URL is not set: add it to .env.local locally, or run `vercel env add DATABASE_URL production`' }, 503);
+    return json({ error: 'DATABASE_URL is not set: add it to .env.local locally, or run `npx vercel env add DATABASE_URL production`' }, 503);
   }
   if (!pool) {
     pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
