@@ -1,11 +1,11 @@
-// Builds both published packages: the CLI (one bundled ES module with no
+// Builds both published packages: the CLI (one bundled CommonJS file with no
 // runtime dependencies, for a fast `npx`, plus the template folders) and
 // neon-on-localhost (compiled by tsc, with types).
 
 import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { TEMPLATE_META } from '../src/scaffold/templates.ts';
 import { isTemplateFile } from '../src/scaffold/write-project.ts';
 
@@ -13,6 +13,28 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = `${root}/dist`;
 
 rmSync(dist, { recursive: true, force: true });
+
+/**
+ * The terminal modules (node:tty, and node:readline with the networking and
+ * stream modules tty pulls in) are only needed to ask questions, yet clack
+ * imports them at the top. Each import becomes an object whose properties
+ * (every export of the real module, listed here at build time) require the
+ * module on first use: a run without a terminal never loads them.
+ */
+const TERMINAL_MODULES = ['node:tty', 'node:readline'];
+const loadTerminalModulesOnUse: Plugin = {
+  name: 'load-terminal-modules-on-use',
+  setup(b) {
+    const filter = new RegExp(`^(${TERMINAL_MODULES.join('|')})$`);
+    // The shim's own require is the real module.
+    b.onResolve({ filter }, (args) => (args.namespace === 'on-use' ? { path: args.path, external: true } : { path: args.path, namespace: 'on-use' }));
+    b.onLoad({ filter: /.*/, namespace: 'on-use' }, async (args) => {
+      const names = Object.keys(await import(args.path)).filter((name) => name !== 'default');
+      const getters = names.map((name) => `${JSON.stringify(name)}: { get: () => require(${JSON.stringify(args.path)})[${JSON.stringify(name)}], enumerable: true }`);
+      return { contents: `module.exports = Object.defineProperties({}, { ${getters.join(', ')} });`, loader: 'js' };
+    });
+  },
+};
 // Two CommonJS files: the entry stays tiny and unbundled so it can check Node
 // and turn on the compile cache before the real CLI (one minified bundle of
 // src/scaffold/run.ts) is parsed.
@@ -25,6 +47,7 @@ await build({
   // templates.ts finds dist/templates from import.meta.url, which CommonJS spells through __filename.
   define: { 'import.meta.url': '__cliFileUrl' },
   banner: { js: 'var __cliFileUrl=require("node:url").pathToFileURL(__filename).href;' },
+  plugins: [loadTerminalModulesOnUse],
 });
 chmodSync(`${dist}/create-neon-edge.cjs`, 0o755);
 // The scaffolder reads template.json from dist/templates; it is not copied into projects.

@@ -2,8 +2,8 @@
 // behind, secrets kept out of output and argv. Cloud CLIs (wrangler) and slow
 // installs are stand-in executables that record how they were called.
 
-import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -113,6 +113,24 @@ describe('writing', () => {
     expect(readFileSync(path.join(cwd, 'My Project', 'wrangler.jsonc'), 'utf8')).toContain('"name": "my-project"');
     expect(existsSync(path.join(cwd, 'My Project', '.dev.vars'))).toBe(false);
     expect(result.output).toContain('put DATABASE_URL=postgres://… in .dev.vars');
+  });
+
+  it('without a terminal, loads neither the terminal modules nor child_process (a faster start)', () => {
+    // Which built-in modules the run loaded, written by a preload at exit. Output goes to
+    // files, as in a script: a pipe would itself load the networking modules.
+    const probe = path.join(cwd, 'probe.cjs');
+    const loaded = path.join(cwd, 'loaded.json');
+    writeFileSync(probe, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(loaded)}, JSON.stringify(process.moduleLoadList)));`);
+    const log = path.join(cwd, 'out.log');
+    const out = openSync(log, 'w');
+    const result = spawnSync(process.execPath, ['--require', probe, CLI, 'app', '--yes', '--no-install', '--no-git'], { cwd, env: cleanEnv(), stdio: ['ignore', out, out] });
+    closeSync(out);
+    expect(result.status, readFileSync(log, 'utf8')).toBe(0);
+    expect(existsSync(path.join(cwd, 'app', 'package.json'))).toBe(true);
+    const modules = (JSON.parse(readFileSync(loaded, 'utf8')) as string[]).filter((m) => m.startsWith('NativeModule '));
+    for (const name of ['tty', 'readline', 'net', 'child_process', 'crypto', 'fs/promises']) {
+      expect(modules).not.toContain(`NativeModule ${name}`);
+    }
   });
 
   it('"." writes into the current (empty) directory', async () => {
