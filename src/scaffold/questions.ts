@@ -67,7 +67,18 @@ export async function askProjectDir(ctx: Context): Promise<{ targetDir: string; 
   const targetDir = path.resolve(ctx.cwd, dir);
   const projectName = projectNameFor(targetDir);
   if (projectName !== path.basename(targetDir)) ctx.log.info(`Package name: ${projectName}`);
-  return { targetDir, displayDir: path.relative(ctx.cwd, targetDir) || '.', projectName };
+  return { targetDir, displayDir: shownDir(ctx.cwd, targetDir, dir), projectName };
+}
+
+/**
+ * How next steps name the project folder: relative to where the user is, as
+ * typed when it is absolute or outside (`/tmp/app`, not `../../tmp/app`).
+ */
+function shownDir(cwd: string, targetDir: string, typed: string): string {
+  const relative = path.relative(cwd, targetDir);
+  if (relative === '') return '.';
+  if (path.isAbsolute(typed) || relative.startsWith('..')) return targetDir;
+  return relative;
 }
 
 export async function askTemplate(ctx: Context): Promise<Template> {

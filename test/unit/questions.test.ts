@@ -639,6 +639,22 @@ describe('the target directory', () => {
     expect(answers.displayDir).toBe(path.join('a', 'c'));
     expect(answers.projectName).toBe('c');
   });
+
+  it('absolute, or outside the cwd, is shown absolute (not ../../tmp/app)', async () => {
+    const outside = mkdtempSync(path.join(os.tmpdir(), 'neon-edge-outside-'));
+    try {
+      for (const dir of [path.join(outside, 'app'), path.relative(cwd, path.join(outside, 'app'))]) {
+        const { ctx } = context({ args: { dir, template: 'worker-raw', yes: true } });
+        const answers = await askAll(ctx);
+        expect(answers.targetDir).toBe(path.join(outside, 'app'));
+        expect(answers.displayDir).toBe(path.join(outside, 'app'));
+      }
+      const inside = context({ args: { dir: path.join(cwd, 'x'), template: 'worker-raw', yes: true } }).ctx;
+      expect((await askAll(inside)).displayDir).toBe(path.join(cwd, 'x'));
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('the data question (templates with db:setup)', () => {
