@@ -2,6 +2,7 @@
 // secret and commit, undoing the writes if anything fails or is interrupted.
 
 import path from 'node:path';
+import { isatty } from 'node:tty';
 import pkg from '../../package.json' with { type: 'json' };
 import type { Answers, Context } from './context.ts';
 import { runDbSetup } from './db-setup.ts';
@@ -175,8 +176,8 @@ export async function main(argv: readonly string[], options: RunOptions = {}): P
       process.stdout.write(`${version()}\n`);
       return 0;
     }
-    // stdout first: without a terminal there, node:tty is never loaded (a faster start).
-    const interactive = options.interactive ?? (Boolean(process.stdout.isTTY) && process.getBuiltinModule('node:tty').isatty(0));
+    // stdout first: without a terminal there, node:tty (loaded on use in the build) is never loaded.
+    const interactive = options.interactive ?? (Boolean(process.stdout.isTTY) && isatty(0));
     const ctx: Context = {
       args,
       // `npm run create -- dir` runs in the repository root; INIT_CWD is where the user typed it.
