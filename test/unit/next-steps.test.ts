@@ -6,8 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Answers } from '../../src/scaffold/context.ts';
-import { nextSteps } from '../../src/scaffold/run.ts';
-import { TEMPLATES, type Template } from '../../src/scaffold/templates.ts';
+import { nextSteps } from '../../src/scaffold/next-steps.ts';
+import type { Template } from '../../src/scaffold/template-config.ts';
+import { TEMPLATES } from '../../src/scaffold/templates.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'next-steps-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -13,20 +13,12 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseEnvFile } from '../../packages/neon-on-localhost/src/database-url.ts';
+import { parseEnvFile } from 'neon-on-localhost/database-url';
 import type { Answers } from '../../src/scaffold/context.ts';
-import { type Template, TEMPLATES, templatesRoot } from '../../src/scaffold/templates.ts';
-import {
-  copyTemplate,
-  envLine,
-  isTemplateFile,
-  RENAMES,
-  setPackageName,
-  setWorkerName,
-  templateEntries,
-  writeProject,
-  writeSecretFile,
-} from '../../src/scaffold/write-project.ts';
+import type { Template } from '../../src/scaffold/template-config.ts';
+import { copyTemplate, isTemplateFile, RENAMES, templateEntries } from '../../src/scaffold/template-files.ts';
+import { TEMPLATES, templatesRoot } from '../../src/scaffold/templates.ts';
+import { envLine, setPackageName, setWorkerName, writeProject, writeSecretFile } from '../../src/scaffold/write-project.ts';
 
 const TEMPLATE_DIR = path.join(templatesRoot(), 'worker-raw');
 
@@ -106,7 +98,7 @@ describe('copyTemplate filter', () => {
     write(path.join(template, '.wrangler', 'state', 'v3', 'x'), '');
     write(path.join(template, '.vercel', 'project.json'), '{}');
     write(path.join(template, 'dist', 'index.js'), '');
-    write(path.join(template, 'template.json'), '{}');
+    write(path.join(template, 'template.ts'), 'export default {};');
     write(path.join(template, 'worker-configuration.d.ts'), '');
     return template;
   }
