@@ -1,7 +1,7 @@
 // What a template says about itself to the scaffolder: each
 // templates/<name>/template.ts exports a `TemplateConfig` (checked by tsc with
 // `satisfies`), and the core reads only these facts, never a template's name.
-// A leaf module: types and constants, no imports but the platforms.
+// A leaf module: types and constants, no imports but the platforms' types.
 
 import type { Platform, PlatformName } from './platforms.ts';
 
@@ -17,6 +17,18 @@ export interface OrmVariant {
   devDependencies?: Record<string, string>;
   scripts?: Record<string, string>;
 }
+
+/**
+ * The Drizzle variant as every template has it today: its files in
+ * orm/drizzle/, drizzle-orm at run time, drizzle-kit to generate migrations.
+ * A template with other needs declares its own.
+ */
+export const DRIZZLE: OrmVariant = {
+  files: 'orm/drizzle',
+  dependencies: { 'drizzle-orm': '^0.45.4' },
+  devDependencies: { 'drizzle-kit': '^0.31.11' },
+  scripts: { 'db:generate': 'drizzle-kit generate' },
+};
 
 /** How production gets its database, once before the first deploy. */
 export type ProductionSetup =

@@ -1,6 +1,6 @@
 // What the scaffolder needs to know about this template (see src/scaffold/template-config.ts).
 // Not copied into the project.
-import type { TemplateConfig } from '../../src/scaffold/template-config.ts';
+import { DRIZZLE, type TemplateConfig } from '../../src/scaffold/template-config.ts';
 
 export default {
   order: 2,
@@ -20,12 +20,5 @@ export default {
     before: ['db:setup'],
   },
   allowBuilds: ['esbuild', 'workerd'],
-  orm: {
-    drizzle: {
-      files: 'orm/drizzle',
-      dependencies: { 'drizzle-orm': '^0.45.4' },
-      devDependencies: { 'drizzle-kit': '^0.31.11' },
-      scripts: { 'db:generate': 'drizzle-kit generate' },
-    },
-  },
+  orm: { drizzle: DRIZZLE },
 } satisfies TemplateConfig;
