@@ -7,6 +7,7 @@ import { chmodSync, cpSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { isTemplateFile } from '../src/scaffold/template-files.ts';
+import { prebuiltWorkflowsPlugin } from './prebuilt-workflows-plugin.ts';
 import { templateRegistryPlugin } from './template-registry-plugin.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -35,18 +36,6 @@ const loadTerminalModulesOnUse: Plugin = {
     });
   },
 };
-/**
- * yaml (the CI workflow's writer) as its ES module build, the one its exports
- * give every platform but Node, which gets CommonJS that esbuild cannot
- * tree-shake: bundled as ESM, only what writing a document needs is kept
- * (about 50 KB instead of 115 KB, parsed and run on every start).
- */
-const yamlAsEsm: Plugin = {
-  name: 'yaml-as-esm',
-  setup(b) {
-    b.onResolve({ filter: /^yaml$/ }, () => ({ path: fileURLToPath(import.meta.resolve('yaml/package.json').replace(/package\.json$/, 'browser/index.js')) }));
-  },
-};
 // Two CommonJS files: the entry stays tiny and unbundled so it can check Node
 // and turn on the compile cache before the real CLI (one minified bundle of
 // src/scaffold/run.ts) is parsed.
@@ -61,7 +50,7 @@ await build({
   banner: { js: 'var __cliFileUrl=require("node:url").pathToFileURL(__filename).href;' },
   // The toolkit's modules from its sources (package.json's exports): the toolkit is built after the CLI.
   conditions: ['neon-on-localhost-source'],
-  plugins: [loadTerminalModulesOnUse, yamlAsEsm, templateRegistryPlugin(`${root}/templates`)],
+  plugins: [loadTerminalModulesOnUse, templateRegistryPlugin(`${root}/templates`), prebuiltWorkflowsPlugin(`${root}/templates`)],
 });
 chmodSync(`${dist}/create-neon-edge.cjs`, 0o755);
 // The files a project may get, and nothing else: template.ts is bundled into the CLI above.

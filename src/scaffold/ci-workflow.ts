@@ -1,7 +1,8 @@
 // The GitHub Actions workflow written with --ci: install exactly the lockfile,
 // then the tests, on every push and pull request. Built as data from what the
 // template declares (template.ts `ci`: its database, an optional Neon branch
-// per pull request, scripts before the tests) and written with `yaml`.
+// per pull request, scripts before the tests) and written with `yaml`. The
+// CLI gets these texts written at build time (workflow-file.ts).
 //
 // Hardened as GitHub's security guide advises: every action pinned to a full
 // commit SHA (its version in a comment), pinned tool versions, read-only
@@ -10,10 +11,8 @@
 // the dependencies' install scripts and the tests never see NEON_API_KEY.
 
 import { Document, isScalar, visit } from 'yaml';
-import { frozenInstallCommand, runScript, type PackageManager } from './package-manager.ts';
+import { CI_TOOL_VERSIONS, frozenInstallCommand, runScript, type PackageManager } from './package-manager.ts';
 import type { CiNeeds } from './template-config.ts';
-
-export const CI_FILE = '.github/workflows/ci.yml';
 
 /** A third-party action at a full commit SHA; the version it was tagged with goes in the comment. */
 interface PinnedAction {
@@ -32,9 +31,6 @@ export const ACTIONS = {
   deleteNeonBranch: { repo: 'neondatabase/delete-branch-action', sha: '4468d825d5a88ef4012f1705a82f02ec3072f776', version: 'v3.2.1' },
 } as const satisfies Record<string, PinnedAction>;
 
-/** The tool versions CI installs when the scaffolder was not run by that package manager (else the version that ran it). */
-export const TOOL_VERSIONS = { pnpm: '12.23.0', bun: '1.4.5' } as const;
-
 const RUNNER = 'ubuntu-24.04';
 const NODE_VERSION = '22';
 const uses = (action: PinnedAction) => `${action.repo}@${action.sha}`;
@@ -52,8 +48,8 @@ type Step = Record<string, unknown>;
 
 function toolSteps(pm: PackageManager, version: string | undefined): Step[] {
   const steps: Step[] = [];
-  if (pm === 'pnpm') steps.push({ uses: uses(ACTIONS.setupPnpm), with: { version: version ?? TOOL_VERSIONS.pnpm } });
-  if (pm === 'bun') steps.push({ uses: uses(ACTIONS.setupBun), with: { 'bun-version': version ?? TOOL_VERSIONS.bun } });
+  if (pm === 'pnpm') steps.push({ uses: uses(ACTIONS.setupPnpm), with: { version: version ?? CI_TOOL_VERSIONS.pnpm } });
+  if (pm === 'bun') steps.push({ uses: uses(ACTIONS.setupBun), with: { 'bun-version': version ?? CI_TOOL_VERSIONS.bun } });
   // setup-node's cache needs the package manager first; bun keeps its own.
   steps.push({ uses: uses(ACTIONS.setupNode), with: { 'node-version': NODE_VERSION, ...(pm === 'bun' ? {} : { cache: pm }) } });
   return steps;

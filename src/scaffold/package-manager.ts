@@ -63,6 +63,9 @@ export function forPackageManager(pm: PackageManager, text: string): string {
     .replace(/\bnpx (?=[\w@])/g, execCommand(pm, ''));
 }
 
+/** The versions a CI workflow installs when the scaffolder was not run by that package manager (else the version that ran it). */
+export const CI_TOOL_VERSIONS = { pnpm: '12.23.0', bun: '1.4.5' } as const;
+
 /** The install that CI runs: exactly the lockfile, failing when it is out of date. */
 export function frozenInstallCommand(pm: PackageManager): string {
   if (pm === 'npm') return 'npm ci';

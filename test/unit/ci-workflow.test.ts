@@ -3,13 +3,17 @@
 // in the step that uses them, actions pinned to commit SHAs, no `latest`, no
 // pull_request_target, and a word on what forks get.
 
+import path from 'node:path';
 import { validateWorkflow } from '@action-validator/core';
+import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ACTIONS, ciWorkflow, TOOL_VERSIONS } from '../../src/scaffold/ci-workflow.ts';
-import { PACKAGE_MANAGERS } from '../../src/scaffold/package-manager.ts';
+import { ACTIONS, ciWorkflow } from '../../src/scaffold/ci-workflow.ts';
+import { CI_TOOL_VERSIONS as TOOL_VERSIONS, PACKAGE_MANAGERS } from '../../src/scaffold/package-manager.ts';
 import type { CiNeeds } from '../../src/scaffold/template-config.ts';
-import { TEMPLATES } from '../../src/scaffold/templates.ts';
+import { TEMPLATES, templatesRoot } from '../../src/scaffold/templates.ts';
+import { workflowFile } from '../../src/scaffold/workflow-file.ts';
+import { prebuiltWorkflowsPlugin } from '../../scripts/prebuilt-workflows-plugin.ts';
 
 type Step = { name?: string; uses?: string; run?: string; env?: Record<string, string>; with?: Record<string, unknown> };
 type Job = { env?: unknown; services?: unknown; steps: Step[]; if?: string };
@@ -129,5 +133,28 @@ describe('the CI workflow', () => {
       expect(action.sha).toMatch(/^[0-9a-f]{40}$/);
       expect(action.version).toMatch(/^v\d+\.\d+\.\d+$/);
     }
+  });
+});
+
+describe('the workflows the CLI carries, written at build time', () => {
+  it('are the same texts, for every template, package manager and version, and the bundle has no YAML writer', async () => {
+    const out = await build({
+      entryPoints: [path.join(templatesRoot(), '..', 'src/scaffold/workflow-file.ts')],
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'node',
+      logLevel: 'silent',
+      plugins: [prebuiltWorkflowsPlugin(templatesRoot())],
+    });
+    const code = out.outputFiles[0].text;
+    expect(code).not.toMatch(/YAMLMap|YAMLSeq/);
+    const built = (await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)) as { workflowFile: typeof workflowFile };
+    for (const t of TEMPLATES) {
+      for (const pm of PACKAGE_MANAGERS) {
+        for (const version of [undefined, '10.1.0']) expect(built.workflowFile(t, pm, version), `${t.name} ${pm} ${version}`).toBe(workflowFile(t, pm, version));
+      }
+    }
+    expect(() => built.workflowFile({ name: 'no-such-template', ci: TEMPLATES[0].ci }, 'npm')).toThrow(/no CI workflow was built for no-such-template/);
   });
 });
