@@ -4,7 +4,6 @@
 // a lookup among these texts (src/scaffold/prebuilt-workflow.ts). The CLI
 // then carries no YAML writer.
 
-import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
@@ -12,13 +11,13 @@ import { ciWorkflow } from '../src/scaffold/ci-workflow.ts';
 import { PACKAGE_MANAGERS } from '../src/scaffold/package-manager.ts';
 import { VERSION_PLACEHOLDER, type PrebuiltWorkflows } from '../src/scaffold/prebuilt-workflow.ts';
 import { TEMPLATE_CONFIG_FILE, type TemplateConfig } from '../src/scaffold/template-config.ts';
+import { templateFolders } from './template-registry-plugin.ts';
 
 /** Every template's workflow for every package manager, the version left as VERSION_PLACEHOLDER. */
 export async function prebuiltWorkflows(templatesDir: string): Promise<PrebuiltWorkflows> {
   const texts: Record<string, Record<string, string>> = {};
-  for (const name of readdirSync(templatesDir).sort()) {
+  for (const name of templateFolders(templatesDir)) {
     const file = path.join(templatesDir, name, TEMPLATE_CONFIG_FILE);
-    if (!existsSync(file)) continue;
     const { default: config } = (await import(pathToFileURL(file).href)) as { default: TemplateConfig };
     texts[name] = Object.fromEntries(PACKAGE_MANAGERS.map((pm) => [pm, ciWorkflow(config.ci, pm, VERSION_PLACEHOLDER)]));
   }

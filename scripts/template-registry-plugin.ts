@@ -10,11 +10,16 @@ import path from 'node:path';
 import type { Plugin } from 'esbuild';
 import { TEMPLATE_CONFIG_FILE } from '../src/scaffold/template-config.ts';
 
-/** The registry module's source for the templates under `templatesDir`. */
-export function registrySource(templatesDir: string): string {
-  const names = readdirSync(templatesDir)
+/** The folders under `templatesDir` that hold a template.ts: the templates. */
+export function templateFolders(templatesDir: string): string[] {
+  return readdirSync(templatesDir)
     .filter((name) => existsSync(path.join(templatesDir, name, TEMPLATE_CONFIG_FILE)))
     .sort();
+}
+
+/** The registry module's source for the templates under `templatesDir`. */
+export function registrySource(templatesDir: string): string {
+  const names = templateFolders(templatesDir);
   const imports = names.map((name, i) => `import t${i} from ${JSON.stringify(path.join(templatesDir, name, TEMPLATE_CONFIG_FILE))};`);
   const list = names.map((name, i) => `{ name: ${JSON.stringify(name)}, config: t${i} }`);
   return `${imports.join('\n')}\nexport const TEMPLATE_CONFIGS = [${list.join(', ')}];\n`;
