@@ -1,3 +1,4 @@
+import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 // Organised as the code is: `vitest run --project unit` takes seconds.
@@ -6,6 +7,9 @@ import { defineConfig } from 'vitest/config';
 //   cli       the built CLI as a process, installs from a throwaway registry,
 //             and end-to-end runs of the generated projects
 export default defineConfig({
+  // The scaffolder imports neon-on-localhost by its package exports; in this
+  // repository they resolve to its sources (as in tsconfig.json and the build).
+  ssr: { resolve: { conditions: ['neon-on-localhost-source', ...defaultServerConditions] } },
   test: {
     reporters: ['default', './test/support/summary-reporter.ts'],
     // The end-to-end files install packages and start Postgres clusters; on

@@ -6,8 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
-import { TEMPLATE_META } from '../src/scaffold/templates.ts';
-import { isTemplateFile } from '../src/scaffold/write-project.ts';
+import { isTemplateFile } from '../src/scaffold/template-files.ts';
+import { prebuiltWorkflowsPlugin } from './prebuilt-workflows-plugin.ts';
+import { templateRegistryPlugin } from './template-registry-plugin.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = `${root}/dist`;
@@ -47,12 +48,13 @@ await build({
   // templates.ts finds dist/templates from import.meta.url, which CommonJS spells through __filename.
   define: { 'import.meta.url': '__cliFileUrl' },
   banner: { js: 'var __cliFileUrl=require("node:url").pathToFileURL(__filename).href;' },
-  plugins: [loadTerminalModulesOnUse],
+  // The toolkit's modules from its sources (package.json's exports): the toolkit is built after the CLI.
+  conditions: ['neon-on-localhost-source'],
+  plugins: [loadTerminalModulesOnUse, templateRegistryPlugin(`${root}/templates`), prebuiltWorkflowsPlugin(`${root}/templates`)],
 });
 chmodSync(`${dist}/create-neon-edge.cjs`, 0o755);
-// The scaffolder reads template.json from dist/templates; it is not copied into projects.
-const shipped = (file: string) => isTemplateFile(file) || file.endsWith(`/${TEMPLATE_META}`);
-cpSync(`${root}/templates`, `${dist}/templates`, { recursive: true, filter: shipped });
+// The files a project may get, and nothing else: template.ts is bundled into the CLI above.
+cpSync(`${root}/templates`, `${dist}/templates`, { recursive: true, filter: isTemplateFile });
 
 const toolkit = `${root}/packages/neon-on-localhost`;
 rmSync(`${toolkit}/dist`, { recursive: true, force: true });

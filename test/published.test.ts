@@ -46,9 +46,11 @@ describe('npm pack', () => {
   it('create-neon-edge ships the bundled CLI and the template folders, and nothing else', async () => {
     const files = await packedFiles('.');
     expect(files).toContain('dist/create-neon-edge.cjs');
-    for (const file of ['worker-raw/_gitignore', 'worker-raw/template.json', 'worker-postgis/migrations/0000_places.sql', 'vercel-edge/_env.example']) {
+    for (const file of ['worker-raw/_gitignore', 'worker-raw/AGENTS.md', 'worker-postgis/migrations/0000_places.sql', 'vercel-edge/_env.example']) {
       expect(files).toContain(`dist/templates/${file}`);
     }
+    // Each template's facts (template.ts) are bundled into the CLI, not shipped as TypeScript.
+    expect(files.filter((f) => f.endsWith('/template.ts') || f.endsWith('/template.json'))).toEqual([]);
     expect(files.filter((f) => /^(src|test|bench|templates|packages)\//.test(f))).toEqual([]);
     expect(files.filter((f) => /neon-on-localhost|worker-configuration\.d\.ts|node_modules|package-lock\.json$|\/\.dev\.vars$|\/\.env\.local$/.test(f))).toEqual([]);
     const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { dependencies?: object };

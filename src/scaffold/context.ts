@@ -1,12 +1,12 @@
-// What every step receives: the parsed flags, the environment, and the
-// injected prompt/log, so steps run in tests without a terminal.
+// The types every step shares: what it receives (the parsed flags, the
+// environment, and the injected prompt/log, so steps run in tests without a
+// terminal) and the answers. A leaf: it imports only types, from modules that
+// import no step. Each step takes the part it uses (`Pick<Answers, …>`).
 
-import type { ClaimableDatabase } from './neon-new.ts';
 import type { CliArgs } from './options.ts';
-import type { Orm } from './orm.ts';
 import type { PackageManager } from './package-manager.ts';
 import type { Logger, Prompter } from './prompter.ts';
-import type { Template } from './templates.ts';
+import type { Orm, Template } from './template-config.ts';
 
 export interface Context {
   args: CliArgs;
@@ -16,6 +16,16 @@ export interface Context {
   interactive: boolean;
   prompt: Prompter;
   log: Logger;
+}
+
+/** A new Neon database from neon.new, to be claimed (neon-new.ts). */
+export interface ClaimableDatabase {
+  /** The `-pooler` URL, for the app (DATABASE_URL). */
+  pooledUrl: string;
+  /** The direct URL, for migrations, db:setup and Hyperdrive (DATABASE_URL_UNPOOLED). */
+  directUrl: string;
+  claimUrl: string;
+  expiresAt: Date;
 }
 
 export interface Answers {
@@ -32,9 +42,11 @@ export interface Answers {
   orm?: Orm;
   install: boolean;
   packageManager: PackageManager;
+  /** The version of the package manager that ran the scaffolder, when it is `packageManager` (CI pins it). */
+  packageManagerVersion?: string;
   /** Run the template's `db:setup` script after install. */
   dbSetup: boolean;
-  /** Write AGENTS.md. */
+  /** Write the template's AGENTS.md. */
   agents: boolean;
   /** Write the GitHub Actions workflow. */
   ci: boolean;

@@ -3,12 +3,12 @@
 // .dev.vars). A failure is reported with the command to run later; the
 // project itself is complete by then.
 
+import { redact } from 'neon-on-localhost/redact';
 import type { Answers, Context } from './context.ts';
 import { runCommand } from './exec.ts';
 import { runScript } from './package-manager.ts';
-import { redact } from './redact.ts';
 
-export async function runDbSetup(ctx: Context, answers: Answers): Promise<boolean> {
+export async function runDbSetup(ctx: Pick<Context, 'log'>, answers: Pick<Answers, 'packageManager' | 'targetDir' | 'displayDir' | 'databaseUrl'>): Promise<boolean> {
   const command = runScript(answers.packageManager, 'db:setup');
   const [bin, ...args] = command.split(' ');
   const result = await ctx.log.task(`Loading the data (${command})`, () => runCommand(bin, args, { cwd: answers.targetDir }));

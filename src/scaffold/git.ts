@@ -6,7 +6,7 @@ import { runCommand } from './exec.ts';
 
 export const INITIAL_COMMIT_MESSAGE = 'Initial commit from create-neon-edge';
 
-export async function initGit(ctx: Context, dir: string): Promise<void> {
+export async function initGit(ctx: Pick<Context, 'log'>, dir: string): Promise<void> {
   const inside = await runCommand('git', ['rev-parse', '--is-inside-work-tree'], { cwd: dir });
   if (inside.missing) {
     ctx.log.warn('git is not installed: no repository was created (run `git init` later).');

@@ -1,5 +1,5 @@
 // Production set-up for templates that reach the database through a Cloudflare
-// Hyperdrive binding (template.json "hyperdrive": "<BINDING>"). There is no
+// Hyperdrive binding (template.ts: `production: { kind: 'hyperdrive', binding }`). There is no
 // DATABASE_URL secret to store: the Worker gets its connection string from the
 // binding, and the binding needs a Hyperdrive configuration holding Neon's
 // direct (unpooled) connection string, ideally for a role of its own.
@@ -12,56 +12,51 @@
 // itself writes the new id into wrangler.jsonc (--binding replaces the
 // placeholder entry of that binding).
 
+import { neonConnectionStrings, UNPOOLED_KEY } from 'neon-on-localhost/database-url';
 import type { Answers } from './context.ts';
 import { CliError } from './errors.ts';
-import type { Template } from './templates.ts';
+import type { Template } from './template-config.ts';
 import { toWorkerName } from './validate.ts';
 import { envLine } from './write-project.ts';
 
-/** The shell variable the printed command reads the direct connection string from. */
-export const UNPOOLED_VARIABLE = 'DATABASE_URL_UNPOOLED';
-
-
-/** `--secret` makes no sense here: say what to do instead, before anything is written. */
-export function refuseSecret(template: Template): void {
-  if (!template.hyperdrive) return;
+/** `--secret` makes no sense with a Hyperdrive binding: say what to do instead, before anything is written. */
+export function refuseSecret(template: Pick<Template, 'name' | 'production'>): void {
+  if (template.production.kind !== 'hyperdrive') return;
   throw new CliError(
-    `--secret: ${template.name} keeps no DATABASE_URL secret in production (the Worker reads the ${template.hyperdrive} binding): drop --secret and run the wrangler hyperdrive create command from the next steps.`,
+    `--secret: ${template.name} keeps no DATABASE_URL secret in production (the Worker reads the ${template.production.binding} binding): drop --secret and run the wrangler hyperdrive create command from the next steps.`,
   );
 }
 
 /** The command a user runs once before the first deploy; the password stays in their shell's variable. */
-export function hyperdriveCreateCommand(answers: Pick<Answers, 'projectName' | 'template'>): string {
-  const binding = answers.template.hyperdrive ?? 'HYPERDRIVE';
-  return `npx wrangler hyperdrive create ${toWorkerName(answers.projectName)} --connection-string="$${UNPOOLED_VARIABLE}" --binding ${binding}`;
+export function hyperdriveCreateCommand(projectName: string, binding: string): string {
+  return `npx wrangler hyperdrive create ${toWorkerName(projectName)} --connection-string="$${UNPOOLED_KEY}" --binding ${binding}`;
 }
 
 /** Neon's direct host for a pooled one (ep-…-pooler.region… → ep-….region…), else the host as given. */
 export function directHost(databaseUrl: string): string | undefined {
   try {
-    const { hostname } = new URL(databaseUrl);
-    return hostname.replace(/^([^.]+)-pooler\./, '$1.');
+    return new URL(neonConnectionStrings(databaseUrl).direct).hostname;
   } catch {
     return undefined;
   }
 }
 
-/** The next-steps lines for Hyperdrive: the variable (read without echo or history), then the command. */
-export function hyperdriveSteps(answers: Pick<Answers, 'projectName' | 'template' | 'databaseUrl' | 'neonNew'>): string[] {
-  const envFile = answers.template.platform.envFile;
-  if (answers.neonNew && envLine(UNPOOLED_VARIABLE, answers.neonNew.directUrl) === `${UNPOOLED_VARIABLE}=${answers.neonNew.directUrl}\n`) {
+/** The next-steps lines for a Hyperdrive binding: the variable (read without echo or history), then the command. */
+export function hyperdriveSteps(answers: Pick<Answers, 'projectName' | 'databaseUrl' | 'neonNew'>, envFile: string, binding: string): string[] {
+  const create = `${hyperdriveCreateCommand(answers.projectName, binding)}   # writes the id into wrangler.jsonc`;
+  if (answers.neonNew && envLine(UNPOOLED_KEY, answers.neonNew.directUrl) === `${UNPOOLED_KEY}=${answers.neonNew.directUrl}\n`) {
     // The new Neon database's direct URL is already in the env file, unquoted: read it from there, unseen.
     return [
-      `# Hyperdrive, once before the first deploy, with the Neon database's direct URL (${UNPOOLED_VARIABLE} in ${envFile})`,
-      `${UNPOOLED_VARIABLE}="$(sed -n 's/^${UNPOOLED_VARIABLE}=//p' ${envFile})"`,
-      `${hyperdriveCreateCommand(answers)}   # writes the id into wrangler.jsonc`,
+      `# Hyperdrive, once before the first deploy, with the Neon database's direct URL (${UNPOOLED_KEY} in ${envFile})`,
+      `${UNPOOLED_KEY}="$(sed -n 's/^${UNPOOLED_KEY}=//p' ${envFile})"`,
+      create,
     ];
   }
   const host = answers.databaseUrl ? directHost(answers.databaseUrl) : undefined;
   const which = host ? `Neon's direct URL (host ${host}, no -pooler)` : `Neon's direct (not -pooler) URL`;
   return [
     `# Hyperdrive, once before the first deploy: ${which}, ideally for a role of its own`,
-    `read -rs ${UNPOOLED_VARIABLE}   # paste it: not echoed, not in your shell history`,
-    `${hyperdriveCreateCommand(answers)}   # writes the id into wrangler.jsonc`,
+    `read -rs ${UNPOOLED_KEY}   # paste it: not echoed, not in your shell history`,
+    create,
   ];
 }

@@ -1,14 +1,16 @@
+// Installs the project's dependencies, then generates what follows from them.
+
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { redact } from 'neon-on-localhost/redact';
 import type { Answers, Context } from './context.ts';
 import { CliError } from './errors.ts';
 import { runCommand } from './exec.ts';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { installCommand, runScript } from './package-manager.ts';
-import { redact } from './redact.ts';
 
 const TAIL_LINES = 15;
 
-export async function installDependencies(ctx: Context, answers: Answers): Promise<void> {
+export async function installDependencies(ctx: Pick<Context, 'log'>, answers: Pick<Answers, 'packageManager' | 'targetDir' | 'databaseUrl'>): Promise<void> {
   const [command, args] = installCommand(answers.packageManager);
   const shown = [command, ...args].join(' ');
   const result = await ctx.log.task(`Installing dependencies (${shown})`, () =>
@@ -37,7 +39,7 @@ export function typesScript(targetDir: string): string | undefined {
  * than shipped: they follow the installed wrangler and the project's config.
  * A failure here is reported, not fatal: the project runs without them.
  */
-export async function generateTypes(ctx: Context, answers: Answers): Promise<void> {
+export async function generateTypes(ctx: Pick<Context, 'log'>, answers: Pick<Answers, 'packageManager' | 'targetDir' | 'displayDir'>): Promise<void> {
   if (!typesScript(answers.targetDir)) return;
   const [command, args] = [answers.packageManager, ['run', 'types']];
   const result = await ctx.log.task('Generating types (wrangler types)', () => runCommand(command, args, { cwd: answers.targetDir }));

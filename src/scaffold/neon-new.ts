@@ -10,17 +10,16 @@
 // Provisioning happens while the questions are asked, before anything is
 // written: a failure leaves nothing behind on this machine.
 
-import type { Context } from './context.ts';
+import { neonConnectionStrings, validateDatabaseUrl } from 'neon-on-localhost/database-url';
+import type { ClaimableDatabase, Context } from './context.ts';
 import { CliError } from './errors.ts';
-import type { Template } from './templates.ts';
-import { validateDatabaseUrl } from './validate.ts';
+import { secondsFromEnv } from './settings.ts';
+import type { Template } from './template-config.ts';
 
 export const NEON_NEW_BASE_ENV = 'NEON_NEW_BASE_URL';
 export const NEON_NEW_DEFAULT_BASE = 'https://neon.new';
 /** Who asked, for Neon's open-source program. */
 export const NEON_NEW_REFERRER = 'npm:create-neon-edge';
-/** The env file key for the direct (unpooled) URL: migrations, db:setup, Hyperdrive's origin. */
-export const UNPOOLED_KEY = 'DATABASE_URL_UNPOOLED';
 export const NEON_NEW_CHOICE = 'A new Neon database — free, no sign-up (claim it within 72 hours)';
 
 const LIFETIME_MS = 72 * 60 * 60 * 1000;
@@ -30,33 +29,6 @@ const DEFAULT_CALL_TIMEOUT_S = 20;
 /** The check that decides whether the prompt offers the choice at all. */
 const REACHABLE_TIMEOUT_MS = 1_500;
 
-export interface ClaimableDatabase {
-  /** The `-pooler` URL, for the app (DATABASE_URL). */
-  pooledUrl: string;
-  /** The direct URL, for migrations, db:setup and Hyperdrive (DATABASE_URL_UNPOOLED). */
-  directUrl: string;
-  claimUrl: string;
-  expiresAt: Date;
-}
-
-/**
- * Both URLs from the one Neon returns, whichever it is: Neon's pooled host is
- * the endpoint's first label with `-pooler` (ep-x-pooler.region.aws.neon.tech).
- * A host that is not a Neon endpoint (a mirror, a test stand-in on 127.0.0.1)
- * has no pooler of its own: both are the URL as given.
- */
-export function connectionStrings(connectionString: string): { pooled: string; direct: string } {
-  const url = new URL(connectionString);
-  const [first, ...rest] = url.hostname.split('.');
-  if (rest.length === 0 || !first.startsWith('ep-')) return { pooled: connectionString, direct: connectionString };
-  const endpoint = first.replace(/-pooler$/, '');
-  const withHost = (host: string) => {
-    const copy = new URL(connectionString);
-    copy.hostname = host;
-    return copy.href;
-  };
-  return { pooled: withHost([`${endpoint}-pooler`, ...rest].join('.')), direct: withHost([endpoint, ...rest].join('.')) };
-}
 
 export function neonNewBase(env: NodeJS.ProcessEnv): string {
   const raw = env[NEON_NEW_BASE_ENV] || NEON_NEW_DEFAULT_BASE;
@@ -74,13 +46,7 @@ export function neonNewBase(env: NodeJS.ProcessEnv): string {
 
 /** Seconds from CREATE_NEON_EDGE_NEON_NEW_TIMEOUT, else 20. Throws CliError for a value that is not a positive number. */
 export function neonNewTimeoutSeconds(env: NodeJS.ProcessEnv): number {
-  const raw = env[NEON_NEW_TIMEOUT_ENV];
-  if (raw === undefined || raw === '') return DEFAULT_CALL_TIMEOUT_S;
-  const seconds = Number(raw);
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new CliError(`${NEON_NEW_TIMEOUT_ENV} must be a number of seconds greater than 0: unset it for the default (${DEFAULT_CALL_TIMEOUT_S}).`);
-  }
-  return seconds;
+  return secondsFromEnv(env, NEON_NEW_TIMEOUT_ENV, DEFAULT_CALL_TIMEOUT_S);
 }
 
 /** What failed, as the end of a sentence; never holds a connection string. */
@@ -126,7 +92,7 @@ export async function createClaimableDatabase(
   if (typeof connectionString !== 'string' || validateDatabaseUrl(connectionString) !== undefined) {
     throw new ProvisionError('reading its connection string got no usable connection_string');
   }
-  const { pooled, direct } = connectionStrings(connectionString);
+  const { pooled, direct } = neonConnectionStrings(connectionString);
   const given = typeof expiresAtRaw === 'string' ? new Date(expiresAtRaw) : undefined;
   const expiresAt = given && !Number.isNaN(given.getTime()) ? given : new Date(now().getTime() + LIFETIME_MS);
   return { pooledUrl: pooled, directUrl: direct, claimUrl: `${base}/database/${id}`, expiresAt };
@@ -152,7 +118,7 @@ export function claimOutro(db: ClaimableDatabase): string {
 }
 
 /** The other ways to get a database, for the one line a failure prints. */
-function instead(template: Template, interactive: boolean): string {
+function instead(template: Pick<Template, 'embeddedDatabase'>, interactive: boolean): string {
   if (interactive) return template.embeddedDatabase ? 'choose the embedded database or paste a connection string' : 'paste a connection string';
   return template.embeddedDatabase
     ? 'drop --neon-new for the embedded database, or pass --database-url <url>'
@@ -166,9 +132,9 @@ function instead(template: Template, interactive: boolean): string {
 export class NeonNewOffer {
   created: ClaimableDatabase | undefined;
   private reachable: Promise<boolean> | undefined;
-  private readonly ctx: Context;
+  private readonly ctx: Pick<Context, 'env' | 'log'>;
 
-  constructor(ctx: Context) {
+  constructor(ctx: Pick<Context, 'env' | 'log'>) {
     this.ctx = ctx;
   }
 
@@ -190,7 +156,7 @@ export class NeonNewOffer {
    * Creates the database. A failure is one line naming what failed and the
    * ways out (worded for the flag or for the prompt, which asks again).
    */
-  async create(template: Template, fromPrompt: boolean): Promise<{ db: ClaimableDatabase } | { problem: string }> {
+  async create(template: Pick<Template, 'embeddedDatabase'>, fromPrompt: boolean): Promise<{ db: ClaimableDatabase } | { problem: string }> {
     const base = neonNewBase(this.ctx.env);
     const host = new URL(base).host;
     const timeoutS = neonNewTimeoutSeconds(this.ctx.env);

@@ -5,8 +5,9 @@
 
 import { parseArgs } from 'node:util';
 import { CliError } from './errors.ts';
-import { ORMS, type Orm } from './orm.ts';
 import { PACKAGE_MANAGERS, type PackageManager } from './package-manager.ts';
+import { ORMS, type Orm } from './template-config.ts';
+import { oneLine } from './text.ts';
 
 interface OptionSpec {
   type: 'string' | 'boolean';
@@ -117,7 +118,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, allowNegative: true, strict: true });
   } catch (err) {
-    throw new CliError(`${oneLine(err)}. Run create-neon-edge --help for the options.`);
+    throw new CliError(`${oneLine(err).replace(/\.$/, '')}. Run create-neon-edge --help for the options.`);
   }
   const { values, positionals } = parsed;
   if (positionals.length > 1) {
@@ -158,11 +159,6 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     help: values.help ?? false,
     version: values.version ?? false,
   };
-}
-
-function oneLine(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return message.split('\n')[0].replace(/\.$/, '');
 }
 
 /** The --help text, built from OPTIONS and the template list. */

@@ -1,44 +1,34 @@
 // `--orm drizzle`: a template's ORM variant is an overlay folder inside it
 // (e.g. templates/worker-raw/orm/drizzle/, never copied otherwise) whose files
-// are written over the template's, plus the dependencies and scripts that
-// template.json lists for it. drizzle-kit generates SQL into the same
-// migrations/ folder that neon-on-localhost's runner applies, so there is one
-// migrations folder and one record of what ran, with or without an ORM.
+// are written over the template's (README.md and AGENTS.md included), plus
+// the dependencies and scripts that its template.ts lists for it. drizzle-kit
+// generates SQL into the same migrations/ folder that neon-on-localhost's
+// runner applies, so there is one migrations folder and one record of what
+// ran, with or without an ORM.
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Template } from './templates.ts';
-import { templateEntries, type TemplateEntry } from './write-project.ts';
+import type { Orm, Template } from './template-config.ts';
+import { byTarget, templateEntries, type TemplateEntry } from './template-files.ts';
 
-export const ORMS = ['none', 'drizzle'] as const;
-export type Orm = (typeof ORMS)[number];
+type WithOrms = Pick<Template, 'orms'>;
 
-/** What template.json says about one ORM variant. */
-export interface OrmVariant {
-  /** The overlay folder, relative to the template. */
-  files: string;
-  dependencies?: Record<string, string>;
-  devDependencies?: Record<string, string>;
-  scripts?: Record<string, string>;
-}
-
-/** The folder a template keeps its ORM variants in: not part of the project. */
-export const ORM_FOLDER = 'orm';
+const variantOf = (template: WithOrms, orm: Orm | undefined) => (orm && orm !== 'none' ? template.orms[orm] : undefined);
 
 /** The project's files with the ORM's overlay in place of the template's files of the same name. */
-export function withOrmEntries(templateDir: string, template: Template, orm: Orm | undefined, entries: TemplateEntry[]): TemplateEntry[] {
-  const variant = orm && orm !== 'none' ? template.orms[orm] : undefined;
+export function withOrmEntries(templateDir: string, template: WithOrms, orm: Orm | undefined, entries: TemplateEntry[]): TemplateEntry[] {
+  const variant = variantOf(template, orm);
   if (!variant) return entries;
   const overlayDir = path.join(templateDir, variant.files);
   if (!existsSync(overlayDir)) throw new Error(`create-neon-edge: ${overlayDir} is missing for --orm ${orm}`);
   const overlay = templateEntries(overlayDir);
   const replaced = new Set(overlay.map((e) => e.target));
-  return [...entries.filter((e) => !replaced.has(e.target)), ...overlay].sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
+  return [...entries.filter((e) => !replaced.has(e.target)), ...overlay].sort(byTarget);
 }
 
 /** Adds the ORM's dependencies and scripts to the written package.json (after the files are copied). */
-export function addOrmToPackage(targetDir: string, template: Template, orm: Orm | undefined): void {
-  const variant = orm && orm !== 'none' ? template.orms[orm] : undefined;
+export function addOrmToPackage(targetDir: string, template: WithOrms, orm: Orm | undefined): void {
+  const variant = variantOf(template, orm);
   if (!variant) return;
   const file = path.join(targetDir, 'package.json');
   const pkg = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, string> | unknown>;

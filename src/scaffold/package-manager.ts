@@ -9,9 +9,18 @@ export function detectPackageManager(userAgent: string | undefined): PackageMana
   return (PACKAGE_MANAGERS as readonly string[]).includes(name ?? '') ? (name as PackageManager) : 'npm';
 }
 
+/** The version in the user agent ("pnpm/10.1.0 npm/? node/…"), when it is `pm`'s and a plain x.y.z. */
+export function packageManagerVersion(userAgent: string | undefined, pm: PackageManager): string | undefined {
+  const [name, version] = userAgent?.split(' ')[0]?.split('/') ?? [];
+  return name === pm && version && /^\d+\.\d+\.\d+$/.test(version) ? version : undefined;
+}
+
 export function installCommand(pm: PackageManager): [string, string[]] {
   return [pm, pm === 'yarn' ? [] : ['install']];
 }
+
+// yarn 1's own commands: `yarn check` verifies the install instead of running the script.
+const YARN_COMMANDS = new Set(['add', 'audit', 'autoclean', 'bin', 'cache', 'check', 'config', 'create', 'dedupe', 'global', 'help', 'import', 'info', 'init', 'install', 'licenses', 'link', 'list', 'login', 'logout', 'node', 'outdated', 'owner', 'pack', 'policies', 'publish', 'remove', 'run', 'tag', 'team', 'unlink', 'unplug', 'upgrade', 'version', 'versions', 'why', 'workspace', 'workspaces']);
 
 /** How a user runs a package.json script with this package manager. */
 export function runScript(pm: PackageManager, script: string): string {
@@ -20,7 +29,7 @@ export function runScript(pm: PackageManager, script: string): string {
   // `pnpm deploy` is a built-in command of pnpm's, not the script.
   if (pm === 'pnpm') return shorthand ? `pnpm ${script}` : `pnpm run ${script}`;
   if (pm === 'bun') return `bun run ${script}`;
-  return `yarn ${script}`;
+  return YARN_COMMANDS.has(script) ? `yarn run ${script}` : `yarn ${script}`;
 }
 
 /** How a user runs a binary of the project's dependencies (`npx wrangler …`). */
@@ -31,10 +40,31 @@ export function execCommand(pm: PackageManager, command: string): string {
   return `yarn ${command}`;
 }
 
-/** A command as the platform docs write it (`npx wrangler …`), rewritten for this package manager. */
-export function forPackageManager(pm: PackageManager, command: string): string {
-  return command.startsWith('npx ') ? execCommand(pm, command.slice(4)) : command;
+/** How a user adds packages to the project (`npm install <pkg>`). */
+function addCommand(pm: PackageManager): string {
+  return pm === 'npm' ? 'npm install' : `${pm} add`;
 }
+
+/**
+ * Text written in npm's terms (a template's README.md and AGENTS.md, a
+ * platform's `npx wrangler …`), in this package manager's: `npm run x`,
+ * `npm start`, `npm test` (with `-- args`), `npm install [pkg]`, `npm ci`,
+ * `npx y` and `npm create z`.
+ */
+export function forPackageManager(pm: PackageManager, text: string): string {
+  if (pm === 'npm') return text;
+  return text
+    .replace(/\bnpm create ([\w@./-]+)(?: --(?= ))?/g, (_, pkg: string) => `${pm} create ${pkg}`)
+    .replace(/\bnpm (?:run ([\w:.-]+)|(start|test)\b)(?: --(?= ))?/g, (_, script: string | undefined, short: string | undefined) => runScript(pm, script ?? short ?? ''))
+    .replace(/\bnpm ci\b/g, frozenInstallCommand(pm))
+    .replace(/\bnpm install((?: +-[\w-]+)*)((?: +[@\w][\w@./^~:-]*)*)/g, (_, flags: string, packages: string) =>
+      packages ? `${addCommand(pm)}${flags}${packages}` : `${pm} install${flags}`,
+    )
+    .replace(/\bnpx (?=[\w@])/g, execCommand(pm, ''));
+}
+
+/** The versions a CI workflow installs when the scaffolder was not run by that package manager (else the version that ran it). */
+export const CI_TOOL_VERSIONS = { pnpm: '12.23.0', bun: '1.4.5' } as const;
 
 /** The install that CI runs: exactly the lockfile, failing when it is out of date. */
 export function frozenInstallCommand(pm: PackageManager): string {

@@ -42,3 +42,5 @@ export const PLATFORMS = {
     installHint: 'install dependencies first',
   },
 } as const satisfies Record<string, Platform>;
+
+export type PlatformName = keyof typeof PLATFORMS;

@@ -8,11 +8,11 @@ import { CliError } from './errors.ts';
 import { refuseSecret } from './hyperdrive.ts';
 import { DIR_QUESTION, question } from './options.ts';
 import { NEON_NEW_CHOICE, NeonNewOffer } from './neon-new.ts';
-import { ORMS, type Orm } from './orm.ts';
-import { detectPackageManager } from './package-manager.ts';
+import { detectPackageManager, packageManagerVersion } from './package-manager.ts';
 import { secretTimeoutSeconds } from './secret.ts';
 import { targetProblem } from './target-dir.ts';
-import { DEFAULT_TEMPLATE, TEMPLATES, type Template } from './templates.ts';
+import { ORMS, type Orm, type Template } from './template-config.ts';
+import { DEFAULT_TEMPLATE, TEMPLATES } from './templates.ts';
 import { isLocalDatabaseUrl, maskDatabaseUrl, projectNameFor, validateDatabaseUrl, validateTemplateName } from './validate.ts';
 
 export const DEFAULT_DIR = 'my-neon-app';
@@ -182,8 +182,8 @@ export async function askConfirm(
 
 export async function askSecret(ctx: Context, template: Template, databaseUrl: string | undefined): Promise<boolean> {
   const message = question('secret');
-  if (template.hyperdrive) {
-    // Production reads the Hyperdrive binding, not a secret: see hyperdrive.ts.
+  if (template.production.kind !== 'secret') {
+    // Production reads a binding, not a secret: see hyperdrive.ts.
     if (ctx.args.secret) refuseSecret(template);
     return false;
   }
@@ -247,11 +247,12 @@ export async function askAll(ctx: Context): Promise<Answers> {
   const databaseUrl = await askDatabaseUrl(ctx, template, neonNew);
   const install = await askConfirm(ctx, question('install'), ctx.args.install, true);
   const packageManager = ctx.args.packageManager ?? detectPackageManager(ctx.env.npm_config_user_agent);
+  const pmVersion = packageManagerVersion(ctx.env.npm_config_user_agent, packageManager);
   const dbSetup = await askDbSetup(ctx, template, databaseUrl, install);
   const agents = await askConfirm(ctx, question('agents'), ctx.args.agents, true);
   const ci = await askConfirm(ctx, question('ci'), ctx.args.ci, true);
   const git = await askConfirm(ctx, question('git'), ctx.args.git, true);
   const secret = await askSecret(ctx, template, databaseUrl);
   if (secret) secretTimeoutSeconds(ctx.env); // a bad value fails now, before anything is written
-  return { ...target, template, databaseUrl, neonNew: neonNew.created, ...(orm === 'none' ? {} : { orm }), install, packageManager, dbSetup, agents, ci, git, secret };
+  return { ...target, template, databaseUrl, neonNew: neonNew.created, ...(orm === 'none' ? {} : { orm }), install, packageManager, ...(pmVersion ? { packageManagerVersion: pmVersion } : {}), dbSetup, agents, ci, git, secret };
 }

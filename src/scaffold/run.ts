@@ -9,21 +9,20 @@ import { runDbSetup } from './db-setup.ts';
 import { CancelledError, CliError } from './errors.ts';
 import { stopChildren } from './exec.ts';
 import { initGit } from './git.ts';
-import { hyperdriveSteps } from './hyperdrive.ts';
-import { generateTypes, installDependencies, typesScript } from './install.ts';
-import { claimOutro, claimStep } from './neon-new.ts';
+import { generateTypes, installDependencies } from './install.ts';
+import { claimOutro } from './neon-new.ts';
+import { nextSteps, type Outcome } from './next-steps.ts';
 import { helpText, parseCliArgs } from './options.ts';
-import { forPackageManager, runScript } from './package-manager.ts';
+import { addOrmToPackage } from './orm.ts';
 import { GENERATED_PATHS } from './project-files.ts';
 import { clackLogger, clackPrompter, type Logger, type Prompter } from './prompter.ts';
 import { askAll } from './questions.ts';
-import { addOrmToPackage, withOrmEntries } from './orm.ts';
-import { refuseSymlinks, shownName } from './target-dir.ts';
 import { putSecret } from './secret.ts';
+import { refuseSymlinks, shownName } from './target-dir.ts';
 import { TEMPLATES, templatesRoot } from './templates.ts';
-import { isLocalDatabaseUrl } from './validate.ts';
+import { escapeControlCharacters, oneLine } from './text.ts';
 import { Workspace } from './workspace.ts';
-import { templateEntries, writeProject } from './write-project.ts';
+import { projectEntries, writeProject } from './write-project.ts';
 
 // What an install may write next to package.json.
 const LOCKFILES = ['package-lock.json', 'pnpm-lock.yaml', 'yarn.lock', 'bun.lock', 'bun.lockb'];
@@ -71,17 +70,12 @@ function rollbackOnSignal(workspace: Workspace): { interrupted: () => boolean; r
   };
 }
 
-export interface Outcome {
-  secretStored: boolean;
-  dataLoaded: boolean;
-}
-
 export async function scaffold(ctx: Context, answers: Answers): Promise<Outcome> {
   const workspace = new Workspace(answers.targetDir);
   const signals = rollbackOnSignal(workspace);
   try {
     const root = templatesRoot();
-    const entries = withOrmEntries(path.join(root, answers.template.name), answers.template, answers.orm, templateEntries(path.join(root, answers.template.name)));
+    const entries = projectEntries(path.join(root, answers.template.name), answers);
     const written = [...entries.map((e) => e.target), ...GENERATED_PATHS, answers.template.platform.envFile, ...LOCKFILES];
     refuseSymlinks(answers.targetDir, answers.displayDir, written);
     workspace.begin();
@@ -117,46 +111,6 @@ export async function scaffold(ctx: Context, answers: Answers): Promise<Outcome>
   } finally {
     signals.remove();
   }
-}
-
-/**
- * What to type next, for this package manager: commands with their comments
- * in one column, and lines that are only a comment.
- */
-export function nextSteps(answers: Answers, { secretStored, dataLoaded }: Outcome): string {
-  const pm = answers.packageManager;
-  const { platform, scripts } = answers.template;
-  const rows: [command: string, comment?: string][] = [];
-  if (answers.displayDir !== '.') rows.push([`cd ${answers.displayDir.includes(' ') ? JSON.stringify(answers.displayDir) : answers.displayDir}`]);
-  if (!answers.install) {
-    rows.push([`${pm} install`]);
-    if (typesScript(answers.targetDir)) rows.push([runScript(pm, 'types'), 'generates worker-configuration.d.ts (wrangler types)']);
-  }
-  const secretCommand = forPackageManager(pm, platform.secretCommand);
-  const local = answers.databaseUrl !== undefined && isLocalDatabaseUrl(answers.databaseUrl);
-  if (answers.neonNew) rows.push([claimStep(answers.neonNew)]);
-  if (!answers.databaseUrl && answers.template.embeddedDatabase) {
-    rows.push([`# no DATABASE_URL: ${runScript(pm, 'start')} and ${runScript(pm, 'test')} use an embedded Postgres (PGlite, kept in .neon-localhost/pgdata)`]);
-    const production = answers.template.hyperdrive ? 'create the Hyperdrive configuration (below)' : `run ${secretCommand}`;
-    rows.push([`# to switch to Neon: put DATABASE_URL=postgres://… in ${platform.envFile}, then ${production}`]);
-  } else if (!answers.databaseUrl) {
-    rows.push([`# put DATABASE_URL=postgres://… in ${platform.envFile}`]);
-  }
-  if (answers.template.dbSetup && !dataLoaded) rows.push([runScript(pm, 'db:setup'), 'schema and data into DATABASE_URL']);
-  rows.push([runScript(pm, 'start'), scripts.start]);
-  rows.push([runScript(pm, 'test'), scripts.test]);
-  if (answers.template.hyperdrive) {
-    // Production reads the Hyperdrive binding: its set-up replaces the secret (see hyperdrive.ts).
-    for (const line of hyperdriveSteps(answers)) {
-      const [command, comment] = line.startsWith('#') ? [line] : line.split(/ {3}# /);
-      rows.push(comment ? [command, comment] : [command]);
-    }
-  } else if (!secretStored) {
-    rows.push([secretCommand, local ? 'once, before the first deploy: paste a Neon URL (production cannot reach a database on this machine)' : 'once, before the first deploy']);
-  }
-  rows.push([runScript(pm, 'deploy'), scripts.deploy]);
-  const width = Math.max(...rows.filter(([, comment]) => comment).map(([command]) => command.length));
-  return rows.map(([command, comment]) => (comment ? `${command.padEnd(width)}   # ${comment}` : command)).join('\n');
 }
 
 function version(): string {
@@ -212,14 +166,8 @@ export async function main(argv: readonly string[], options: RunOptions = {}): P
   }
 }
 
-function oneLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0];
-}
-
 /** Error messages may quote what the user typed: keep them on one line. */
-function printable(message: string): string {
-  return message.replace(/[\x00-\x1f\x7f]/g, (c) => JSON.stringify(c).slice(1, -1));
-}
+const printable = escapeControlCharacters;
 
 /** The environment's errors while writing (checked before, but the disk can change): one line naming the fix. */
 function fileSystemError(err: unknown): string | undefined {

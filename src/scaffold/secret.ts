@@ -4,10 +4,10 @@
 
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { redact } from 'neon-on-localhost/redact';
 import type { Answers, Context } from './context.ts';
-import { CliError } from './errors.ts';
 import { runCommand } from './exec.ts';
-import { redact } from './redact.ts';
+import { secondsFromEnv } from './settings.ts';
 
 /** The project's own CLI when installed, else one on PATH. */
 function cliBin(dir: string, cli: string): string {
@@ -21,17 +21,11 @@ const DEFAULT_SECRET_TIMEOUT_S = 60;
 
 /** Seconds from CREATE_NEON_EDGE_SECRET_TIMEOUT, else 60. Throws CliError for a value that is not a positive number. */
 export function secretTimeoutSeconds(env: NodeJS.ProcessEnv): number {
-  const raw = env[SECRET_TIMEOUT_ENV];
-  if (raw === undefined || raw === '') return DEFAULT_SECRET_TIMEOUT_S;
-  const seconds = Number(raw);
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new CliError(`${SECRET_TIMEOUT_ENV} must be a number of seconds greater than 0: unset it for the default (${DEFAULT_SECRET_TIMEOUT_S}).`);
-  }
-  return seconds;
+  return secondsFromEnv(env, SECRET_TIMEOUT_ENV, DEFAULT_SECRET_TIMEOUT_S);
 }
 
 /** Returns true when the secret was stored. A failure is reported, never thrown. */
-export async function putSecret(ctx: Context, answers: Answers, databaseUrl: string): Promise<boolean> {
+export async function putSecret(ctx: Pick<Context, 'env' | 'log'>, answers: Pick<Answers, 'template' | 'targetDir' | 'displayDir'>, databaseUrl: string): Promise<boolean> {
   const platform = answers.template.platform;
   const later = `run \`${platform.secretCommand}\` in ${answers.displayDir}`;
   const seconds = secretTimeoutSeconds(ctx.env);

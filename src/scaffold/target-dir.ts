@@ -1,8 +1,9 @@
 // Where the project goes, checked before anything is written.
 
 import { accessSync, constants, lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
-import { CliError } from './errors.ts';
 import path from 'node:path';
+import { CliError } from './errors.ts';
+import { escapeControlCharacters, hasControlCharacters } from './text.ts';
 
 export type TargetState = 'missing' | 'dangling-link' | 'empty' | 'not-empty' | 'not-a-directory' | 'unreadable';
 
@@ -38,13 +39,13 @@ function nearestExisting(dir: string): string {
 
 /** A name as one printable line: control characters escaped, very long names shortened. */
 export function shownName(name: string): string {
-  const escaped = name.replace(/[\x00-\x1f\x7f]/g, (c) => JSON.stringify(c).slice(1, -1));
+  const escaped = escapeControlCharacters(name);
   return escaped.length > 60 ? `${escaped.slice(0, 40)}…${escaped.slice(-10)}` : escaped;
 }
 
 /** One line saying why the directory name itself cannot be used, or undefined. */
 function nameProblem(dir: string, shown: string): string | undefined {
-  if (/[\x00-\x1f\x7f]/.test(shown)) {
+  if (hasControlCharacters(shown)) {
     return `The directory name "${shownName(shown)}" contains a control character: choose a name without one.`;
   }
   const existing = nearestExisting(dir);

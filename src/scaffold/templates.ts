@@ -1,48 +1,13 @@
-// The templates on offer, discovered from the folders: each folder under
-// templates/ (dist/templates when published) with a `template.json` is a real
-// project, and that file, which is not copied, holds the facts the scaffolder
-// needs about it. Adding a template is adding a folder.
+// The templates on offer: each folder under templates/ with a template.ts
+// (its TemplateConfig, see template-config.ts) is one, found at build time
+// (template-registry.ts). Its files are copied from dist/templates when
+// published, templates/ in this repository.
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { OrmVariant } from './orm.ts';
-import { PLATFORMS, type Platform } from './platforms.ts';
-import type { TemplateInfo } from './validate.ts';
-
-/** The file beside each template that describes it. */
-export const TEMPLATE_META = 'template.json';
-
-export interface Template extends TemplateInfo {
-  /** Where the project is deployed; decides the secret command and env file. */
-  platform: Platform;
-  /** How `npm start`, `npm test` and `npm run deploy` work there, for the next steps. */
-  scripts: { start: string; test: string; deploy: string };
-  /** Has `npm run db:setup` (schema and data), offered after install. */
-  dbSetup: boolean;
-  /** What the database must have, e.g. 'postgis'. */
-  requires: readonly string[];
-  /** Runs on the embedded database (PGlite) when there is no DATABASE_URL: PGlite has no PostGIS. */
-  embeddedDatabase: boolean;
-  /** The Hyperdrive binding the Worker reads instead of a DATABASE_URL secret (see hyperdrive.ts). */
-  hyperdrive?: string;
-  /** Dependencies whose install scripts must run (pnpm asks for approval: esbuild, workerd). */
-  allowBuilds: readonly string[];
-  /** The ORM variants it offers (`--orm`), by name: see orm.ts. */
-  orms: Readonly<Record<string, OrmVariant>>;
-}
-
-interface TemplateMeta {
-  order: number;
-  description: string;
-  platform: keyof typeof PLATFORMS;
-  requires: string[];
-  dbSetup: boolean;
-  allowBuilds?: string[];
-  scripts: Template['scripts'];
-  hyperdrive?: string;
-  orm?: Record<string, OrmVariant>;
-}
+import { PLATFORMS } from './platforms.ts';
+import type { Template, TemplateConfig } from './template-config.ts';
+import { TEMPLATE_CONFIGS } from './template-registry.ts';
 
 /** dist/templates next to the bundled CLI, or templates/ at the repository root. */
 export function templatesRoot(): string {
@@ -53,37 +18,29 @@ export function templatesRoot(): string {
   throw new Error('create-neon-edge: templates folder not found next to the CLI');
 }
 
-function readTemplate(root: string, name: string): (Template & { order: number }) | undefined {
-  const file = path.join(root, name, TEMPLATE_META);
-  if (!existsSync(file)) return undefined;
-  const meta = JSON.parse(readFileSync(file, 'utf8')) as TemplateMeta;
-  const platform = PLATFORMS[meta.platform];
-  if (!platform) throw new Error(`create-neon-edge: ${file} names an unknown platform "${meta.platform}"`);
+/** A template's facts as the steps use them. */
+export function resolveTemplate(name: string, config: TemplateConfig): Template {
   return {
     name,
-    order: meta.order,
-    description: meta.description,
-    platform,
-    scripts: meta.scripts,
-    dbSetup: meta.dbSetup,
-    requires: meta.requires,
-    embeddedDatabase: !meta.requires.includes('postgis'),
-    orms: meta.orm ?? {},
-    ...(meta.hyperdrive ? { hyperdrive: meta.hyperdrive } : {}),
-    allowBuilds: meta.allowBuilds ?? [],
+    description: config.description,
+    platform: PLATFORMS[config.platform],
+    scripts: config.scripts,
+    dbSetup: config.dbSetup ?? false,
+    embeddedDatabase: config.database.embedded,
+    ...(config.database.embedded ? {} : { databaseNeeds: config.database.needs }),
+    production: config.production,
+    ci: config.ci,
+    allowBuilds: config.allowBuilds ?? [],
+    orms: config.orm ?? {},
   };
 }
 
-/** Every template under `root`, in the order they are offered. */
-export function discoverTemplates(root: string = templatesRoot()): Template[] {
-  return readdirSync(root)
-    .map((name) => readTemplate(root, name))
-    .filter((t) => t !== undefined)
-    .sort((a, b) => a.order - b.order)
-    .map(({ order: _order, ...template }) => template);
+/** The templates in the order they are offered. */
+export function resolveTemplates(entries: readonly { name: string; config: TemplateConfig }[]): Template[] {
+  return [...entries].sort((a, b) => a.config.order - b.config.order).map(({ name, config }) => resolveTemplate(name, config));
 }
 
-export const TEMPLATES: readonly Template[] = discoverTemplates();
+export const TEMPLATES: readonly Template[] = resolveTemplates(TEMPLATE_CONFIGS);
 
 /** The first template offered, chosen by --yes. */
-export const DEFAULT_TEMPLATE = TEMPLATES[0]?.name ?? 'worker-raw';
+export const DEFAULT_TEMPLATE: string = TEMPLATES[0].name;

@@ -61,4 +61,4 @@ export function validateTemplateName(name: string, templates: readonly TemplateI
 }
 
 // The generated projects print URLs, and check DATABASE_URL at `npm start`, with the same helpers.
-export { isLocalDatabaseUrl, maskDatabaseUrl, validateDatabaseUrl } from '../../packages/neon-on-localhost/src/database-url.ts';
+export { isLocalDatabaseUrl, maskDatabaseUrl, validateDatabaseUrl } from 'neon-on-localhost/database-url';

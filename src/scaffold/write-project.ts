@@ -1,63 +1,26 @@
-// Writes the project: the template's files as they are, then the few files
-// that carry the project's name and its DATABASE_URL.
+// Writes the project: the template's files as they are (its texts in the
+// package manager's terms), then the few files that carry the project's name
+// and its DATABASE_URL, and the generated ones (project-files.ts).
 
-import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { envEntries, parseEnvFile, UNPOOLED_KEY } from 'neon-on-localhost/database-url';
 import type { Answers } from './context.ts';
-import { envEntries, parseEnvFile } from '../../packages/neon-on-localhost/src/database-url.ts';
 import { CliError } from './errors.ts';
+import { claimComment } from './neon-new.ts';
+import { withOrmEntries } from './orm.ts';
+import { forPackageManager } from './package-manager.ts';
 import { generatedFiles } from './project-files.ts';
-import { claimComment, UNPOOLED_KEY } from './neon-new.ts';
+import { AGENTS_FILE, copyTemplate, templateEntries, type TemplateEntry } from './template-files.ts';
 import { toWorkerName } from './validate.ts';
 
-/** Dotfiles are stored with `_` in templates: npm drops `.gitignore` from published packages. */
-export const RENAMES: Record<string, string> = {
-  _gitignore: '.gitignore',
-  '_dev.vars.example': '.dev.vars.example',
-  '_env.example': '.env.example',
-};
+/** The template's texts, written in npm's terms and rewritten for the project's package manager. */
+const DOCS = new Set(['README.md', AGENTS_FILE, '.dev.vars.example', '.env.example']);
 
-// What a template folder may hold on a developer's machine but never ships:
-// build output, installs, local databases, and every secrets file
-// (.dev.vars.<env>, .env.<mode>…).
-// template.json describes the template to the scaffolder and is not part of the project.
-const NOT_COPIED = new Set(['node_modules', '.wrangler', '.vercel', '.neon-localhost', 'dist', 'package-lock.json', 'template.json', 'worker-configuration.d.ts']);
-const SECRETS_FILE = /^\.(dev\.vars|env)(\..*)?$/;
-
-export function isTemplateFile(file: string): boolean {
-  const name = path.basename(file);
-  return !NOT_COPIED.has(name) && !(SECRETS_FILE.test(name) && !name.endsWith('.example'));
-}
-
-export interface TemplateEntry {
-  /** Path in the template folder (symlinks are followed when copying). */
-  source: string;
-  /** Path in the project, relative, with dotfiles under their real names. */
-  target: string;
-}
-
-/** Every file a template writes: one walk, shared by the copy and by --force's backup. */
-export function templateEntries(templateDir: string): TemplateEntry[] {
-  const entries: TemplateEntry[] = [];
-  const walk = (dir: string, rel: string) => {
-    for (const name of readdirSync(dir)) {
-      const source = path.join(dir, name);
-      if (!isTemplateFile(source)) continue;
-      if (rel === '' && name === 'orm') continue; // ORM variants (orm.ts): copied only when chosen
-      const target = rel ? path.join(rel, name) : (RENAMES[name] ?? name);
-      // statSync follows symlinks: shared parts of templates are links in the repository.
-      if (statSync(source).isDirectory()) walk(source, target);
-      else entries.push({ source, target });
-    }
-  };
-  walk(templateDir, '');
-  return entries.sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
-}
-
-/** Copies the template: a dozen small files, which a synchronous copy writes fastest. */
-export function copyTemplate(templateDir: string, targetDir: string, entries = templateEntries(templateDir)): void {
-  for (const dir of new Set(entries.map((e) => path.dirname(path.join(targetDir, e.target))))) mkdirSync(dir, { recursive: true });
-  for (const e of entries) copyFileSync(e.source, path.join(targetDir, e.target));
+/** The project's files: the template's, the ORM variant's over them, and AGENTS.md only when asked for. */
+export function projectEntries(templateDir: string, answers: Pick<Answers, 'template' | 'orm' | 'agents'>): TemplateEntry[] {
+  const entries = withOrmEntries(templateDir, answers.template, answers.orm, templateEntries(templateDir));
+  return answers.agents ? entries : entries.filter((e) => e.target !== AGENTS_FILE);
 }
 
 /**
@@ -150,9 +113,11 @@ export function mergeGitignore(theirs: string, ours: string): string {
   return `${theirs}${theirs === '' || theirs.endsWith('\n') ? '' : '\n'}\n# create-neon-edge\n${ours}`;
 }
 
-export function writeProject(templatesRoot: string, answers: Answers, entries?: TemplateEntry[]): void {
+type WriteAnswers = Pick<Answers, 'targetDir' | 'projectName' | 'template' | 'orm' | 'agents' | 'ci' | 'packageManager' | 'packageManagerVersion' | 'databaseUrl' | 'neonNew'>;
+
+export function writeProject(templatesRoot: string, answers: WriteAnswers, entries?: TemplateEntry[]): void {
   const templateDir = path.join(templatesRoot, answers.template.name);
-  const all = entries ?? templateEntries(templateDir);
+  const all = entries ?? projectEntries(templateDir, answers);
   const envFile = path.join(answers.targetDir, answers.template.platform.envFile);
   const gitignore = all.find((e) => e.target === '.gitignore');
   const theirIgnore = gitignore && readExisting(path.join(answers.targetDir, '.gitignore'));
@@ -163,7 +128,9 @@ export function writeProject(templatesRoot: string, answers: Answers, entries?: 
   if (envContent !== undefined && answers.neonNew) {
     envContent = setEnvVar(envContent, UNPOOLED_KEY, answers.neonNew.directUrl, answers.template.platform.envFile) + claimComment(answers.neonNew);
   }
-  copyTemplate(templateDir, answers.targetDir, theirIgnore === undefined ? all : all.filter((e) => e !== gitignore));
+  const docs = all.filter((e) => DOCS.has(e.target));
+  copyTemplate(templateDir, answers.targetDir, all.filter((e) => !DOCS.has(e.target) && !(e === gitignore && theirIgnore !== undefined)));
+  for (const doc of docs) writeFileSync(path.join(answers.targetDir, doc.target), forPackageManager(answers.packageManager, readFileSync(doc.source, 'utf8')));
   if (gitignore && theirIgnore !== undefined) {
     writeFileSync(path.join(answers.targetDir, '.gitignore'), mergeGitignore(theirIgnore, readFileSync(gitignore.source, 'utf8')));
   }

@@ -5,7 +5,7 @@
 
 import dotenv from 'dotenv';
 import { describe, expect, it } from 'vitest';
-import { parseEnvFile } from '../../packages/neon-on-localhost/src/database-url.ts';
+import { parseEnvFile } from 'neon-on-localhost/database-url';
 import { envLine, mergeGitignore, setEnvVar } from '../../src/scaffold/write-project.ts';
 
 /** A small deterministic generator, so a failure names a reproducible case. */

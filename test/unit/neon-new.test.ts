@@ -7,13 +7,11 @@ import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } 
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseEnvFile } from '../../packages/neon-on-localhost/src/database-url.ts';
-import type { Answers, Context } from '../../src/scaffold/context.ts';
+import { neonConnectionStrings as connectionStrings, parseEnvFile } from 'neon-on-localhost/database-url';
+import type { Answers, ClaimableDatabase, Context } from '../../src/scaffold/context.ts';
 import { CliError } from '../../src/scaffold/errors.ts';
 import { hyperdriveSteps } from '../../src/scaffold/hyperdrive.ts';
 import {
-  type ClaimableDatabase,
-  connectionStrings,
   createClaimableDatabase,
   NEON_NEW_CHOICE,
   NEON_NEW_REFERRER,
@@ -22,8 +20,9 @@ import {
 import { type CliArgs, helpText, parseCliArgs } from '../../src/scaffold/options.ts';
 import type { Choice, Logger, Prompter } from '../../src/scaffold/prompter.ts';
 import { askAll, askDatabaseUrl } from '../../src/scaffold/questions.ts';
-import { nextSteps } from '../../src/scaffold/run.ts';
-import { TEMPLATES, templatesRoot, type Template } from '../../src/scaffold/templates.ts';
+import { nextSteps } from '../../src/scaffold/next-steps.ts';
+import type { Template } from '../../src/scaffold/template-config.ts';
+import { TEMPLATES, templatesRoot } from '../../src/scaffold/templates.ts';
 import { writeProject } from '../../src/scaffold/write-project.ts';
 import { freePort } from '../support/postgres.ts';
 import { type NeonNewStandin, startNeonNewStandin } from '../support/neon-new-standin.ts';
@@ -329,7 +328,7 @@ describe('the env file and the next steps', () => {
   });
 
   it('worker-hyperdrive: the Hyperdrive origin is the direct URL, read from .dev.vars, never printed', () => {
-    const steps = hyperdriveSteps(answers(cwd, 'worker-hyperdrive'));
+    const steps = hyperdriveSteps(answers(cwd, 'worker-hyperdrive'), '.dev.vars', 'HYPERDRIVE');
     expect(steps).toEqual([
       "# Hyperdrive, once before the first deploy, with the Neon database's direct URL (DATABASE_URL_UNPOOLED in .dev.vars)",
       `DATABASE_URL_UNPOOLED="$(sed -n 's/^DATABASE_URL_UNPOOLED=//p' .dev.vars)"`,

@@ -6,8 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Answers } from '../../src/scaffold/context.ts';
-import { nextSteps } from '../../src/scaffold/run.ts';
-import { TEMPLATES, type Template } from '../../src/scaffold/templates.ts';
+import { nextSteps } from '../../src/scaffold/next-steps.ts';
+import type { Template } from '../../src/scaffold/template-config.ts';
+import { TEMPLATES } from '../../src/scaffold/templates.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'next-steps-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -54,6 +55,23 @@ describe('nextSteps', () => {
       const text = nextSteps(answers({ packageManager: pm, ...extra }), { secretStored: false, dataLoaded: false });
       expect(commentColumns(text).size, text).toBe(1);
     }
+  });
+
+  it("follows the template's facts, not its name: a Hyperdrive binding's set-up instead of the secret, in the package manager's terms", () => {
+    const bound = { ...template('worker-raw'), production: { kind: 'hyperdrive', binding: 'DB' } as const };
+    const text = nextSteps(answers({ template: bound, packageManager: 'pnpm', databaseUrl: 'postgres://a:b@ep-x-pooler.us-east-2.aws.neon.tech/db' }), { secretStored: false, dataLoaded: false });
+    expect(text).toMatch(/^pnpm exec wrangler hyperdrive create app --connection-string="\$DATABASE_URL_UNPOOLED" --binding DB\s+# writes the id into wrangler.jsonc$/m);
+    expect(text).toContain('host ep-x.us-east-2.aws.neon.tech, no -pooler');
+    expect(text).not.toContain('secret put');
+    const embedded = nextSteps(answers({ template: bound }), { secretStored: false, dataLoaded: false });
+    expect(embedded).toContain('then create the Hyperdrive configuration (below)');
+  });
+
+  it('without the embedded database, says where to put DATABASE_URL instead of offering PGlite', () => {
+    const needsPostgis = { ...template('worker-raw'), embeddedDatabase: false };
+    const text = nextSteps(answers({ template: needsPostgis }), { secretStored: false, dataLoaded: false });
+    expect(text).toContain('# put DATABASE_URL=postgres://… in .dev.vars');
+    expect(text).not.toContain('PGlite');
   });
 
   it('leaves the secret out once it is stored', () => {

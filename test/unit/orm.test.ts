@@ -12,7 +12,7 @@ import { addOrmToPackage, withOrmEntries } from '../../src/scaffold/orm.ts';
 import { askOrm } from '../../src/scaffold/questions.ts';
 import type { Context } from '../../src/scaffold/context.ts';
 import { TEMPLATES, templatesRoot } from '../../src/scaffold/templates.ts';
-import { copyTemplate, templateEntries } from '../../src/scaffold/write-project.ts';
+import { copyTemplate, templateEntries } from '../../src/scaffold/template-files.ts';
 
 const template = (name: string) => TEMPLATES.find((t) => t.name === name)!;
 const ctx = (orm?: string) =>

@@ -7,7 +7,8 @@ import { CancelledError, CliError } from '../../src/scaffold/errors.ts';
 import type { CliArgs } from '../../src/scaffold/options.ts';
 import type { Choice, Logger, Prompter } from '../../src/scaffold/prompter.ts';
 import { askAll, askDatabaseUrl, DEFAULT_DIR, EMBEDDED_CHOICE, URL_QUESTION } from '../../src/scaffold/questions.ts';
-import { DEFAULT_TEMPLATE, TEMPLATES, type Template } from '../../src/scaffold/templates.ts';
+import type { Template } from '../../src/scaffold/template-config.ts';
+import { DEFAULT_TEMPLATE, TEMPLATES } from '../../src/scaffold/templates.ts';
 
 const PASSWORD = 'Sup3rS3cretPw';
 const WORKER_RAW = TEMPLATES.find((t) => t.name === 'worker-raw') as Template;
@@ -309,6 +310,8 @@ describe('askAll interactively', () => {
       databaseUrl: NEON_URL,
       install: false,
       packageManager: 'yarn',
+      // The version that ran it, which the CI workflow pins.
+      packageManagerVersion: '1.22.22',
       dbSetup: false,
       agents: true,
       ci: false,

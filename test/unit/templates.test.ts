@@ -1,12 +1,20 @@
-// The template folders themselves: plain projects, discovered from the folders,
-// with the files repeated on purpose kept identical.
+// The template folders themselves: plain projects, each with its facts in a
+// typed template.ts beside it, found from the folders (by Vite's glob here,
+// by the build's esbuild plugin for the CLI); files repeated across templates
+// are either kept identical or listed as specific to their template.
 
-import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { discoverTemplates, TEMPLATE_META, TEMPLATES, templatesRoot } from '../../src/scaffold/templates.ts';
+import { registrySource, templateRegistryPlugin } from '../../scripts/template-registry-plugin.ts';
+import { TEMPLATE_CONFIG_FILE, type TemplateConfig } from '../../src/scaffold/template-config.ts';
+import { TEMPLATE_CONFIGS } from '../../src/scaffold/template-registry.ts';
+import { resolveTemplates, TEMPLATES, templatesRoot } from '../../src/scaffold/templates.ts';
 
 const root = templatesRoot();
+const REPO = path.resolve(root, '..');
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -17,49 +25,60 @@ function walk(dir: string): string[] {
   });
 }
 
+/** The registry module as the build makes it for `templatesDir`, evaluated. */
+async function builtRegistry(templatesDir: string): Promise<{ name: string; config: TemplateConfig }[]> {
+  const out = await build({
+    entryPoints: [path.join(REPO, 'src/scaffold/template-registry.ts')],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'node',
+    logLevel: 'silent',
+    plugins: [templateRegistryPlugin(templatesDir)],
+  });
+  const module = (await import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`)) as { TEMPLATE_CONFIGS: { name: string; config: TemplateConfig }[] };
+  return module.TEMPLATE_CONFIGS;
+}
+
 describe('templates/', () => {
   it('holds no symlinks: each template folder is complete where it stands', () => {
     const links = walk(root).filter((file) => lstatSync(file).isSymbolicLink());
     expect(links).toEqual([]);
   });
 
-  it('every folder is a template with its own template.json, and the scaffolder finds them all', () => {
+  it(`every folder is a template with its own ${TEMPLATE_CONFIG_FILE}, and the scaffolder finds them all`, () => {
     const folders = readdirSync(root).filter((name) => lstatSync(path.join(root, name)).isDirectory());
-    for (const folder of folders) expect(readdirSync(path.join(root, folder)), folder).toContain(TEMPLATE_META);
+    for (const folder of folders) expect(readdirSync(path.join(root, folder)), folder).toContain(TEMPLATE_CONFIG_FILE);
     expect(TEMPLATES.map((t) => t.name).sort()).toEqual(folders.sort());
     expect(TEMPLATES[0].name).toBe('worker-raw');
+    expect(new Set(TEMPLATE_CONFIGS.map((t) => t.config.order)).size, 'two templates share an order').toBe(TEMPLATE_CONFIGS.length);
   });
 
-  it('a new folder with a template.json is a new template', async () => {
-    const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
+  it('the build bundles the same templates, with the same facts, as the tests see', async () => {
+    const built = await builtRegistry(root);
+    const byName = (list: readonly { name: string }[]) => [...list].sort((a, b) => (a.name < b.name ? -1 : 1));
+    expect(byName(built)).toEqual(byName(TEMPLATE_CONFIGS));
+  });
+
+  it(`a new folder with a ${TEMPLATE_CONFIG_FILE} is a new template, offered in its order (the build's registry)`, async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'templates-'));
     try {
-      mkdirSync(path.join(dir, 'b-template'));
-      mkdirSync(path.join(dir, 'a-template'));
+      const config = (order: number, platform: string, embedded: boolean) =>
+        `export default { order: ${order}, description: 'd', platform: '${platform}', scripts: { start: 's', test: 't', deploy: 'd' }, database: ${embedded ? '{ embedded: true }' : "{ embedded: false, needs: 'PostGIS' }"}, production: { kind: 'secret' }, ci: { database: { kind: 'embedded' } } };\n`;
+      for (const [name, text] of [['b-template', config(1, 'vercel', true)], ['a-template', config(2, 'cloudflare', false)]]) {
+        mkdirSync(path.join(dir, name));
+        writeFileSync(path.join(dir, name, TEMPLATE_CONFIG_FILE), text);
+      }
       mkdirSync(path.join(dir, 'not-a-template'));
-      const meta = (order: number, platform: string, requires: string[]) =>
-        JSON.stringify({ order, description: 'd', platform, requires, dbSetup: false, scripts: { start: 's', test: 't', deploy: 'd' } });
-      writeFileSync(path.join(dir, 'b-template', TEMPLATE_META), meta(1, 'vercel', []));
-      writeFileSync(path.join(dir, 'a-template', TEMPLATE_META), meta(2, 'cloudflare', ['postgis']));
-      const found = discoverTemplates(dir);
+      expect(registrySource(dir)).not.toContain('not-a-template');
+      const found = resolveTemplates(await builtRegistry(dir));
       expect(found.map((t) => t.name)).toEqual(['b-template', 'a-template']);
       expect(found[0].platform.envFile).toBe('.env.local');
       expect(found[1].embeddedDatabase).toBe(false);
+      expect(found[1].databaseNeeds).toBe('PostGIS');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
-
-  // Small files that two templates need, kept as copies so each folder stands alone.
-  it.each([
-    ['worker-raw/src/transaction.ts', 'vercel-edge/lib/transaction.ts'],
-    ['worker-postgis/src/places.ts', 'vercel-edge/lib/places.ts'],
-    ['worker-raw/_gitignore', 'worker-postgis/_gitignore'],
-    ['worker-raw/src/transaction.ts', 'worker-hyperdrive/src/transaction.ts'],
-    ['worker-raw/src/transaction.ts', 'vercel-node/lib/transaction.ts'],
-  ])('%s and %s stay identical', (a, b) => {
-    expect(readFileSync(path.join(root, b), 'utf8')).toBe(readFileSync(path.join(root, a), 'utf8'));
   });
 
   it("every template lists its dependencies' required peers itself: yarn 1 installs no peer dependency", () => {
@@ -80,5 +99,71 @@ describe('templates/', () => {
       const missing = Object.keys(deps).flatMap((dep) => requiredPeers(dep).filter((peer) => !(peer in deps)).map((peer) => `${dep} needs ${peer}`));
       expect(missing, t.name).toEqual([]);
     }
+  });
+});
+
+// Files of the same name in more than one template. Each is either in a group
+// kept identical (copies, so each folder stands alone) or listed as specific
+// to its template, by file name (every copy) or by path (that copy).
+const IDENTICAL: readonly (readonly string[])[] = [
+  ['worker-raw/src/transaction.ts', 'vercel-edge/lib/transaction.ts', 'worker-hyperdrive/src/transaction.ts', 'vercel-node/lib/transaction.ts'],
+  ['worker-postgis/src/places.ts', 'vercel-edge/lib/places.ts'],
+  ['worker-raw/_gitignore', 'worker-postgis/_gitignore'],
+];
+
+const SPECIFIC: Readonly<Record<string, string>> = {
+  'package.json': "the template's dependencies and scripts",
+  'README.md': 'what the template says about itself',
+  'AGENTS.md': 'what the template says about itself',
+  'tsconfig.json': "the template's runtime and folders",
+  'vitest.config.ts': "the template's test runtime",
+  'wrangler.jsonc': "the Worker's bindings",
+  '_dev.vars.example': "the template's own DATABASE_URL advice",
+  '_env.example': "the template's own DATABASE_URL advice",
+  'index.ts': "the template's routes, or its Drizzle client",
+  'index.test.ts': "the template's routes",
+  'api.test.ts': "the template's routes",
+  'now.ts': 'a route per runtime (edge: neon(); Node: the pool)',
+  'tx.ts': 'a route per runtime (edge: a Pool per request; Node: the instance pool)',
+  'server.ts': 'the local server per runtime (edge-runtime or Node)',
+  'database.ts': 'the connection per runtime (edge: per request; Node: the instance pool)',
+  'worker-hyperdrive/_gitignore': 'to be decided per template',
+  'vercel-edge/_gitignore': 'Vercel files (.vercel)',
+  'vercel-node/_gitignore': 'Vercel files (.vercel)',
+  // The Drizzle variants, written per template (driver and schema follow the template).
+  'db.test.ts': "the Drizzle variant's test of its own driver",
+  'schema.ts': "the Drizzle variant's schema",
+  'drizzle.config.ts': "the Drizzle variant's config",
+  '_journal.json': "drizzle-kit's record of the variant's migrations",
+  '0000_snapshot.json': "drizzle-kit's snapshot of the variant's schema",
+  '0000_notes.sql': "the template's first migration",
+};
+
+describe('files repeated across templates', () => {
+  const files = walk(root)
+    .map((file) => path.relative(root, file))
+    .filter((file) => path.basename(file) !== TEMPLATE_CONFIG_FILE);
+  const templateOf = (file: string) => file.split(path.sep)[0];
+
+  it.each(IDENTICAL.map((group) => [group.join(', '), group] as const))('%s stay identical', (_, group) => {
+    const [first, ...rest] = group.map((file) => readFileSync(path.join(root, file), 'utf8'));
+    for (const [i, text] of rest.entries()) expect(text, group[i + 1]).toBe(first);
+  });
+
+  it('every one is kept identical or listed as specific to its template', () => {
+    const byName = new Map<string, string[]>();
+    for (const file of files) byName.set(path.basename(file), [...(byName.get(path.basename(file)) ?? []), file]);
+    const kept = new Set(IDENTICAL.flat());
+    const unlisted = [...byName.values()]
+      .filter((copies) => new Set(copies.map(templateOf)).size > 1)
+      .flat()
+      .filter((file) => !kept.has(file) && !(path.basename(file) in SPECIFIC) && !(file in SPECIFIC));
+    expect(unlisted, 'add each to IDENTICAL (kept the same) or SPECIFIC (allowed to differ)').toEqual([]);
+  });
+
+  it('lists only files that exist', () => {
+    const names = new Set(files.map((file) => path.basename(file)));
+    const stale = [...IDENTICAL.flat(), ...Object.keys(SPECIFIC)].filter((entry) => !files.includes(entry) && !names.has(entry));
+    expect(stale).toEqual([]);
   });
 });

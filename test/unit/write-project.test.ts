@@ -13,20 +13,12 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseEnvFile } from '../../packages/neon-on-localhost/src/database-url.ts';
+import { parseEnvFile } from 'neon-on-localhost/database-url';
 import type { Answers } from '../../src/scaffold/context.ts';
-import { type Template, TEMPLATES, templatesRoot } from '../../src/scaffold/templates.ts';
-import {
-  copyTemplate,
-  envLine,
-  isTemplateFile,
-  RENAMES,
-  setPackageName,
-  setWorkerName,
-  templateEntries,
-  writeProject,
-  writeSecretFile,
-} from '../../src/scaffold/write-project.ts';
+import type { Template } from '../../src/scaffold/template-config.ts';
+import { copyTemplate, isTemplateFile, RENAMES, templateEntries } from '../../src/scaffold/template-files.ts';
+import { TEMPLATES, templatesRoot } from '../../src/scaffold/templates.ts';
+import { envLine, projectEntries, setPackageName, setWorkerName, writeProject, writeSecretFile } from '../../src/scaffold/write-project.ts';
 
 const TEMPLATE_DIR = path.join(templatesRoot(), 'worker-raw');
 
@@ -106,7 +98,7 @@ describe('copyTemplate filter', () => {
     write(path.join(template, '.wrangler', 'state', 'v3', 'x'), '');
     write(path.join(template, '.vercel', 'project.json'), '{}');
     write(path.join(template, 'dist', 'index.js'), '');
-    write(path.join(template, 'template.json'), '{}');
+    write(path.join(template, 'template.ts'), 'export default {};');
     write(path.join(template, 'worker-configuration.d.ts'), '');
     return template;
   }
@@ -339,6 +331,36 @@ describe('writeProject', () => {
     writeProject(templatesRoot(), answers(target));
     expect(existsSync(path.join(target, '.dev.vars'))).toBe(false);
     expect(JSON.parse(readFileSync(path.join(target, 'package.json'), 'utf8')).name).toBe('my-app');
+  });
+
+  it("writes the template's AGENTS.md only with --agents", () => {
+    const without = path.join(tmp, 'without');
+    writeProject(templatesRoot(), answers(without, { agents: false }));
+    expect(existsSync(path.join(without, 'AGENTS.md'))).toBe(false);
+    expect(projectEntries(path.join(templatesRoot(), 'worker-raw'), { template, agents: false }).map((e) => e.target)).not.toContain('AGENTS.md');
+    const withAgents = path.join(tmp, 'with');
+    writeProject(templatesRoot(), answers(withAgents, { agents: true }));
+    expect(readFileSync(path.join(withAgents, 'AGENTS.md'), 'utf8')).toBe(readFileSync(path.join(templatesRoot(), 'worker-raw', 'AGENTS.md'), 'utf8'));
+  });
+
+  it('writes README.md and AGENTS.md in the package manager\'s commands, and the code as it is', () => {
+    const target = path.join(tmp, 'bun');
+    writeProject(templatesRoot(), answers(target, { agents: true, packageManager: 'bun' }));
+    for (const doc of ['README.md', 'AGENTS.md']) {
+      const text = readFileSync(path.join(target, doc), 'utf8');
+      expect(text, doc).toContain('bun run test');
+      expect(text, doc).not.toMatch(/\bnpm (start|test|run|install)\b|\bnpx /);
+    }
+    expect(readFileSync(path.join(target, 'src/index.ts'), 'utf8')).toBe(readFileSync(path.join(templatesRoot(), 'worker-raw/src/index.ts'), 'utf8'));
+  });
+
+  it("an ORM variant's own AGENTS.md replaces the template's", () => {
+    const dir = path.join(tmp, 'template');
+    write(path.join(dir, 'AGENTS.md'), 'plain: `npm test`\n');
+    write(path.join(dir, 'orm', 'drizzle', 'AGENTS.md'), 'drizzle: `npm run db:generate`\n');
+    const variant = { ...template, orms: { drizzle: { files: 'orm/drizzle' } } };
+    const entries = projectEntries(dir, { template: variant, orm: 'drizzle', agents: true });
+    expect(entries.filter((e) => e.target === 'AGENTS.md').map((e) => readFileSync(e.source, 'utf8'))).toEqual(['drizzle: `npm run db:generate`\n']);
   });
 });
 

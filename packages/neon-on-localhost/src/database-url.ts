@@ -8,6 +8,29 @@ import { isLoopbackHost } from './targets.ts';
 
 const ENV_FILES = ['.dev.vars', '.env.local', '.env'];
 
+/** The variable for Neon's direct (unpooled) connection string: migrations, data loading, Hyperdrive's origin. */
+export const UNPOOLED_KEY = 'DATABASE_URL_UNPOOLED';
+
+/**
+ * Both of a Neon endpoint's URLs from either one: the pooled host is the
+ * endpoint's first label with `-pooler` (ep-x-pooler.region.aws.neon.tech),
+ * the direct one without it. A host that is not a Neon endpoint (a mirror, a
+ * local Postgres) has no pooler of its own: both are the URL as given.
+ * Throws for a string that is not a URL.
+ */
+export function neonConnectionStrings(connectionString: string): { pooled: string; direct: string } {
+  const url = new URL(connectionString);
+  const [first, ...rest] = url.hostname.split('.');
+  if (rest.length === 0 || !first.startsWith('ep-')) return { pooled: connectionString, direct: connectionString };
+  const endpoint = first.replace(/-pooler$/, '');
+  const withHost = (host: string) => {
+    const copy = new URL(connectionString);
+    copy.hostname = host;
+    return copy.href;
+  };
+  return { pooled: withHost([`${endpoint}-pooler`, ...rest].join('.')), direct: withHost([endpoint, ...rest].join('.')) };
+}
+
 /**
  * One KEY=value definition in a dotenv file. `start`/`end` span its lines in
  * the text with line endings normalised to \n (end: before the line break).

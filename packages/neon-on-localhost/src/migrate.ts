@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { maskDatabaseUrl, parseEnvFile } from './database-url.ts';
+import { maskDatabaseUrl, parseEnvFile, UNPOOLED_KEY } from './database-url.ts';
 
 export const MIGRATIONS_DIR = 'migrations';
 export const MIGRATIONS_TABLE = 'neon_on_localhost_migrations';
@@ -88,7 +88,7 @@ export function readMigrationUrl(projectDir: string, env: NodeJS.ProcessEnv = pr
   ];
   for (const source of sources) {
     const vars = source();
-    if (vars.DATABASE_URL_UNPOOLED || vars.DATABASE_URL) return vars.DATABASE_URL_UNPOOLED || vars.DATABASE_URL;
+    if (vars[UNPOOLED_KEY] || vars.DATABASE_URL) return vars[UNPOOLED_KEY] || vars.DATABASE_URL;
   }
   return undefined;
 }
