@@ -4,7 +4,8 @@
 // them off the relayed bytes) or one /sql request (sql-over-http.ts reports
 // them). Memory is bounded: a ring of at most `capacity` statements, each
 // statement's text and parameter values cut short; a group is forgotten once
-// it has ended and none of its statements is left in the ring.
+// it has ended and none of its statements is left in the ring, and of the
+// groups that ended without any (a refused login), only the newest are kept.
 //
 // Parameter values are kept only when asked for (`showValues`); otherwise a
 // statement says how many it had. Every text (statements, values, errors)
@@ -78,6 +79,7 @@ export const MAX_TEXT_CHARS = 2_000;
 export const MAX_VALUE_CHARS = 200;
 export const MAX_VALUES = 50;
 const DEFAULT_CAPACITY = 2_000;
+const MAX_EMPTY_GROUPS = 200;
 
 /** What a thrown error says: Postgres' SQLSTATE when it came from Postgres, and its message. */
 export function errorView(err: unknown): ErrorView {
@@ -122,6 +124,8 @@ export class QueryLog {
   private readonly groups = new Map<number, GroupRecord>();
   /** The ring: insertion order is age. */
   private readonly statements = new Map<number, StatementView>();
+  /** Ended groups that never had a statement, oldest first. */
+  private readonly empty = new Set<number>();
   private readonly listeners = new Set<(event: LogEvent) => void>();
   private nextGroup = 1;
   private nextStatement = 1;
@@ -198,7 +202,14 @@ export class QueryLog {
     record.ended = true;
     record.view.endedAt = Date.now();
     this.emitGroup(record);
-    if (record.kept === 0) this.groups.delete(record.view.id);
+    if (record.kept > 0) return;
+    if (record.view.statements > 0) return void this.groups.delete(record.view.id);
+    this.empty.add(record.view.id);
+    if (this.empty.size > MAX_EMPTY_GROUPS) {
+      const oldest = this.empty.values().next().value as number;
+      this.empty.delete(oldest);
+      this.groups.delete(oldest);
+    }
   }
 
   /** @internal */
