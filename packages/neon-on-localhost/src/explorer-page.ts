@@ -183,7 +183,7 @@ const SCRIPT = String.raw`
   var groups = new Map();
   var view = { transport: 'all', errorsOnly: false, filter: '', paused: false, rttMs: 0, showValues: false };
   var cleared = { group: 0, statement: 0, views: new Map() };
-  var dirty = new Set(), renderTimer = 0, pendingWhilePaused = 0;
+  var dirty = new Set(), renderTimer = 0, newWhilePaused = 0, unseen = 0, baseTitle = document.title;
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -247,12 +247,14 @@ const SCRIPT = String.raw`
     var g = entry(s.groupId);
     var before = g.statements.get(s.id);
     g.statements.set(s.id, s);
+    if (!before && view.paused) { newWhilePaused++; $('pause').textContent = 'Resume (' + newWhilePaused + ' new)'; }
+    if (!before && document.hidden) { unseen++; document.title = '(' + unseen + ') ' + baseTitle; }
     touch(s.groupId);
     if (s.status === 'ok' && (!before || before.status !== 'ok') && /^(INSERT|UPDATE|DELETE|MERGE|COPY|CREATE|DROP|ALTER|TRUNCATE)/.test(s.command || '')) tablesSoon();
   }
   function touch(id) {
     dirty.add(id);
-    if (view.paused) { pendingWhilePaused++; $('pause').textContent = 'Resume (' + pendingWhilePaused + ')'; return; }
+    if (view.paused) return;
     if (!renderTimer) renderTimer = setTimeout(render, 40);
   }
   function reset(snapshot) {
@@ -462,7 +464,7 @@ const SCRIPT = String.raw`
     view.paused = !view.paused;
     this.setAttribute('aria-pressed', String(view.paused));
     this.textContent = view.paused ? 'Resume' : 'Pause';
-    if (!view.paused) { pendingWhilePaused = 0; render(); }
+    if (!view.paused) { newWhilePaused = 0; render(); }
   });
   $('clear').addEventListener('click', function () {
     var views = new Map();
@@ -475,6 +477,9 @@ const SCRIPT = String.raw`
     cleared.views = views;
     groups.clear();
     refreshVisibility(false);
+  });
+  document.addEventListener('visibilitychange', function () {
+    if (!document.hidden) { unseen = 0; document.title = baseTitle; }
   });
   document.addEventListener('keydown', function (e) {
     if (e.key === '/' && document.activeElement !== $('filter')) { e.preventDefault(); $('filter').focus(); }
