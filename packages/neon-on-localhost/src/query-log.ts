@@ -162,7 +162,7 @@ export class QueryLog {
 
   /** @internal */
   emitGroup(record: GroupRecord): void {
-    this.emit({ type: 'group', group: { ...record.view } });
+    if (this.listeners.size) this.emit({ type: 'group', group: { ...record.view } });
   }
 
   /** @internal */
@@ -184,11 +184,11 @@ export class QueryLog {
     this.statements.set(statement.id, statement);
     this.evict();
     this.emitGroup(record);
-    this.emit({ type: 'statement', statement: { ...statement } });
+    this.emitStatement(statement);
     const settle = (change: Partial<StatementView>) => {
       if (statement.status !== 'running') return;
       Object.assign(statement, change);
-      this.emit({ type: 'statement', statement: { ...statement } });
+      this.emitStatement(statement);
     };
     return {
       finish: (result) => settle({ status: 'ok', durationMs: result.durationMs ?? performance.now() - started, command: result.command, rows: result.rows }),
@@ -230,6 +230,10 @@ export class QueryLog {
       const record = this.groups.get(oldest.groupId);
       if (record && --record.kept === 0 && record.ended) this.groups.delete(record.view.id);
     }
+  }
+
+  private emitStatement(statement: StatementView): void {
+    if (this.listeners.size) this.emit({ type: 'statement', statement: { ...statement } });
   }
 
   private emit(event: LogEvent): void {

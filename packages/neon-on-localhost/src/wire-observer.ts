@@ -18,7 +18,9 @@
 import { CANCEL_REQUEST, GSSENC_REQUEST, SSL_REQUEST } from './auth.ts';
 import { clipText, MAX_TEXT_CHARS, type ErrorView, type LogGroup, type LoggedStatement } from './query-log.ts';
 
-/** Splits one direction's bytes into messages, keeping at most `limit(type)` bytes of each body. */
+const EMPTY = Buffer.alloc(0);
+
+/** Splits one direction's bytes into messages, reading at most `limit(type)` bytes of each body. */
 export class Skimmer {
   /** Messages still to come without a type byte (the startup phase). */
   untyped = 0;
@@ -44,49 +46,69 @@ export class Skimmer {
   push(chunk: Buffer): void {
     let offset = 0;
     while (offset < chunk.length) {
-      if (!this.inBody) {
-        if (this.headerFill === 0 && this.loneBytes > 0) {
-          this.loneBytes--;
-          offset++;
-          continue;
-        }
-        const headerSize = this.untyped > 0 ? 4 : 5;
+      if (this.inBody) {
+        offset = this.continueBody(chunk, offset);
+        continue;
+      }
+      if (this.headerFill === 0 && this.loneBytes > 0) {
+        this.loneBytes--;
+        offset++;
+        continue;
+      }
+      const headerSize = this.untyped > 0 ? 4 : 5;
+      let header = chunk;
+      let at = offset;
+      if (this.headerFill === 0 && chunk.length - offset >= headerSize) offset += headerSize;
+      else {
+        // A header split across chunks: gathered here first.
         const take = Math.min(headerSize - this.headerFill, chunk.length - offset);
         chunk.copy(this.header, this.headerFill, offset, offset + take);
         this.headerFill += take;
         offset += take;
         if (this.headerFill < headerSize) return;
         this.headerFill = 0;
-        if (headerSize === 4) {
-          this.untyped--;
-          this.type = '';
-          this.length = this.header.readInt32BE(0) - 4;
-        } else {
-          this.type = String.fromCharCode(this.header[0]);
-          this.length = this.header.readInt32BE(1) - 4;
-        }
-        if (this.length < 0) throw new Error('not the Postgres protocol');
-        this.remaining = this.length;
-        this.keep = Math.min(this.limit(this.type), this.length);
-        this.kept = [];
-        this.keptBytes = 0;
-        this.inBody = true;
+        header = this.header;
+        at = 0;
       }
-      const take = Math.min(this.remaining, chunk.length - offset);
-      if (this.keptBytes < this.keep) {
-        const n = Math.min(take, this.keep - this.keptBytes);
-        this.kept.push(Buffer.from(chunk.subarray(offset, offset + n))); // a copy: the chunk itself may be large
-        this.keptBytes += n;
+      if (headerSize === 4) {
+        this.untyped--;
+        this.type = '';
+        this.length = header.readInt32BE(at) - 4;
+      } else {
+        this.type = String.fromCharCode(header[at]);
+        this.length = header.readInt32BE(at + 1) - 4;
       }
-      this.remaining -= take;
-      offset += take;
-      if (this.remaining === 0) {
-        this.inBody = false;
-        const body = this.kept.length === 1 ? this.kept[0] : Buffer.concat(this.kept);
-        this.kept = [];
-        this.each(this.type, body, this.length);
+      if (this.length < 0) throw new Error('not the Postgres protocol');
+      this.keep = Math.min(this.limit(this.type), this.length);
+      if (chunk.length - offset >= this.length) {
+        // The whole body is here: read in place (the reader keeps nothing of it).
+        this.each(this.type, this.keep ? chunk.subarray(offset, offset + this.keep) : EMPTY, this.length);
+        offset += this.length;
+        continue;
       }
+      this.inBody = true;
+      this.remaining = this.length;
+      this.kept = [];
+      this.keptBytes = 0;
     }
+  }
+
+  /** A body that spans chunks: its first `keep` bytes are copied (the chunks themselves may be large). */
+  private continueBody(chunk: Buffer, offset: number): number {
+    const take = Math.min(this.remaining, chunk.length - offset);
+    if (this.keptBytes < this.keep) {
+      const n = Math.min(take, this.keep - this.keptBytes);
+      this.kept.push(Buffer.from(chunk.subarray(offset, offset + n)));
+      this.keptBytes += n;
+    }
+    this.remaining -= take;
+    if (this.remaining === 0) {
+      this.inBody = false;
+      const body = this.kept.length === 0 ? EMPTY : this.kept.length === 1 ? this.kept[0] : Buffer.concat(this.kept);
+      this.kept = [];
+      this.each(this.type, body, this.length);
+    }
+    return offset + take;
   }
 }
 

@@ -17,6 +17,7 @@ import { startProxy, type LocalProxy } from '../src/proxy.ts';
 import { MAX_TEXT_CHARS, QueryLog, type GroupView, type StatementView } from '../src/query-log.ts';
 import { statementLine } from '../src/query-lines.ts';
 import { targetOf } from '../src/targets.ts';
+import { WireObserver } from '../src/wire-observer.ts';
 import { startPostgres, type TestPostgres } from '../../../test/support/postgres.ts';
 
 interface Answer {
@@ -513,6 +514,55 @@ describe('bounded memory', () => {
     expect(cut[0].text.endsWith('…')).toBe(true);
     expect(cut[1].params![0]!.length).toBeLessThanOrEqual(201);
     expect(cut[1].rows).toBe(1);
+  });
+});
+
+describe('reading the wire protocol, without a database', () => {
+  // A session as the relay sees it: login, a pipeline of two statements, a simple query, in and out.
+  const fromDriver = Buffer.concat([startup('app', 'app'), message('p', cstr('the-password')), extended('select $1::text as a', ['x']), extended('select 2'), SYNC, message('Q', cstr('begin; select 1'))]);
+  const row = (...values: string[]) => message('D', int16(values.length), ...values.flatMap((v) => [int32(Buffer.byteLength(v)), Buffer.from(v)]));
+  const fromPostgres = [
+    message('R', int32(3)),
+    Buffer.concat([message('R', int32(0)), message('S', cstr('server_version'), cstr('15')), message('K', int32(1), int32(2)), message('Z', Buffer.from('I'))]),
+    Buffer.concat([message('1'), message('2'), row('x'), message('C', cstr('SELECT 1')), message('1'), message('2'), row('2'), message('C', cstr('SELECT 1')), message('Z', Buffer.from('I'))]),
+    Buffer.concat([message('C', cstr('BEGIN')), row('1'), message('C', cstr('SELECT 1')), message('Z', Buffer.from('T'))]),
+  ];
+  const replay = (split: (bytes: Buffer) => Buffer[]) => {
+    const log = new QueryLog({ showValues: true });
+    const observer = new WireObserver(log.openGroup('websocket'), true);
+    for (const chunk of split(fromDriver)) observer.clientBytes(chunk);
+    for (const answer of fromPostgres) for (const chunk of split(answer)) observer.serverBytes(chunk);
+    observer.closed();
+    const { groups, statements } = log.snapshot();
+    return { group: { ...groups[0], startedAt: 0, endedAt: 0 }, statements: statements.map(({ startedAt, durationMs, ...rest }) => rest) };
+  };
+
+  it('gives the same statements whether the bytes come whole, one by one, or in odd pieces, and never keeps the password', () => {
+    const whole = replay((b) => [b]);
+    expect(whole.group).toMatchObject({ user: 'app', database: 'app', turns: 1, connectTurns: 1, statements: 3 });
+    expect(whole.statements).toEqual([
+      { id: 1, groupId: 1, turn: 1, text: 'select $1::text as a', paramCount: 1, params: ['x'], status: 'ok', command: 'SELECT', rows: 1 },
+      { id: 2, groupId: 1, turn: 1, text: 'select 2', paramCount: 0, params: [], status: 'ok', command: 'SELECT', rows: 1 },
+      { id: 3, groupId: 1, turn: 1, text: 'begin; select 1', paramCount: 0, params: undefined, status: 'ok', command: 'SELECT', rows: 1 },
+    ]);
+    const bytes = (b: Buffer) => [...b].map((byte) => Buffer.from([byte]));
+    const odd = (b: Buffer) => {
+      const pieces: Buffer[] = [];
+      for (let at = 0, size = 1; at < b.length; at += size, size = (size % 7) + 1) pieces.push(b.subarray(at, at + size));
+      return pieces;
+    };
+    expect(replay(bytes)).toEqual(whole);
+    expect(replay(odd)).toEqual(whole);
+    expect(JSON.stringify(whole)).not.toContain('the-password');
+  });
+
+  it('stops following a stream that is not the Postgres protocol, and says so, without throwing', () => {
+    const log = new QueryLog();
+    const observer = new WireObserver(log.openGroup('websocket'), false);
+    observer.clientBytes(Buffer.concat([startup('app', 'app'), Buffer.from('Q'), int32(2)]));
+    observer.clientBytes(message('Q', cstr('select 1')));
+    expect(log.snapshot().groups[0].error?.message).toMatch(/stopped showing them/);
+    expect(log.snapshot().statements).toEqual([]);
   });
 });
 
