@@ -71,7 +71,8 @@ main { display: grid; grid-template-columns: minmax(0, 1fr) 300px; gap: 20px; pa
 .app { color: var(--faint); font-size: 12px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; min-width: 0; }
 .badge { font-size: 11px; font-weight: 700; letter-spacing: .04em; text-transform: uppercase; border-radius: 4px; padding: 1px 6px; background: var(--accent-dim); color: var(--accent); }
 .http .badge { background: var(--http-dim); color: var(--http); }
-.gid { font-weight: 600; }
+.gid { font-weight: 600; white-space: nowrap; }
+.badge, .who { white-space: nowrap; }
 .who { color: var(--dim); }
 .facts { color: var(--dim); font-size: 13px; }
 .distance { color: var(--warn); font-size: 13px; }
