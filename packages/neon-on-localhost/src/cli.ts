@@ -15,13 +15,16 @@ import { PROXY_VARIABLE } from './driver.ts';
 const USAGE = `neon-on-localhost: Neon's serverless driver against a local Postgres, or an embedded one
 
 Usage:
-  neon-on-localhost run [--requires postgis] [--rtt-ms <n>] <command> [args...]
+  neon-on-localhost run [--requires postgis] [--rtt-ms <n>] [--log-queries] [--show-values] <command> [args...]
       Finds DATABASE_URL (environment, .dev.vars, .env.local, .env); without one,
       starts an embedded Postgres (PGlite) kept in .neon-localhost/pgdata. Starts the
       local proxy when the database is on this machine, then runs <command> with
       DATABASE_URL and ${PROXY_VARIABLE} set. \`wrangler dev\` also gets the proxy
       address as a --var. Ctrl-C stops everything it started. Pending migrations
-      (migrate, below) are applied first.
+      (migrate, below) are applied first. The proxy's explorer page (its address is
+      printed) shows each statement that reaches the database, live.
+      --log-queries           also print a line per statement (NEON_LOCALHOST_LOG_QUERIES=1)
+      --show-values           show parameter values, hidden by default (NEON_LOCALHOST_SHOW_VALUES=1)
 
   neon-on-localhost serve [options]
       Runs the proxy alone, in front of DATABASE_URL's host and port.

@@ -10,5 +10,6 @@ export { sessionLimitsFromEnv, startProxy, type LocalProxy, type ProxyOptions } 
 export { rttFromEnv, startLatencyFront, type LatencyFront, type LatencyFrontOptions } from './latency.ts';
 export { spawnProxy, type ProxyProcess } from './spawn-proxy.ts';
 export type { ProxyStats } from './stats.ts';
+export type { ErrorView, GroupView, LogEvent, QueryLog, StatementView } from './query-log.ts';
 export { isLoopbackHost, targetOf } from './targets.ts';
 export { applyPendingMigrations, migrate, readMigrationUrl, type MigrateResult } from './migrate.ts';

@@ -2,6 +2,7 @@
 //   ws://127.0.0.1:PORT/v1?address=host:port  WebSocket ⇄ TCP relay (Client, Pool)
 //   http://127.0.0.1:PORT/sql                 SQL over HTTP (neon())
 //   http://127.0.0.1:PORT/_neon_localhost/stats   counters, for tests and benchmarks
+//   http://127.0.0.1:PORT/explorer            what reached the database, live (explorer.ts)
 // It listens on loopback only, relays only to allowed targets, and answers
 // only to loopback Host names and to pages on this machine (origin-guard.ts).
 
@@ -12,6 +13,9 @@ import { DEFAULTS } from './defaults.ts';
 import { SessionSlots } from './sessions.ts';
 import { createOriginGuard } from './origin-guard.ts';
 import { createSqlOverHttp } from './sql-over-http.ts';
+import { createExplorer, EXPLORER_PATH, isExplorerPath } from './explorer.ts';
+import { QueryLog } from './query-log.ts';
+import { redact } from './redact.ts';
 import { emptyStats, statsSnapshot, type ProxyStats } from './stats.ts';
 import { startLatencyFront, type LatencyFront } from './latency.ts';
 import { TargetPolicy } from './targets.ts';
@@ -55,6 +59,13 @@ export interface ProxyOptions {
    * and HTTP request included. Default 0: loopback speed.
    */
   rttMs?: number;
+  /**
+   * The explorer page (GET /explorer): `databaseUrl` lets it show the
+   * database's tables (read only; the password is never shown), `showValues`
+   * shows statements' parameter values (masked by default), `capacity` is how
+   * many statements it keeps (default 2,000).
+   */
+  explorer?: { databaseUrl?: string; showValues?: boolean; capacity?: number };
 }
 
 export interface LocalProxy {
@@ -64,6 +75,10 @@ export interface LocalProxy {
   readonly stats: ProxyStats;
   /** The emulated round trip in front of it, in ms (0: none). */
   readonly rttMs: number;
+  /** The explorer page's address. */
+  readonly explorerUrl: string;
+  /** What reached the database: the recent statements, and a feed of them (`run --log-queries` prints it). */
+  readonly queries: QueryLog;
   close(): Promise<void>;
 }
 
@@ -100,9 +115,12 @@ export async function startProxy(options: ProxyOptions): Promise<LocalProxy> {
   const stats = emptyStats();
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs;
   const slots = new SessionSlots(maxConnections, options.queueTimeoutMs ?? DEFAULTS.apiQueueTimeoutMs); // one cap for /sql and WebSocket sessions
-  const sql = createSqlOverHttp({ policy, stats, slots, bodyTimeoutMs: requestTimeoutMs });
-  const relay = new WebSocketRelay({ policy, stats, slots });
+  const databaseUrl = options.explorer?.databaseUrl;
+  const log = new QueryLog({ showValues: options.explorer?.showValues, capacity: options.explorer?.capacity, hide: (text) => redact(text, databaseUrl) });
+  const sql = createSqlOverHttp({ policy, stats, slots, bodyTimeoutMs: requestTimeoutMs, log });
+  const relay = new WebSocketRelay({ policy, stats, slots, log });
   let front: LatencyFront | undefined;
+  const explorer = createExplorer({ log, rttMs: () => front?.rttMs ?? 0, databaseUrl });
   const guard = createOriginGuard({
     // Clients address the front when there is one: that is the port their Host names.
     ownPort: () => front?.port ?? (server.address() as AddressInfo | null)?.port ?? 0,
@@ -122,9 +140,11 @@ export async function startProxy(options: ProxyOptions): Promise<LocalProxy> {
         res.writeHead(403, { 'Content-Type': 'application/json', Connection: 'close' });
         return void res.end(JSON.stringify({ message: verdict.message }));
       }
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      // The explorer answers its own page only, with no CORS at all.
+      if (isExplorerPath(path)) return explorer.handle(req, res, path);
       // Only allowed pages may read the answers, each named back, never '*'.
       if (verdict.corsOrigin) res.setHeader('Access-Control-Allow-Origin', verdict.corsOrigin);
-      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
       if (path === '/sql') return void sql.handleRequest(req, res);
       if (path === '/_neon_localhost/stats' && req.method === 'GET') {
         res.writeHead(200, { 'Content-Type': 'application/json' });
@@ -168,13 +188,17 @@ export async function startProxy(options: ProxyOptions): Promise<LocalProxy> {
     });
   }
   const port = front?.port ?? (server.address() as AddressInfo).port;
+  const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   return {
-    address: `${host.includes(':') ? `[${host}]` : host}:${port}`,
+    address,
     port,
     stats,
     rttMs: front?.rttMs ?? 0,
+    explorerUrl: `http://${address}${EXPLORER_PATH}`,
+    queries: log,
     async close() {
+      explorer.close();
       // Every WebSocket session too (the HTTP server no longer tracks upgraded sockets), or close() would wait on them.
       relay.close();
       await front?.close();

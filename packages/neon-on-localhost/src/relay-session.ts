@@ -27,6 +27,7 @@ import {
 } from './auth.ts';
 import { DEFAULTS } from './defaults.ts';
 import type { ProxyStats } from './stats.ts';
+import type { WireObserver } from './wire-observer.ts';
 
 /** Postgres turned the client down (its ErrorResponse has been passed on). */
 class Refused extends Error {}
@@ -41,6 +42,8 @@ export class RelaySession {
   private readonly target: Target;
   private readonly stats: ProxyStats;
   private readonly release: () => void;
+  /** Reads the statements off the bytes for the explorer (wire-observer.ts). */
+  private readonly observer: WireObserver | undefined;
 
   private phase: 'auth' | 'relay' = 'auth';
   /** Postgres is only dialled once the client has sent a valid startup message. */
@@ -56,11 +59,12 @@ export class RelaySession {
   private authTimer: NodeJS.Timeout | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
 
-  constructor(ws: WebSocket, target: Target, stats: ProxyStats, release: () => void) {
+  constructor(ws: WebSocket, target: Target, stats: ProxyStats, release: () => void, observer?: WireObserver) {
     this.ws = ws;
     this.target = target;
     this.stats = stats;
     this.release = release;
+    this.observer = observer;
   }
 
   start(): void {
@@ -95,6 +99,7 @@ export class RelaySession {
     this.lastDirection = 'in';
     const chunks = Array.isArray(data) ? data : [Buffer.from(data as ArrayBuffer)];
     for (const chunk of chunks) {
+      this.observer?.clientBytes(chunk);
       if (this.phase === 'relay') this.toServer(chunk);
       else this.fromClient.push(chunk);
     }
@@ -116,6 +121,7 @@ export class RelaySession {
   private readonly toClient = (data: Buffer): void => {
     const { ws } = this;
     if (ws.readyState !== ws.OPEN) return;
+    this.observer?.serverBytes(data);
     if (this.lastDirection === 'in') this.stats.wsTurns++;
     this.lastDirection = 'out';
     for (let offset = 0; offset < data.length; offset += DEFAULTS.maxFrameBytes) {
@@ -260,6 +266,7 @@ export class RelaySession {
   private settle(): void {
     if (!this.wsClosed || !this.tcpClosed) return;
     clearTimeout(this.lingerTimer);
+    this.observer?.closed();
     this.release();
   }
 }

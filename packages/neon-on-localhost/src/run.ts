@@ -6,9 +6,11 @@
 // proxy, then the database (flushed to disk), and nothing is left running:
 // also when the shell or npm above it dies (it watches its parent), and when
 // it is killed outright (the dev server runs under watchdog.ts, which watches
-// this process the same way).
+// this process the same way). The proxy's explorer page shows what reaches
+// the database; --log-queries prints it too, a line per statement.
 //
-//   neon-on-localhost run [--requires postgis] [--rtt-ms N] wrangler dev --var NEON_LOCALHOST_PROXY:{proxy}
+//   neon-on-localhost run [--requires postgis] [--rtt-ms N] [--log-queries] [--show-values]
+//                         wrangler dev --var NEON_LOCALHOST_PROXY:{proxy}
 
 import { spawn } from 'node:child_process';
 import { nodeArgsFor } from './node-script.ts';
@@ -22,25 +24,54 @@ import { DEFAULTS } from './defaults.ts';
 import { DEFAULT_LOCAL_PROXY, PROXY_VARIABLE } from './driver.ts';
 import { setHyperdriveLocalConnection } from './hyperdrive-local.ts';
 import { applyPendingMigrations, readMigrationUrl } from './migrate.ts';
+import { printQueries } from './query-lines.ts';
 
+// run's own options come before the command, in any order.
 let argv = process.argv.slice(2);
-const requiresPostgis = argv[0] === '--requires' && argv[1] === 'postgis';
-if (requiresPostgis) argv = argv.slice(2);
-// `--rtt-ms N` before the command (or NEON_LOCALHOST_RTT_MS): emulated distance to the proxy (latency.ts).
+let requiresPostgis = false;
+// `--rtt-ms N` (or NEON_LOCALHOST_RTT_MS): emulated distance to the proxy (latency.ts).
 let rttFlag: string | undefined;
-if (argv[0] === '--rtt-ms') {
-  rttFlag = argv[1] ?? '';
-  argv = argv.slice(2);
+// A line per statement in the terminal (or NEON_LOCALHOST_LOG_QUERIES=1), and parameter values shown there
+// and in the explorer (or NEON_LOCALHOST_SHOW_VALUES=1); both off by default.
+let logQueriesFlag = false;
+let showValuesFlag = false;
+for (;;) {
+  if (argv[0] === '--requires' && argv[1] === 'postgis') {
+    requiresPostgis = true;
+    argv = argv.slice(2);
+  } else if (argv[0] === '--rtt-ms') {
+    rttFlag = argv[1] ?? '';
+    argv = argv.slice(2);
+  } else if (argv[0] === '--log-queries') {
+    logQueriesFlag = true;
+    argv = argv.slice(1);
+  } else if (argv[0] === '--show-values') {
+    showValuesFlag = true;
+    argv = argv.slice(1);
+  } else break;
 }
 const [command, ...args] = argv;
 if (!command) {
-  console.error('usage: neon-on-localhost run [--requires postgis] [--rtt-ms N] <command> [args...]   ({proxy} in args becomes the proxy address)');
+  console.error('usage: neon-on-localhost run [--requires postgis] [--rtt-ms N] [--log-queries] [--show-values] <command> [args...]   ({proxy} in args becomes the proxy address)');
   process.exit(2);
+}
+
+/** An on/off setting: its flag, else its variable (1/true/0/false). */
+function switchFromEnv(name: string, flag: boolean): boolean {
+  const raw = process.env[name];
+  if (flag || raw === undefined || raw === '') return flag;
+  if (/^(1|true)$/i.test(raw)) return true;
+  if (/^(0|false)$/i.test(raw)) return false;
+  throw new Error(`neon-on-localhost: ${name} must be 1 or 0, not "${raw}"`);
 }
 
 let origins: ReturnType<typeof originSettingsFromEnv>;
 let rttMs: number;
+let logQueries: boolean;
+let showValues: boolean;
 try {
+  logQueries = switchFromEnv('NEON_LOCALHOST_LOG_QUERIES', logQueriesFlag);
+  showValues = switchFromEnv('NEON_LOCALHOST_SHOW_VALUES', showValuesFlag);
   rttMs = rttFromEnv(process.env, rttFlag);
   // Pages on other hosts or origins get 403 unless NEON_LOCALHOST_ALLOWED_HOSTS / _ORIGINS name them.
   origins = originSettingsFromEnv();
@@ -91,13 +122,16 @@ if (isLocalDatabaseUrl(databaseUrl)) {
     console.error(`✖ ${(err as Error).message}`);
     process.exit(1);
   }
-  const settings = { allow, ...limits, ...origins, rttMs };
+  // The explorer reads the tables with DATABASE_URL's own credentials, in this process; they are never shown.
+  const settings = { allow, ...limits, ...origins, rttMs, explorer: { databaseUrl, showValues } };
   proxy = await startProxy({ ...settings, port }).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'EADDRINUSE') throw err;
     moved = true;
     return startProxy({ ...settings, port: 0 }); // the usual port is taken: any free one does (said below)
   });
   console.log(`[neon-on-localhost] proxy on ${proxy.address} → ${maskDatabaseUrl(databaseUrl)}`);
+  console.log(`[neon-on-localhost] explorer: ${proxy.explorerUrl} (what reaches the database, live)`);
+  if (logQueries) printQueries(proxy.queries, (line) => console.log(line));
   if (rttMs) console.log(`[neon-on-localhost] emulating ${rttMs} ms round trips between your code and the proxy (NEON_LOCALHOST_RTT_MS)`);
   // The dev server is told the new address; anything else pointed at the usual port is not.
   if (moved) console.log(`[neon-on-localhost] port ${port} is in use, so the proxy took ${proxy.address.split(':').pop()} instead (set NEON_LOCALHOST_PORT to choose one)`);

@@ -76,9 +76,10 @@ try {
   process.exit(2);
 }
 
-const proxy = await startProxy({ allow, port: Number(values.port), ...limits, ...origins, rttMs });
+const proxy = await startProxy({ allow, port: Number(values.port), ...limits, ...origins, rttMs, explorer: { databaseUrl } });
 if (rttMs) console.error(`neon-on-localhost: emulating ${rttMs} ms round trips to the proxy (NEON_LOCALHOST_RTT_MS)`);
 console.log(`neon-on-localhost listening on ${proxy.address}`);
+console.log(`neon-on-localhost explorer ${proxy.explorerUrl}`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

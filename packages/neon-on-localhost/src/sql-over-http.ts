@@ -11,6 +11,7 @@ import { sqlTargetOf, TargetError, type SqlTarget } from './sql-target.ts';
 import type { ProxyStats } from './stats.ts';
 import type { TargetPolicy } from './targets.ts';
 import { pgTextToJson } from './pg-text-json.ts';
+import { errorView, type LogGroup, type QueryLog } from './query-log.ts';
 import { RESET_SESSION } from './session-reset.ts';
 
 // Neon's HttpConfig defaults: max_request_size_bytes and max_response_size_bytes, both 10 MiB.
@@ -216,9 +217,11 @@ export interface SqlOverHttpOptions {
   slots: SessionSlots;
   /** Time a client has to send its whole request body (408 after). */
   bodyTimeoutMs?: number;
+  /** Where each request's statements are reported (the explorer). */
+  log?: QueryLog;
 }
 
-export function createSqlOverHttp({ policy, stats, slots, bodyTimeoutMs = 10_000 }: SqlOverHttpOptions) {
+export function createSqlOverHttp({ policy, stats, slots, bodyTimeoutMs = 10_000, log }: SqlOverHttpOptions) {
   const pools = new SqlPools({ slots, stats });
 
   /** A connection to the request's target; 503 past the cap. */
@@ -231,8 +234,9 @@ export function createSqlOverHttp({ policy, stats, slots, bodyTimeoutMs = 10_000
     }
   }
 
-  async function run(client: pg.Client, q: SqlQuery, defaultArrayMode: boolean, rawTextOutput: boolean, budget: ResponseBudget) {
+  async function run(client: pg.Client, q: SqlQuery, defaultArrayMode: boolean, rawTextOutput: boolean, budget: ResponseBudget, observed?: LogGroup) {
     stats.httpQueries++;
+    const statement = observed?.statement(q.query, q.params ?? []);
     const arrayMode = q.arrayMode ?? defaultArrayMode;
     const result = await client.query({
       text: q.query,
@@ -242,7 +246,11 @@ export function createSqlOverHttp({ policy, stats, slots, bodyTimeoutMs = 10_000
       types: rawText,
       // Neon always uses the extended protocol: one statement per query.
       queryMode: 'extended',
-    } as pg.QueryConfig);
+    } as pg.QueryConfig).catch((err: unknown) => {
+      statement?.fail(errorView(err));
+      throw err;
+    });
+    statement?.finish({ command: result.command, rows: result.rowCount ?? undefined });
     const fields = result.fields.map((f) => ({
       name: f.name,
       dataTypeID: f.dataTypeID,
@@ -292,7 +300,11 @@ export function createSqlOverHttp({ policy, stats, slots, bodyTimeoutMs = 10_000
     const arrayMode = req.headers['neon-array-mode'] === 'true';
     const rawTextOutput = req.headers['neon-raw-text-output'] === 'true';
     const budget = new ResponseBudget(MAX_RESPONSE_BYTES);
-    const lease = await connect(target);
+    const observed = log?.openGroup('http', { user: target.user, database: target.database, batch: payload.batch !== undefined });
+    const lease = await connect(target).catch((err: unknown) => {
+      observed?.end(err);
+      throw err;
+    });
     const { client } = lease;
     // Like Neon, a client that goes away takes its query with it: the query is cancelled, and the
     // connection is not reused (a late cancel must not hit the next request's query).
@@ -306,13 +318,13 @@ export function createSqlOverHttp({ policy, stats, slots, bodyTimeoutMs = 10_000
     let broken = false;
     try {
       if (payload.single) {
-        send(res, 200, await run(client, payload.single, arrayMode, rawTextOutput, budget));
+        send(res, 200, await run(client, payload.single, arrayMode, rawTextOutput, budget, observed));
         return;
       }
       await client.query(batch);
       try {
         const results = [];
-        for (const q of payload.batch ?? []) results.push(await run(client, q, arrayMode, rawTextOutput, budget));
+        for (const q of payload.batch ?? []) results.push(await run(client, q, arrayMode, rawTextOutput, budget, observed));
         await client.query('commit');
         send(res, 200, { results }, batchHeaders(req));
       } catch (err) {
@@ -325,6 +337,7 @@ export function createSqlOverHttp({ policy, stats, slots, bodyTimeoutMs = 10_000
       throw err;
     } finally {
       res.off('close', onGone);
+      observed?.end();
       if (cancelled) broken = true;
       if (!broken) broken = !(await resetSession(client));
       lease.release(broken);

@@ -9,14 +9,18 @@ import { WebSocketServer } from 'ws';
 import { DEFAULTS } from './defaults.ts';
 import { RelaySession, type Target } from './relay-session.ts';
 import type { SessionSlots } from './sessions.ts';
+import type { QueryLog } from './query-log.ts';
 import type { ProxyStats } from './stats.ts';
 import { splitAddress, type TargetPolicy } from './targets.ts';
+import { WireObserver } from './wire-observer.ts';
 
 export interface RelayOptions {
   policy: TargetPolicy;
   stats: ProxyStats;
   /** The session cap, shared with /sql's pools; its queueTimeoutMs is how long a session past it may wait. */
   slots: SessionSlots;
+  /** Where each session's statements are reported (the explorer). */
+  log?: QueryLog;
 }
 
 /** An upgrade waiting for a slot. */
@@ -36,6 +40,7 @@ export class WebSocketRelay {
   private readonly policy: TargetPolicy;
   private readonly stats: ProxyStats;
   private readonly slots: SessionSlots;
+  private readonly log: QueryLog | undefined;
   private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: DEFAULTS.maxPayloadBytes });
   /** Upgrades waiting for a slot (their order is kept by `slots`). */
   private readonly waiting = new Set<Waiter>();
@@ -46,6 +51,7 @@ export class WebSocketRelay {
     this.policy = options.policy;
     this.stats = options.stats;
     this.slots = options.slots;
+    this.log = options.log;
   }
 
   /** Handles an HTTP upgrade on /v1 or /v2; refuses disallowed targets before upgrading. */
@@ -133,10 +139,11 @@ export class WebSocketRelay {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       if (state !== 'upgrading') return void ws.terminate();
       state = 'open';
+      const observer = this.log && new WireObserver(this.log.openGroup('websocket'), this.log.showValues);
       const session = new RelaySession(ws, target, this.stats, () => {
         this.sessions.delete(session);
         giveBack();
-      });
+      }, observer);
       this.sessions.add(session);
       session.start();
     });

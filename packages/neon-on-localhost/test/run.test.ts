@@ -8,7 +8,8 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startPostgres, type TestPostgres } from '../../../test/support/postgres.ts';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const NODE_MODULES = fileURLToPath(new URL('../../../node_modules', import.meta.url));
@@ -92,5 +93,46 @@ describe('neon-on-localhost run', () => {
     expect(ran.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(/^✖ This project needs Node\.js 22\.12 or newer; this is Node\.js 2\d\.\d+\.\d+\. Install a current Node\.js/),
     ]);
+  });
+});
+
+describe('neon-on-localhost run, showing what reaches the database', () => {
+  let db: TestPostgres;
+  beforeAll(async () => void (db = await startPostgres()), 60_000);
+  afterAll(async () => db?.destroy());
+
+  // The dev server: one neon() query, sent to /sql as the driver sends it.
+  const devServer = [
+    process.execPath,
+    '--input-type=module',
+    '-e',
+    `const r = await fetch('http://' + process.env.NEON_LOCALHOST_PROXY + '/sql', { method: 'POST', headers: { 'Neon-Connection-String': process.env.DATABASE_URL },
+      body: JSON.stringify({ query: 'select $1::text as v', params: ['a-value-to-hide'] }) }); console.log('dev server got', r.status);`,
+  ];
+
+  it("prints the explorer's address; --log-queries adds a line per statement, its values hidden unless --show-values", async () => {
+    const dir = projectDir({ '.dev.vars': `DATABASE_URL=${db.url}\n` });
+    const quiet = await runIn(dir, devServer);
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stdout).toMatch(/^\[neon-on-localhost\] explorer: http:\/\/127\.0\.0\.1:\d+\/explorer \(what reaches the database, live\)$/m);
+    expect(quiet.stdout).toContain('dev server got 200');
+    expect(quiet.stdout).not.toContain('http #1');
+
+    const logged = await runIn(dir, ['--log-queries', ...devServer]);
+    expect(logged.stdout).toMatch(/^\[neon-on-localhost\] http #1 · \d+\.\d+ ms · 1 row · select \$1::text as v$/m);
+    const shown = await runIn(dir, ['--show-values', '--log-queries', ...devServer]);
+    expect(shown.stdout).toMatch(/^\[neon-on-localhost\] http #1 · \d+\.\d+ ms · 1 row · select \$1::text as v · \$1='a-value-to-hide'$/m);
+    const fromEnv = await runIn(dir, devServer, { NEON_LOCALHOST_LOG_QUERIES: '1' });
+    expect(fromEnv.stdout).toMatch(/^\[neon-on-localhost\] http #1 · .* · select \$1::text as v$/m);
+    for (const ran of [quiet, logged, fromEnv]) expect(ran.stdout + ran.stderr).not.toContain('a-value-to-hide');
+    for (const ran of [quiet, logged, shown, fromEnv]) expect(ran.stdout + ran.stderr).not.toContain(db.password);
+  }, 60_000);
+
+  it('refuses a NEON_LOCALHOST_LOG_QUERIES that is not 1 or 0, in one line, before starting anything', async () => {
+    const dir = projectDir({ '.dev.vars': `DATABASE_URL=${db.url}\n` });
+    const ran = await runIn(dir, devServer, { NEON_LOCALHOST_LOG_QUERIES: 'yes' });
+    expect(ran.code).toBe(1);
+    expect(ran.stdout).toBe('');
+    expect(ran.stderr.trim().split('\n')).toEqual(['✖ neon-on-localhost: NEON_LOCALHOST_LOG_QUERIES must be 1 or 0, not "yes"']);
   });
 });
