@@ -24,7 +24,7 @@ import type { EventEmitter } from 'node:events';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { maskDatabaseUrl, parseEnvFile } from './database-url.ts';
+import { findVariable, maskDatabaseUrl } from './database-url.ts';
 import { lineAt, MigrationRefused, NO_TRANSACTION_MARKER, planMigration, type MigrationPlan } from './migration-plan.ts';
 
 export const MIGRATIONS_DIR = 'migrations';
@@ -108,23 +108,13 @@ export function readMigrations(dir: string): Migration[] {
 }
 
 /**
- * The URL to migrate with: DATABASE_URL_UNPOOLED (Neon's direct connection)
- * when the place that defines the project's database also sets it, else
- * DATABASE_URL. The environment first, then the env files, as for DATABASE_URL.
+ * DATABASE_URL_UNPOOLED, else DATABASE_URL, each from the environment first,
+ * then the env files: for scripts such as a template's db:setup. `migrate`,
+ * `run` and the vitest setup use checkedDatabaseUrl, which also refuses the
+ * two naming different databases.
  */
 export function readMigrationUrl(projectDir: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const sources: Array<() => Record<string, string | undefined>> = [
-    () => env,
-    ...['.dev.vars', '.env.local', '.env'].map((name) => () => {
-      const file = path.join(projectDir, name);
-      return existsSync(file) ? parseEnvFile(readFileSync(file, 'utf8')) : {};
-    }),
-  ];
-  for (const source of sources) {
-    const vars = source();
-    if (vars.DATABASE_URL_UNPOOLED || vars.DATABASE_URL) return vars.DATABASE_URL_UNPOOLED || vars.DATABASE_URL;
-  }
-  return undefined;
+  return (findVariable('DATABASE_URL_UNPOOLED', projectDir, env) ?? findVariable('DATABASE_URL', projectDir, env))?.value;
 }
 
 /** Applies the pending migrations in `dir` to the database at `url`. Throws MigrationError naming the file. */

@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { cleanEnv, REPO_ROOT, run } from '../../../test/support/cli.ts';
 import { startPostgres, type TestPostgres } from '../../../test/support/postgres.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/embedded.ts';
+import { sameDatabase } from '../src/database-url.ts';
 import { migrate, MIGRATIONS_TABLE } from '../src/migrate.ts';
 import { NO_TRANSACTION_MARKER } from '../src/migration-plan.ts';
 import setup from '../src/vitest-setup.ts';
@@ -283,12 +284,13 @@ describe('a connection lost in the middle of a migration', () => {
 
 describe('neon-on-localhost migrate', () => {
   it('prefers DATABASE_URL_UNPOOLED, prints no password, and is idempotent', async () => {
-    const url = await freshDatabase(db.url);
+    const url = new URL(await freshDatabase(db.url));
+    url.hostname = 'localhost';
+    // As Neon writes them: the pooled host is the direct one with -pooler; here it resolves nowhere, so only the direct one can work.
+    const pooled = new URL(url);
+    pooled.hostname = 'localhost-pooler';
     write('0001_create.sql', 'create table notes (id serial primary key, body text);');
-    const dead = new URL(url);
-    dead.port = '1';
-    // The pooled URL points nowhere: only the direct one can work.
-    const env = cleanEnv({ DATABASE_URL: dead.toString(), DATABASE_URL_UNPOOLED: url });
+    const env = cleanEnv({ DATABASE_URL: pooled.toString(), DATABASE_URL_UNPOOLED: url.toString() });
     const first = await run(process.execPath, [...CLI, 'migrate'], { cwd: project, env, timeoutMs: 30_000 });
     expect(first.code, first.output).toBe(0);
     expect(first.stdout).toContain('applied migrations/0001_create.sql');
@@ -297,6 +299,53 @@ describe('neon-on-localhost migrate', () => {
     expect(second.code, second.output).toBe(0);
     expect(second.stdout).toContain('migrations up to date (1 applied)');
     for (const out of [first.output, second.output]) expect(out).not.toContain(db.password);
+  });
+
+  // Issue 22, item 4: a DATABASE_URL_UNPOOLED left from another database got the migrations, the app's database none.
+  it('db:migrate, `run` and the vitest setup stop with one line when DATABASE_URL and DATABASE_URL_UNPOOLED name different databases', async () => {
+    const [app, other] = [await freshDatabase(db.url), await freshDatabase(db.url)];
+    write('0001_create.sql', 'create table notes (id int);');
+    writeFileSync(path.join(project, '.dev.vars'), `DATABASE_URL=${app}\nDATABASE_URL_UNPOOLED=${other}\n`);
+    const line = new RegExp(
+      `^✖ DATABASE_URL in \\.dev\\.vars \\(postgres://app:\\*\\*\\*\\*@127\\.0\\.0\\.1:${db.port}/${new URL(app).pathname.slice(1)}\\) and DATABASE_URL_UNPOOLED in \\.dev\\.vars \\(postgres://app:\\*\\*\\*\\*@127\\.0\\.0\\.1:${db.port}/${new URL(other).pathname.slice(1)}\\) name different databases, so migrations would go to one and the app to the other: set DATABASE_URL_UNPOOLED to the direct URL of the same database \\(for Neon, its host without -pooler\\), or remove it`,
+    );
+    const env = cleanEnv({ NEON_LOCALHOST_PORT: '0' });
+    const migrated = await run(process.execPath, [...CLI, 'migrate'], { cwd: project, env, timeoutMs: 30_000 });
+    const started = await run(process.execPath, [...CLI, 'run', process.execPath, '-e', 'console.log("STARTED")'], { cwd: project, env, timeoutMs: 30_000 });
+    for (const result of [migrated, started]) {
+      expect(result.code, result.output).toBe(1);
+      expect(result.stderr.trim()).toMatch(line);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.output).not.toContain(db.password);
+    }
+    expect(started.stdout).not.toContain('STARTED');
+    const saved = { ...process.env };
+    const cwd = process.cwd();
+    try {
+      delete process.env.DATABASE_URL;
+      delete process.env.DATABASE_URL_UNPOOLED;
+      process.chdir(project);
+      await expect(setup({ provide: () => {} })).rejects.toThrow(line);
+    } finally {
+      process.env = saved;
+      process.chdir(cwd);
+    }
+    for (const url of [app, other]) expect(await query(url, "select to_regclass('notes') as t")).toEqual([{ t: null }]);
+  }, 60_000);
+
+  it('takes the pooled and direct URLs of one Neon database as the same database, and nothing else', () => {
+    const direct = 'postgres://u:p@ep-cool-1234.eu-central-1.aws.neon.tech/neondb?sslmode=require';
+    expect(sameDatabase('postgres://u:p@ep-cool-1234-pooler.eu-central-1.aws.neon.tech/neondb?sslmode=require', direct)).toBe(true);
+    expect(sameDatabase('postgres://u:other@ep-cool-1234.eu-central-1.aws.neon.tech:5432/neondb', direct)).toBe(true);
+    for (const other of [
+      'postgres://u:p@ep-warm-1234.eu-central-1.aws.neon.tech/neondb',
+      'postgres://u:p@ep-cool-1234.eu-central-1.aws.neon.tech:6543/neondb',
+      'postgres://v:p@ep-cool-1234.eu-central-1.aws.neon.tech/neondb',
+      'postgres://u:p@ep-cool-1234.eu-central-1.aws.neon.tech/other',
+      'postgres://u:p@ep-cool-1234.pooler.eu-central-1.aws.neon.tech/neondb',
+    ]) {
+      expect(sameDatabase(other, direct), other).toBe(false);
+    }
   });
 
   it('a failing file: exit 1, one line naming the file and the error', async () => {
