@@ -11,6 +11,7 @@ import { configureNeonDriver } from '../src/driver.ts';
 import { COPY_FROM_STDIN_REFUSED, LISTEN_REFUSED } from '../src/embedded-session.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/embedded.ts';
 import { startProxy, type LocalProxy } from '../src/proxy.ts';
+import { COPY_REFUSED } from '../src/sql-over-http.ts';
 import { targetOf } from '../src/targets.ts';
 import { startPostgres, type TestPostgres } from '../../../test/support/postgres.ts';
 
@@ -33,7 +34,7 @@ afterAll(async () => {
 async function postSql(url: string, body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal) {
   const response = await fetch(`http://${proxy.address}/sql`, {
     method: 'POST',
-    body: JSON.stringify(body),
+    body: typeof body === 'string' ? body : JSON.stringify(body), // a string: sent as it is
     headers: { 'Neon-Connection-String': url, ...headers },
     signal,
   });
@@ -84,6 +85,65 @@ describe('SQL over HTTP, as Neon answers it', () => {
       (await c.query(`select count(*)::int as n from pg_stat_activity where query like 'select pg_sleep(8)%' and state = 'active'`)).rows,
     );
     expect(active).toEqual([{ n: 0 }]);
+  });
+
+  // Issue 22, item 5: COPY FROM STDIN over /sql never answered, and 50 of them took every session slot.
+  it('answers COPY FROM STDIN and COPY TO STDOUT at once with a 400 (0A000) in Neon\'s error shape, and 50 of them leave every slot free', async () => {
+    await direct(db.url, (c) => c.query('create table if not exists copy_http (n int); insert into copy_http select generate_series(1, 100000)'));
+    const started = Date.now();
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        postSql(db.url, { query: i % 2 ? 'copy copy_http to stdout' : `copy copy_http from /* the client's */ stdin`, params: [] }, {}, AbortSignal.timeout(10_000)),
+      ),
+    );
+    expect(Date.now() - started).toBeLessThan(8_000);
+    for (const { status, json } of answers) {
+      expect(status).toBe(400);
+      expect(json).toMatchObject({ message: COPY_REFUSED, code: '0A000', severity: 'ERROR', detail: null });
+    }
+    await expect(neon(db.url).query('copy copy_http from stdin')).rejects.toMatchObject({ name: 'NeonDbError', code: '0A000', message: COPY_REFUSED });
+    // Nothing was copied, and the connections those requests used still serve.
+    expect(await neon(db.url)`select count(*)::int as n from copy_http`).toEqual([{ n: 100000 }]);
+    expect(proxy.stats.httpSessions).toBeLessThanOrEqual(20);
+  });
+
+  it('frees the session of a client that hangs up at once, even when the statement ignores the cancel', async () => {
+    // One session in all, and a statement that swallows cancels: only dropping its connection lets the next request in.
+    const single = await startProxy({ allow: [targetOf(db.url)], maxConnections: 1 });
+    const post = (query: string, signal?: AbortSignal) =>
+      fetch(`http://${single.address}/sql`, { method: 'POST', body: JSON.stringify({ query, params: [] }), headers: { 'Neon-Connection-String': db.url }, signal });
+    try {
+      const stubborn = `do $$ begin for i in 1..300 loop begin perform pg_sleep(0.1); exception when query_canceled then null; end; end loop; end $$ /* stubborn */`;
+      const abort = new AbortController();
+      const pending = post(stubborn, abort.signal).catch(() => 'aborted');
+      await expect.poll(() => single.stats.httpSessions, { timeout: 3_000 }).toBe(1);
+      await new Promise((r) => setTimeout(r, 300));
+      abort.abort();
+      expect(await pending).toBe('aborted');
+      const next = await post('select 1 as one', AbortSignal.timeout(3_000));
+      expect(next.status).toBe(200);
+      expect(await next.json()).toMatchObject({ rows: [{ one: 1 }] });
+    } finally {
+      await single.close();
+      // The server side of the dropped connection, which Postgres only notices later: ended here.
+      await direct(db.url, (c) => c.query(`select pg_terminate_backend(pid) from pg_stat_activity where query like '%stubborn%' and pid <> pg_backend_pid()`));
+    }
+  });
+
+  // Issue 22, item 7: deeply nested params answered 500 "Maximum call stack size exceeded".
+  it('answers 400 naming the parameter for params nested too deeply', async () => {
+    const nest = (depth: number): unknown => {
+      let value: unknown = '1';
+      for (let i = 0; i < depth; i++) value = [value];
+      return value;
+    };
+    // Built as text: JSON.stringify itself cannot go that deep.
+    const deep = await postSql(db.url, `{"query":"select $1::text as v","params":[${'['.repeat(100_000)}"1"${']'.repeat(100_000)}]}`);
+    expect(deep).toEqual({ status: 400, json: { message: 'params[0] is nested more than 64 levels deep' } });
+    const dims = await postSql(db.url, { queries: [{ query: 'select 1', params: [] }, { query: 'select $1::int[] as v', params: ['x', nest(7)] }] });
+    expect(dims).toEqual({ status: 400, json: { message: 'queries[1].params[1] is an array nested 7 levels deep: Postgres arrays have at most 6 dimensions' } });
+    const six = await postSql(db.url, { query: 'select $1::int[] as v', params: [nest(6)] });
+    expect(six.status).toBe(200);
   });
 
   it('routes a connection string without a port by host: Pool with poolQueryViaFetch', async () => {
