@@ -272,6 +272,48 @@ describe('the embedded database behind the proxy', () => {
     }
   });
 
+  // Issue 22, item 9: the refusals were regexes over the SQL text, and `copy t from /* c */ stdin` brought back the wedge.
+  it('refuses COPY FROM STDIN and LISTEN however they are spelt, and one connection never wedges the others', async () => {
+    const [a, b] = [new pg.Client(embedded.url), new pg.Client(embedded.url)];
+    await Promise.all([a.connect(), b.connect()]);
+    try {
+      await a.query('create table if not exists wedge_probe (n int)');
+      await expect(a.query('copy wedge_probe from /* c */ stdin')).rejects.toMatchObject({ code: '0A000', message: COPY_FROM_STDIN_REFUSED });
+      expect((await b.query('select 1 as one')).rows).toEqual([{ one: 1 }]);
+      for (const spelling of ['select 1; listen ch', '/* c */ listen ch']) {
+        await expect(a.query(spelling), spelling).rejects.toMatchObject({ code: '0A000', message: LISTEN_REFUSED });
+        expect((await b.query('select 2 as two')).rows).toEqual([{ two: 2 }]);
+      }
+      // Over the driver too, each on a fresh connection, and HTTP still answers.
+      withEmbedded();
+      const client = new Client(embedded.url);
+      await client.connect();
+      try {
+        await expect(client.query('copy wedge_probe from /* c */ stdin')).rejects.toMatchObject({ code: '0A000' });
+        expect((await client.query('select 3 as three')).rows).toEqual([{ three: 3 }]);
+      } finally {
+        await client.end();
+        withPostgres();
+      }
+      expect(await neon(embedded.url)`select 4 as four`).toEqual([{ four: 4 }]);
+    } finally {
+      await Promise.all([a.end(), b.end()]);
+    }
+  });
+
+  // Issue 22, item 10: temp tables, PREPARE and currval carried over between neon() requests.
+  it('starts each neon() request from a reset session, also after a burst of concurrent requests', async () => {
+    const sql = neon(embedded.url);
+    await Promise.all(Array.from({ length: 8 }, (_, i) => sql`select ${i}::int as i`)); // the pool keeps 8 connections
+    await sql`create temp table per_request (n int)`;
+    expect(await sql`select to_regclass('pg_temp.per_request')::text as t`).toEqual([{ t: null }]);
+    await sql`prepare per_request_plan as select 1`;
+    await expect(sql`execute per_request_plan`).rejects.toMatchObject({ code: '26000' });
+    await sql`create sequence if not exists per_request_seq`;
+    await sql`select nextval('per_request_seq')`;
+    await expect(sql`select currval('per_request_seq')`).rejects.toMatchObject({ code: '55000' });
+  });
+
   it('refuses COPY FROM STDIN and LISTEN with a clear error, and the database goes on', async () => {
     const c = new pg.Client(embedded.url);
     await c.connect();
