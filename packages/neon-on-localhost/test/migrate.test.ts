@@ -214,6 +214,16 @@ prepare transaction 'x';`, 2],
     expect(await tables(url, t)).toEqual([]);
   });
 
+  it('runs a no-transaction file (CREATE INDEX CONCURRENTLY, VACUUM) outside a transaction, once, recorded', async () => {
+    const url = await database();
+    const t = `nt_${uid()}`;
+    write('0901_table.sql', `create table ${t} (id int, body text);`);
+    write('0902_index.sql', `${NO_TRANSACTION_MARKER}\n-- the index is built without locking out writes\nset lock_timeout = '5s';\ncreate index concurrently ${t}_body on ${t} (body);\nvacuum ${t};`);
+    expect((await migrate(url, dir)).applied).toEqual(['0901_table.sql', '0902_index.sql']);
+    expect(await query(url, `select indexname from pg_indexes where tablename = '${t}'`)).toEqual([{ indexname: `${t}_body` }]);
+    expect((await migrate(url, dir)).applied).toEqual([]);
+  });
+
   it('names the marker when Postgres itself says a statement cannot run in a transaction (25001), or that a DO block cannot commit (2D000)', async () => {
     const url = await database();
     const t = `fx_${uid()}`;
@@ -229,15 +239,6 @@ prepare transaction 'x';`, 2],
 });
 
 describe('a no-transaction migration against PostgreSQL', () => {
-  it('runs CREATE INDEX CONCURRENTLY outside a transaction, once, recorded', async () => {
-    const url = await freshDatabase(db.url);
-    write('0001_table.sql', 'create table notes (id int, body text);');
-    write('0002_index.sql', `${NO_TRANSACTION_MARKER}\n-- the index is built without locking out writes\nset lock_timeout = '5s';\ncreate index concurrently notes_body on notes (body);`);
-    expect((await migrate(url, dir)).applied).toEqual(['0001_table.sql', '0002_index.sql']);
-    expect(await query(url, "select indexname from pg_indexes where tablename = 'notes'")).toEqual([{ indexname: 'notes_body' }]);
-    expect((await migrate(url, dir)).applied).toEqual([]);
-  });
-
   it('says what stayed when a statement fails, rolls nothing back it cannot, and does not record the file', async () => {
     const url = await freshDatabase(db.url);
     write('0001_table.sql', 'create table notes (id int);');
