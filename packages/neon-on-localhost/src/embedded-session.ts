@@ -28,7 +28,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type net from 'node:net';
-import { fatalError, startupParameters, typedMessage } from './auth.ts';
+import { fatalError, serverMessage, startupParameters, typedMessage } from './auth.ts';
 import { EMBEDDED_RESET_SESSION, RESET_SESSION } from './session-reset.ts';
 
 /** The error text for what the embedded database refuses; the way out is in it. */
@@ -70,7 +70,7 @@ function failingStatement(message: string): string {
 }
 
 /** The SQL as sent on to PGlite: a LISTEN anywhere in it fails the whole query, before any of it runs. */
-export function guardSql(sql: string): string {
+function guardSql(sql: string): string {
   return listens(sql) ? failingStatement(LISTEN_REFUSED) : sql;
 }
 
@@ -112,16 +112,9 @@ function readCString(buf: Buffer, offset: number): [string, number] {
 }
 
 /** A NoticeResponse (severity WARNING): a message a client may get at any time. */
-function warningNotice(code: string, message: string): Buffer {
-  const field = (tag: string, text: string) => cstring(`${tag}${text}`);
-  return typedMessage('N', Buffer.concat([field('S', 'WARNING'), field('V', 'WARNING'), field('C', code), field('M', message), Buffer.from([0])]));
-}
-
+const warningNotice = (code: string, message: string) => serverMessage('N', 'WARNING', code, message);
 /** An ErrorResponse (severity ERROR): answers a statement. */
-function errorResponse(code: string, message: string): Buffer {
-  const field = (tag: string, text: string) => cstring(`${tag}${text}`);
-  return typedMessage('E', Buffer.concat([field('S', 'ERROR'), field('V', 'ERROR'), field('C', code), field('M', message), Buffer.from([0])]));
-}
+const errorResponse = (code: string, message: string) => serverMessage('E', 'ERROR', code, message);
 
 /** The code and message of an ErrorResponse body. */
 function errorFieldsOf(body: Buffer): { code: string; message: string } {
@@ -137,7 +130,7 @@ function errorFieldsOf(body: Buffer): { code: string; message: string } {
  * set_config calls (values as the command line gives them, so a list stays a
  * list), or an error message.
  */
-export function startupSettings(startup: Buffer): { sql?: string; error?: string } {
+function startupSettings(startup: Buffer): { sql?: string; error?: string } {
   const { user: _user, database: _database, replication, options, client_encoding, ...rest } = startupParameters(startup);
   if (replication !== undefined) return { error: 'the embedded database does not support replication connections' };
   const settings: Array<[string, string]> = Object.entries(rest);

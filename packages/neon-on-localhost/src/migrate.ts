@@ -25,6 +25,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { findVariable, maskDatabaseUrl } from './database-url.ts';
+import { endsSession } from './pg-errors.ts';
 import { lineAt, MigrationRefused, NO_TRANSACTION_MARKER, planMigration, type MigrationPlan } from './migration-plan.ts';
 
 export const MIGRATIONS_DIR = 'migrations';
@@ -59,7 +60,6 @@ interface PgErrorLike {
   message?: string;
   code?: string;
   position?: string;
-  severity?: string;
 }
 
 // What to do about errors that have a known way out.
@@ -91,8 +91,7 @@ function firstLine(text: string): string {
 
 /** True when the error means the connection is gone (so nothing is known about what the server did last). */
 function connectionLost(err: unknown): boolean {
-  if (!(err instanceof pg.DatabaseError)) return true;
-  return err.severity === 'FATAL' || err.severity === 'PANIC' || /^(57P|08)/.test(err.code ?? '');
+  return !(err instanceof pg.DatabaseError) || endsSession(err);
 }
 
 /** The `.sql` files directly in `dir`, by name (sub-folders such as drizzle-kit's `meta/` are not migrations). */
@@ -246,8 +245,9 @@ async function applyStatementByStatement(client: pg.Client, migration: Migration
   const lost = (err: unknown, what: string) =>
     new MigrationError(file, `${file}: the connection to the database was lost ${what} (${firstLine((err as Error).message)}); it is not recorded as applied`);
   try {
-    await sessionLock(client);
+    await sessionLock(client, file);
   } catch (err) {
+    if (err instanceof MigrationError) throw err;
     throw connectionLost(err) ? lost(err, 'before it started, so nothing in it ran') : err;
   }
   try {
@@ -280,10 +280,12 @@ async function applyStatementByStatement(client: pg.Client, migration: Migration
 const LOCK_POLL_MS = 200;
 const LOCK_WAIT_MS = 15 * 60_000;
 
-async function sessionLock(client: pg.Client): Promise<void> {
+async function sessionLock(client: pg.Client, file: string): Promise<void> {
   const deadline = Date.now() + LOCK_WAIT_MS;
   while (!(await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1) as ok', [LOCK_KEY])).rows[0].ok) {
-    if (Date.now() > deadline) throw new Error(`another migration run held the migrations lock for ${LOCK_WAIT_MS / 60_000} minutes`);
+    if (Date.now() > deadline) {
+      throw new MigrationError(file, `${file} was not applied, nothing in it ran: another migration run held the migrations lock for ${LOCK_WAIT_MS / 60_000} minutes`);
+    }
     await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
   }
 }

@@ -13,6 +13,7 @@ import type { ProxyStats } from './stats.ts';
 import type { TargetPolicy } from './targets.ts';
 import { pgTextToJson } from './pg-text-json.ts';
 import { RESET_SESSION } from './session-reset.ts';
+import { endsSession } from './pg-errors.ts';
 
 // Neon's HttpConfig defaults: max_request_size_bytes and max_response_size_bytes, both 10 MiB.
 const MAX_BODY_BYTES = 10 * 1024 * 1024; // Neon answers 413 past its own limit
@@ -207,12 +208,6 @@ function errorBody(err: unknown): Record<string, unknown> {
 
 function isPostgresError(err: unknown): boolean {
   return err instanceof pg.DatabaseError;
-}
-
-/** A Postgres error after which the server closes the session (shutdown, terminated backend). */
-function endsSession(err: unknown): boolean {
-  const e = err as { severity?: string; code?: string };
-  return e.severity === 'FATAL' || e.severity === 'PANIC' || /^(57P|08)/.test(e.code ?? '');
 }
 
 /** Rows as Neon sends them without Neon-Raw-Text-Output (pg-text-json.ts). */
