@@ -101,7 +101,12 @@ export const AUTH_CLEARTEXT_REQUEST = typedMessage('R', int32(3));
 
 /** A FATAL ErrorResponse, as Postgres sends before hanging up. */
 export function fatalError(code: string, message: string): Buffer {
-  return typedMessage('E', Buffer.concat([cstring('SFATAL'), cstring('VFATAL'), cstring(`C${code}`), cstring(`M${message}`), Buffer.from([0])]));
+  return serverMessage('E', 'FATAL', code, message);
+}
+
+/** An ErrorResponse ('E') or NoticeResponse ('N') with a severity, SQLSTATE and message. */
+export function serverMessage(type: 'E' | 'N', severity: string, code: string, message: string): Buffer {
+  return typedMessage(type, Buffer.concat([cstring(`S${severity}`), cstring(`V${severity}`), cstring(`C${code}`), cstring(`M${message}`), Buffer.from([0])]));
 }
 
 /** The key/value pairs of a StartupMessage (user, database, options…). */

@@ -39,8 +39,10 @@ Usage:
 
   neon-on-localhost migrate [--dir migrations]
       Applies the .sql files in migrations/ not applied yet, in name order, each in
-      a transaction, recorded in the table neon_on_localhost_migrations. Uses
-      DATABASE_URL_UNPOOLED, else DATABASE_URL, else the embedded database.
+      a transaction with its record in the table neon_on_localhost_migrations (a file
+      whose first line is "-- neon-on-localhost: no-transaction" runs statement by
+      statement). Uses DATABASE_URL_UNPOOLED, else DATABASE_URL (the two must name
+      the same database), else the embedded database.
 
   neon-on-localhost --version | --help
 

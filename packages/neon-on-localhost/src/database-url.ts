@@ -160,28 +160,79 @@ export function readDatabaseUrl(projectDir: string, env: NodeJS.ProcessEnv = pro
 
 /** DATABASE_URL and where it was found: 'the environment' or the env file's name. */
 export function findDatabaseUrl(projectDir: string, env: NodeJS.ProcessEnv = process.env): { value: string; from: string } | undefined {
-  if (env.DATABASE_URL) return { value: env.DATABASE_URL, from: 'the environment' };
-  for (const name of ENV_FILES) {
-    const file = path.join(projectDir, name);
-    if (!existsSync(file)) continue;
-    const value = parseEnvFile(readFileSync(file, 'utf8')).DATABASE_URL;
-    if (value) return { value, from: name };
+  return findVariable('DATABASE_URL', projectDir, env);
+}
+
+/** A variable, from the environment first, then the env files in order. */
+export function findVariable(name: string, projectDir: string, env: NodeJS.ProcessEnv): { value: string; from: string } | undefined {
+  if (env[name]) return { value: env[name], from: 'the environment' };
+  for (const file of ENV_FILES) {
+    const full = path.join(projectDir, file);
+    if (!existsSync(full)) continue;
+    const value = parseEnvFile(readFileSync(full, 'utf8'))[name];
+    if (value) return { value, from: file };
   }
   return undefined;
 }
 
+export interface ProjectDatabase {
+  /** DATABASE_URL: what the app and the tests use (none: the embedded database). */
+  url?: string;
+  /**
+   * What migrations use: DATABASE_URL_UNPOOLED (Neon's direct connection; DDL
+   * does not belong on PgBouncer) when set, else DATABASE_URL.
+   */
+  migrationUrl?: string;
+  /** One line naming what is wrong and the fix; then neither URL is given. */
+  problem?: string;
+}
+
 /**
- * DATABASE_URL checked with the scaffolder's rule, or one line naming where it
- * is and what to fix (a malformed URL would otherwise start fine and fail
- * every request with a driver error).
+ * The project's database, checked: DATABASE_URL with the scaffolder's rule (a
+ * malformed URL would otherwise start fine and fail every request with a
+ * driver error), and DATABASE_URL_UNPOOLED, when set, naming the same database
+ * (a leftover from another database would get the migrations while the app
+ * and the tests use DATABASE_URL). `db:migrate`, `npm start` and `npm test` all
+ * decide here.
  */
-export function checkedDatabaseUrl(projectDir: string, env: NodeJS.ProcessEnv = process.env): { url?: string; problem?: string } {
+export function checkedDatabaseUrl(projectDir: string, env: NodeJS.ProcessEnv = process.env): ProjectDatabase {
   const found = findDatabaseUrl(projectDir, env);
+  const unpooled = findVariable(UNPOOLED_KEY, projectDir, env);
+  const where = (name: string, from: string) => (from === 'the environment' ? `${name} in the environment` : `${name} in ${from}`);
+  if (!found && unpooled) {
+    return {
+      problem: `${where(UNPOOLED_KEY, unpooled.from)} is set but DATABASE_URL is not, so migrations would go to ${maskDatabaseUrl(unpooled.value)} while the app and the tests use the embedded database: set DATABASE_URL to the same database, or remove DATABASE_URL_UNPOOLED`,
+    };
+  }
   if (!found) return {};
   const problem = validateDatabaseUrl(found.value);
-  if (!problem) return { url: found.value };
-  const where = found.from === 'the environment' ? 'DATABASE_URL in the environment' : `DATABASE_URL in ${found.from}`;
-  return { problem: `${where} is not usable: ${problem}` };
+  if (problem) return { problem: `${where('DATABASE_URL', found.from)} is not usable: ${problem}` };
+  if (!unpooled) return { url: found.value, migrationUrl: found.value };
+  const unpooledProblem = validateDatabaseUrl(unpooled.value);
+  if (unpooledProblem) return { problem: `${where(UNPOOLED_KEY, unpooled.from)} is not usable: ${unpooledProblem}` };
+  if (!sameDatabase(found.value, unpooled.value)) {
+    return {
+      problem:
+        `${where('DATABASE_URL', found.from)} (${maskDatabaseUrl(found.value)}) and ${where(UNPOOLED_KEY, unpooled.from)} (${maskDatabaseUrl(unpooled.value)}) name different databases, ` +
+        'so migrations would go to one and the app to the other: set DATABASE_URL_UNPOOLED to the direct URL of the same database (for Neon, its host without -pooler), or remove it',
+    };
+  }
+  return { url: found.value, migrationUrl: unpooled.value };
+}
+
+/**
+ * True when two URLs reach the same database: host, port, user and database
+ * equal, apart from Neon's `-pooler` at the end of the host's first label.
+ */
+export function sameDatabase(a: string, b: string): boolean {
+  const key = (value: string) => {
+    const url = new URL(value);
+    const [first, ...rest] = url.hostname.toLowerCase().split('.');
+    const user = decodeURIComponent(url.username);
+    const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || user;
+    return JSON.stringify([[first.replace(/-pooler$/, ''), ...rest].join('.'), url.port || '5432', user, database]);
+  };
+  return key(a) === key(b);
 }
 
 /** Where this project keeps DATABASE_URL: .dev.vars for Workers, .env.local otherwise (Vercel). */

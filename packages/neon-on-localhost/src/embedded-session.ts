@@ -6,12 +6,21 @@
 //
 //   prepared statement and portal names get a per-connection prefix, so
 //     node-postgres' named statements of two connections never collide;
+//   the connection string's settings (application_name, options=-c …) are
+//     applied when it starts, as Postgres applies them (in the one shared
+//     session, as a SET would be);
 //   Terminate ends the connection (pglite-socket would keep it open, so
 //     client.end() never resolved), and a connection that ends rolls back its
 //     transaction, closes its statements and, as the last one, resets the session;
-//   what PGlite cannot do fails with a clear error, in the order of the
-//     client's messages: COPY … FROM STDIN (it loses protocol sync and wedges
-//     every connection) and LISTEN (notifications never arrive);
+//   the /sql pool's reset between requests is the whole reset PostgreSQL gets
+//     when no other connection is in the middle of something;
+//   what PGlite cannot do fails with a clear error, decided from what the
+//     database does, never from how the SQL is spelt: COPY … FROM STDIN is
+//     answered by a CopyFail that PGlite reads in the same call (see
+//     guardPGlite: otherwise it waits for data that never comes, and dies),
+//     and its CopyInResponse is turned into the refusal; LISTEN is found by
+//     Postgres' own parser and refused before anything of the query runs, and
+//     a notification (a LISTEN made some other way) reaches no one wrongly;
 //   each connection gets its own cancel key (PGlite gives all the same one), so
 //     a cancel request finds its connection: PGlite runs a statement to the end
 //     on Node's one thread, so it cannot be interrupted, and the connection gets
@@ -19,7 +28,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type net from 'node:net';
-import { typedMessage } from './auth.ts';
+import { fatalError, serverMessage, startupParameters, typedMessage } from './auth.ts';
 import { EMBEDDED_RESET_SESSION, RESET_SESSION } from './session-reset.ts';
 
 /** The error text for what the embedded database refuses; the way out is in it. */
@@ -31,22 +40,66 @@ export const LISTEN_REFUSED =
 export const CANCEL_NOT_SUPPORTED =
   'cancel request ignored: the embedded database (PGlite) cannot interrupt a statement, it runs to completion: use a local PostgreSQL or Neon (set DATABASE_URL) to cancel queries';
 
-const COPY_FROM_STDIN = /\bcopy\b[^;]*\bfrom\s+stdin\b/i;
-const LISTEN = /^\s*listen\b/i;
 const CLEANUP_TIMEOUT_MS = 5_000;
+
+// Postgres' parser, loaded once the embedded database starts (prepareSessions).
+let parseSql: ((sql: string) => { stmts?: Array<{ stmt?: object }> }) | undefined;
+
+/** Loads what the sessions need before the first connection: Postgres' parser (WebAssembly). */
+export async function prepareSessions(): Promise<void> {
+  if (parseSql) return;
+  const parser = await import('libpg-query');
+  await parser.loadModule();
+  parseSql = parser.parseSync;
+}
+
+/** True when Postgres' parser finds a LISTEN among the statements of `sql`. */
+function listens(sql: string): boolean {
+  // Every spelling of LISTEN holds the keyword: anything else need not be parsed.
+  if (!/listen/i.test(sql) || !parseSql) return false;
+  try {
+    return (parseSql(sql).stmts ?? []).some((s) => s.stmt !== undefined && 'ListenStmt' in s.stmt);
+  } catch {
+    return false; // not valid SQL: PGlite answers with its own error
+  }
+}
 
 /** A statement that fails inside PGlite with `message` (SQLSTATE 0A000, feature not supported). */
 function failingStatement(message: string): string {
   return `DO $neon_on_localhost$ BEGIN RAISE EXCEPTION USING ERRCODE = '0A000', MESSAGE = '${message.replace(/'/g, "''")}'; END $neon_on_localhost$`;
 }
 
-/** The SQL as sent on to PGlite: what PGlite cannot do becomes a clear error. */
-export function guardSql(sql: string): string {
-  // The /sql pool's reset between requests must not take other connections' statements with it.
-  if (sql === RESET_SESSION) return EMBEDDED_RESET_SESSION;
-  if (COPY_FROM_STDIN.test(sql)) return failingStatement(COPY_FROM_STDIN_REFUSED);
-  if (LISTEN.test(sql)) return failingStatement(LISTEN_REFUSED);
-  return sql;
+/** The SQL as sent on to PGlite: a LISTEN anywhere in it fails the whole query, before any of it runs. */
+function guardSql(sql: string): string {
+  return listens(sql) ? failingStatement(LISTEN_REFUSED) : sql;
+}
+
+interface PGliteExec {
+  execProtocolRawStream(message: Uint8Array, options: object): Promise<unknown>;
+}
+
+/**
+ * PGlite as pglite-socket gets it: every Query and Execute message followed by
+ * a CopyFail in the same call. Postgres ignores a CopyFail outside COPY; a COPY
+ * … FROM STDIN reads it and fails, where it would otherwise wait for data that
+ * pglite-socket only hands over in a later call, lose protocol sync and end
+ * PGlite for every connection.
+ */
+export function guardPGlite<T extends object>(db: T): T {
+  const copyFail = typedMessage('f', cstring(COPY_FROM_STDIN_REFUSED));
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === 'execProtocolRawStream') {
+        return (message: Uint8Array, options: object) => {
+          const type = message[0];
+          const guarded = type === 0x51 /* Q */ || type === 0x45 /* E */ ? Buffer.concat([message, copyFail]) : message;
+          return (target as unknown as PGliteExec).execProtocolRawStream(guarded, options);
+        };
+      }
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 const cstring = (text: string) => Buffer.concat([Buffer.from(text, 'utf8'), Buffer.from([0])]);
@@ -59,9 +112,41 @@ function readCString(buf: Buffer, offset: number): [string, number] {
 }
 
 /** A NoticeResponse (severity WARNING): a message a client may get at any time. */
-function warningNotice(code: string, message: string): Buffer {
-  const field = (tag: string, text: string) => cstring(`${tag}${text}`);
-  return typedMessage('N', Buffer.concat([field('S', 'WARNING'), field('V', 'WARNING'), field('C', code), field('M', message), Buffer.from([0])]));
+const warningNotice = (code: string, message: string) => serverMessage('N', 'WARNING', code, message);
+/** An ErrorResponse (severity ERROR): answers a statement. */
+const errorResponse = (code: string, message: string) => serverMessage('E', 'ERROR', code, message);
+
+/** The code and message of an ErrorResponse body. */
+function errorFieldsOf(body: Buffer): { code: string; message: string } {
+  const fields: Record<string, string> = {};
+  for (const part of body.toString('utf8').split('\0')) if (part) fields[part[0]] = part.slice(1);
+  return { code: fields.C ?? 'XX000', message: fields.M ?? 'error' };
+}
+
+/**
+ * The connection string's settings, as Postgres applies them at connection
+ * start: the startup parameters that are settings, and `options`' `-c name=value`
+ * (and `--name=value`), split on spaces with backslash escapes. A statement of
+ * set_config calls (values as the command line gives them, so a list stays a
+ * list), or an error message.
+ */
+function startupSettings(startup: Buffer): { sql?: string; error?: string } {
+  const { user: _user, database: _database, replication, options, client_encoding, ...rest } = startupParameters(startup);
+  if (replication !== undefined) return { error: 'the embedded database does not support replication connections' };
+  const settings: Array<[string, string]> = Object.entries(rest);
+  // pg and the driver always send UTF8, which the embedded database already uses.
+  if (client_encoding !== undefined && !/^utf-?8$/i.test(client_encoding)) settings.push(['client_encoding', client_encoding]);
+  const words = (options ?? '').match(/(?:\\.|\S)+/g)?.map((w) => w.replace(/\\(.)/g, '$1')) ?? [];
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i];
+    const setting = word === '-c' ? words[++i] : word.startsWith('--') ? word.slice(2) : word.startsWith('-c') ? word.slice(2) : undefined;
+    const eq = setting?.indexOf('=') ?? -1;
+    if (!setting || eq < 1) return { error: `invalid command-line argument for server process: ${word} (the embedded database takes -c name=value in options)` };
+    settings.push([setting.slice(0, eq).replace(/-/g, '_'), setting.slice(eq + 1)]);
+  }
+  if (settings.length === 0) return {};
+  const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+  return { sql: `select ${settings.map(([name, value]) => `set_config(${literal(name)}, ${literal(value)}, false)`).join(', ')}` };
 }
 
 /** Splits a stream into typed messages (type byte, int32 length). */
@@ -100,6 +185,18 @@ export class EmbeddedSession {
   private readonly secretKey = randomBytes(4).readInt32BE(0);
   /** A cancel came while a statement ran: the notice goes out after its ReadyForQuery. */
   private cancelNoticeOwed = false;
+  /**
+   * Before relaying: the startup's answer, then (when the connection string has settings) the
+   * answer to applying them, of which the client sees only a failure; its startup ReadyForQuery
+   * waits until they are applied.
+   */
+  private phase: 'startup' | 'settings' | 'relay' = 'startup';
+  private startupReady: Buffer | undefined;
+  private hasSettings = false;
+  /** PGlite asked for COPY data: the CopyFail sent with the statement fails it, and that error becomes the refusal. */
+  private copyRefusing = false;
+  /** The last thing this connection ran was the /sql pool's reset: it holds nothing of its own. */
+  private parked = false;
 
   constructor(client: net.Socket, upstream: net.Socket, id: number, live: Set<EmbeddedSession>) {
     this.client = client;
@@ -123,9 +220,20 @@ export class EmbeddedSession {
 
   /** Relays from here on; `pending` is what the client sent after its startup message. */
   start(startup: Buffer, pending: Buffer): void {
+    const settings = startupSettings(startup);
+    if (settings.error) {
+      this.client.end(fatalError('0A000', settings.error));
+      this.upstream.destroy();
+      return;
+    }
     this.live.add(this);
     this.owed++; // the startup's ReadyForQuery
     this.upstream.write(startup);
+    if (settings.sql) {
+      this.hasSettings = true;
+      this.owed++;
+      this.upstream.write(typedMessage('Q', cstring(settings.sql)));
+    }
     this.client.on('data', (chunk: Buffer) => this.fromClientData(chunk));
     this.upstream.on('data', (chunk: Buffer) => this.fromUpstreamData(chunk));
     this.client.once('close', () => this.end());
@@ -134,6 +242,11 @@ export class EmbeddedSession {
       this.client.destroy();
     });
     if (pending.length) this.fromClientData(pending);
+  }
+
+  /** True when nothing of this connection's own would be lost to a reset of the shared session. */
+  get idle(): boolean {
+    return this.parked;
   }
 
   private fromClientData(chunk: Buffer): void {
@@ -153,29 +266,75 @@ export class EmbeddedSession {
   }
 
   private fromUpstreamData(chunk: Buffer): void {
-    let noticeAt = -1;
-    this.fromUpstream.push(chunk, (type, _body, _raw, end) => {
-      if (type === 'Z') {
-        this.owed--;
-        if (this.cancelNoticeOwed && noticeAt < 0) noticeAt = end;
-      } else if (type === 'K') {
-        // Same length as PGlite's: written over it in place (a K split across chunks keeps PGlite's key).
-        const key = Buffer.alloc(8);
-        key.writeInt32BE(this.processId, 0);
-        key.writeInt32BE(this.secretKey, 4);
-        if (end - 8 >= 0) key.copy(chunk, end - 8);
-      }
+    const out: Buffer[] = [];
+    this.fromUpstream.push(chunk, (type, body, raw) => {
+      for (const message of this.fromDatabase(type, body, raw)) out.push(message);
     });
     if (this.ending) {
       if (this.owed <= 0) this.upstream.end();
-    } else if (!this.client.writable) {
-      return;
-    } else if (noticeAt >= 0) {
-      this.cancelNoticeOwed = false;
-      this.client.write(Buffer.concat([chunk.subarray(0, noticeAt), warningNotice('0A000', CANCEL_NOT_SUPPORTED), chunk.subarray(noticeAt)]));
-    } else {
-      this.client.write(chunk);
+    } else if (out.length && this.client.writable) {
+      this.client.write(out.length === 1 ? out[0] : Buffer.concat(out));
     }
+  }
+
+  /** A message from PGlite as the client gets it: none, itself, or others in its place. */
+  private fromDatabase(type: string, body: Buffer, raw: Buffer): Buffer[] {
+    if (type === 'Z') this.owed--;
+    if (this.phase !== 'relay') return this.duringStartup(type, body, raw);
+    switch (type) {
+      case 'K':
+        return [this.ownKey()];
+      case 'Z':
+        if (!this.cancelNoticeOwed) return [raw];
+        this.cancelNoticeOwed = false;
+        return [raw, warningNotice('0A000', CANCEL_NOT_SUPPORTED)];
+      case 'G': // CopyInResponse
+      case 'W': // CopyBothResponse
+        this.copyRefusing = true;
+        return [];
+      case 'E':
+        if (!this.copyRefusing) return [raw];
+        this.copyRefusing = false;
+        return [errorResponse('0A000', COPY_FROM_STDIN_REFUSED)];
+      case 'A': // NotificationResponse: no connection here listens, so it would reach the wrong one
+        return [];
+      default:
+        return [raw];
+    }
+  }
+
+  /** The startup's answer, then the settings' (if any), seen by the client as one startup. */
+  private duringStartup(type: string, body: Buffer, raw: Buffer): Buffer[] {
+    if (this.phase === 'startup') {
+      if (type === 'K') return [this.ownKey()];
+      if (type !== 'Z') return [raw];
+      if (!this.hasSettings) {
+        this.phase = 'relay';
+        return [raw];
+      }
+      this.startupReady = raw;
+      this.phase = 'settings';
+      return [];
+    }
+    if (type === 'E') {
+      // As Postgres: a bad setting in the connection string ends the connection.
+      const { code, message } = errorFieldsOf(body);
+      this.client.end(fatalError(code, message));
+      this.end();
+      return [];
+    }
+    if (type === 'S') return [raw]; // ParameterStatus: the client keeps it
+    if (type !== 'Z') return []; // the set_config rows
+    this.phase = 'relay';
+    return [this.startupReady!];
+  }
+
+  /** This connection's BackendKeyData, in place of PGlite's shared one. */
+  private ownKey(): Buffer {
+    const key = Buffer.alloc(8);
+    key.writeInt32BE(this.processId, 0);
+    key.writeInt32BE(this.secretKey, 4);
+    return typedMessage('K', key);
   }
 
   /** The message as PGlite gets it: names prefixed, refused SQL replaced. */
@@ -184,6 +343,8 @@ export class EmbeddedSession {
       case 'Q': {
         this.owed++;
         const [sql] = readCString(body, 0);
+        if (sql === RESET_SESSION) return typedMessage('Q', cstring(this.resetBetweenRequests()));
+        this.parked = false;
         const guarded = guardSql(sql);
         return guarded === sql ? raw : typedMessage('Q', cstring(guarded));
       }
@@ -191,6 +352,7 @@ export class EmbeddedSession {
         this.owed++;
         return raw;
       case 'P': {
+        this.parked = false;
         const [name, afterName] = readCString(body, 0);
         const [sql, afterSql] = readCString(body, afterName);
         const local = this.local(name);
@@ -218,6 +380,19 @@ export class EmbeddedSession {
     }
   }
 
+  /**
+   * The /sql pool's reset after a request. When every other connection is parked the same way
+   * (or there is none), nothing in the shared session belongs to anyone else: the whole reset, as on
+   * PostgreSQL (temp tables, SQL PREPARE, sequences' currval). Otherwise what other connections
+   * hold (their prepared statements and temp tables) stays, and the README says so.
+   */
+  private resetBetweenRequests(): string {
+    this.parked = true;
+    for (const other of this.live) if (other !== this && !other.idle) return EMBEDDED_RESET_SESSION;
+    this.statements.clear(); // deallocate all
+    return RESET_SESSION;
+  }
+
   /** The name PGlite knows; the unnamed statement and portal stay unnamed (each message replaces them). */
   private local(name: string): string {
     return name === '' ? '' : `${this.prefix}${name}`;
@@ -232,10 +407,11 @@ export class EmbeddedSession {
     this.ending = true;
     this.live.delete(this);
     if (this.upstream.destroyed) return;
-    const last = this.live.size === 0;
+    // The last connection that holds anything resets the one session (SET, temp tables, advisory
+    // locks, statements; /sql connections parked between requests hold nothing); while others do,
+    // only what is this connection's own can go.
+    const last = [...this.live].every((other) => other.idle);
     const cleanup: Buffer[] = [typedMessage('Q', cstring('ROLLBACK'))];
-    // The last connection resets the one session (SET, temp tables, advisory locks, statements);
-    // while others are open only what is this connection's own can go.
     if (last) cleanup.push(typedMessage('Q', cstring('DISCARD ALL')));
     else for (const name of this.statements) cleanup.push(typedMessage('C', Buffer.concat([Buffer.from('S'), cstring(name)])));
     this.owed += last ? 2 : 1;

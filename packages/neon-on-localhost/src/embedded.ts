@@ -20,10 +20,13 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CANCEL_REQUEST, fatalError, GSSENC_REQUEST, MessageQueue, PROTOCOL_3, SSL_REQUEST, startupParameters, typedMessage } from './auth.ts';
-import { EmbeddedSession } from './embedded-session.ts';
+import { EmbeddedSession, guardPGlite, prepareSessions } from './embedded-session.ts';
 import { acquireLock } from './lock.ts';
 
 export const EMBEDDED_DATA_DIR = '.neon-localhost/pgdata';
+/** The one role and the one database the embedded database has. */
+export const EMBEDDED_USER = 'postgres';
+export const EMBEDDED_DATABASE = 'postgres';
 
 export interface EmbeddedPostgres {
   /** postgres://postgres:PASSWORD@127.0.0.1:PORT/postgres: the password is a secret, never print it. */
@@ -89,14 +92,26 @@ function setAsideIfIncomplete(dataDir: string): void {
   console.warn(`[neon-on-localhost] ${dataDir} was never fully initialised; moved it to ${aside} and starting afresh`);
 }
 
-async function openPGlite(PGlite: { create(dataDir?: string): Promise<PGliteLike> }, dataDir: string): Promise<PGliteLike> {
-  if (dataDir === 'memory') return PGlite.create();
+interface PGliteModule {
+  create(dataDir?: string, options?: object): Promise<PGliteLike>;
+  defaultStartParams?: string[];
+}
+
+/** PGlite starts its one session with search_path=public; Postgres' default is "$user", public. */
+function startOptions(PGlite: PGliteModule): object {
+  const params = PGlite.defaultStartParams;
+  if (!params?.includes('search_path=public')) return {};
+  return { startParams: params.map((p) => (p === 'search_path=public' ? 'search_path="$user", public' : p)) };
+}
+
+async function openPGlite(PGlite: PGliteModule, dataDir: string): Promise<PGliteLike> {
+  if (dataDir === 'memory') return PGlite.create(undefined, startOptions(PGlite));
   setAsideIfIncomplete(dataDir);
   const fresh = !existsSync(path.join(dataDir, 'PG_VERSION'));
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   makePrivate(dataDir);
   try {
-    return await PGlite.create(dataDir);
+    return await PGlite.create(dataDir, startOptions(PGlite));
   } catch (err) {
     if (!fresh) {
       // Never delete a user's data: say what to do instead.
@@ -107,7 +122,7 @@ async function openPGlite(PGlite: { create(dataDir?: string): Promise<PGliteLike
     // A first initialisation that failed leaves nothing worth keeping: once more, from scratch.
     rmSync(dataDir, { recursive: true, force: true });
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    return PGlite.create(dataDir);
+    return PGlite.create(dataDir, startOptions(PGlite));
   } finally {
     makePrivate(dataDir);
   }
@@ -171,7 +186,7 @@ async function login(
     startup = raw;
     break;
   }
-  const user = startupParameters(startup).user ?? '';
+  const { user = '', database } = startupParameters(startup);
   const refused = new LoginRefused(fatalError('28P01', `password authentication failed for user "${user}"`));
   send(authRequest(10, Buffer.from('SCRAM-SHA-256\0\0')));
 
@@ -199,7 +214,12 @@ async function login(
   if (proof.length !== signature.length) throw refused;
   const clientKey = Buffer.from(proof.map((byte, i) => byte ^ signature[i]));
   if (!timingSafeEqual(createHash('sha256').update(clientKey).digest(), verifier.storedKey)) throw refused;
+  // PGlite would let any name in, as postgres: like Postgres, a role that does not exist fails as a
+  // wrong password would (after the whole exchange), and a database that does not exist after it.
+  if (user !== EMBEDDED_USER) throw refused;
   send(authRequest(12, Buffer.from(`v=${hmac(verifier.serverKey, authMessage).toString('base64')}`)));
+  const name = database || user;
+  if (name !== EMBEDDED_DATABASE) throw new LoginRefused(fatalError('3D000', `database "${name}" does not exist`));
   return startup;
 }
 
@@ -244,7 +264,7 @@ function serveWithPassword(socketPath: string, password: string): { server: net.
 
 /** `dataDir` is a folder (created if missing), or 'memory' for a throwaway database. */
 export async function startEmbeddedPostgres(dataDir: string, options: EmbeddedOptions = {}): Promise<EmbeddedPostgres> {
-  let PGlite: { create(dataDir?: string): Promise<PGliteLike> };
+  let PGlite: PGliteModule;
   let PGLiteSocketServer: new (options: Record<string, unknown>) => SocketServerLike;
   try {
     ({ PGlite } = await import(PGLITE));
@@ -254,6 +274,7 @@ export async function startEmbeddedPostgres(dataDir: string, options: EmbeddedOp
       `the embedded database needs ${PGLITE} and ${PGLITE_SOCKET} (npm install -D them), or set DATABASE_URL to a Postgres`,
     );
   }
+  await prepareSessions();
   const memory = dataDir === 'memory';
   if (!memory) {
     const parent = path.dirname(path.resolve(dataDir));
@@ -272,7 +293,7 @@ export async function startEmbeddedPostgres(dataDir: string, options: EmbeddedOp
   }
   const socketDir = mkdtempSync(path.join(tmpdir(), 'neon-edge-pglite-')); // 0700: only we can connect
   const socketPath = path.join(socketDir, '.s.PGSQL');
-  const inner = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 64 });
+  const inner = new PGLiteSocketServer({ db: guardPGlite(db), path: socketPath, maxConnections: 64 });
   const { server: front, clients } = serveWithPassword(socketPath, password);
   try {
     await inner.start();
@@ -290,7 +311,7 @@ export async function startEmbeddedPostgres(dataDir: string, options: EmbeddedOp
   const address = `127.0.0.1:${(front.address() as net.AddressInfo).port}`;
   let closed: Promise<void> | undefined;
   return {
-    url: `postgres://postgres:${encodeURIComponent(password)}@${address}/postgres`,
+    url: `postgres://${EMBEDDED_USER}:${encodeURIComponent(password)}@${address}/${EMBEDDED_DATABASE}`,
     address,
     close() {
       closed ??= new Promise<void>((resolve) => {

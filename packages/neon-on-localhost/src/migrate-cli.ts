@@ -1,13 +1,14 @@
 // `neon-on-localhost migrate [--dir migrations]`: a project's `npm run db:migrate`.
 // Applies the pending migrations (see migrate.ts) to DATABASE_URL_UNPOOLED or
-// DATABASE_URL (environment, .dev.vars, .env.local, .env), or, with neither,
+// DATABASE_URL (environment, .dev.vars, .env.local, .env; the two must name the
+// same database, see checkedDatabaseUrl), or, with neither,
 // to the embedded database in .neon-localhost/pgdata, opened for the run.
 
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { envFileOf, maskDatabaseUrl } from './database-url.ts';
+import { checkedDatabaseUrl, envFileOf, maskDatabaseUrl } from './database-url.ts';
 import { EMBEDDED_DATA_DIR, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
-import { migrate, MIGRATIONS_DIR, readMigrationUrl, summary } from './migrate.ts';
+import { migrate, MIGRATIONS_DIR, summary } from './migrate.ts';
 
 function fail(message: string): never {
   console.error(`✖ ${message}`);
@@ -22,7 +23,9 @@ try {
 }
 const dir = path.resolve(values.dir ?? MIGRATIONS_DIR);
 const cwd = process.cwd();
-let url = readMigrationUrl(cwd);
+const checked = checkedDatabaseUrl(cwd);
+if (checked.problem) fail(checked.problem);
+let url = checked.migrationUrl;
 let embedded: EmbeddedPostgres | undefined;
 if (!url) {
   embedded = await startEmbeddedPostgres(EMBEDDED_DATA_DIR).catch((err: Error) =>

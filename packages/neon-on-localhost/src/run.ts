@@ -23,7 +23,7 @@ import { targetOf } from './targets.ts';
 import { DEFAULTS } from './defaults.ts';
 import { DEFAULT_LOCAL_PROXY, PROXY_VARIABLE } from './driver.ts';
 import { setHyperdriveLocalConnection } from './hyperdrive-local.ts';
-import { applyPendingMigrations, readMigrationUrl } from './migrate.ts';
+import { applyPendingMigrations } from './migrate.ts';
 import { printQueries } from './query-lines.ts';
 
 // run's own options come before the command, in any order.
@@ -106,7 +106,7 @@ if (!databaseUrl) {
   );
 }
 // The dev server starts on the current schema: pending migrations first (migrate.ts).
-await applyPendingMigrations(process.cwd(), embedded ? databaseUrl : (readMigrationUrl(process.cwd()) ?? databaseUrl)).catch(async (err: Error) => {
+await applyPendingMigrations(process.cwd(), embedded ? databaseUrl : (checked.migrationUrl ?? databaseUrl)).catch(async (err: Error) => {
   console.error(`✖ ${maskDatabaseUrl(err.message.split('\n')[0])}. Fix it (or add a migration that does), then start again.`);
   await embedded?.close();
   process.exit(1);

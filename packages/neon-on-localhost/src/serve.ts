@@ -22,7 +22,7 @@ import { DEFAULTS } from './defaults.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
 import { originSettingsFromEnv } from './origin-guard.ts';
 import { rttFromEnv } from './latency.ts';
-import { sessionLimitsFromEnv, startProxy } from './proxy.ts';
+import { sessionLimitsFromEnv, startProxy, type LocalProxy } from './proxy.ts';
 import { targetOf } from './targets.ts';
 
 const { values } = parseArgs({
@@ -48,13 +48,39 @@ try {
   process.exit(2);
 }
 
+// Ready for SIGINT/SIGTERM before anything starts: a signal at any moment (right after the
+// "listening" line too) closes what has started, the embedded database included. During the
+// start it is acted on between steps, once what has started can be closed.
 let embedded: EmbeddedPostgres | undefined;
+let proxy: LocalProxy | undefined;
+let started = false;
+let stopAsked = false;
+let stopping: Promise<void> | undefined;
+function stop(): Promise<void> {
+  stopping ??= (async () => {
+    await proxy?.close();
+    await embedded?.close();
+    process.exit(0);
+  })();
+  return stopping;
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    stopAsked = true;
+    if (started) void stop();
+  });
+}
+const stopIfAsked = async () => {
+  if (stopAsked) await stop();
+};
+
 if (values.embedded) {
   const password = values.embedded === 'memory' ? process.env.NEON_LOCALHOST_EMBEDDED_PASSWORD || undefined : undefined;
   embedded = await startEmbeddedPostgres(values.embedded, { password }).catch((err: Error) => {
     console.error(`neon-on-localhost: the embedded database did not start: ${err.message.split('\n')[0]}`);
     return process.exit(1);
   });
+  await stopIfAsked();
   console.log(`neon-on-localhost database ${embedded.address}`);
 }
 const databaseUrl = embedded?.url ?? readDatabaseUrl(process.cwd());
@@ -73,19 +99,17 @@ try {
   });
 } catch (err) {
   console.error((err as Error).message);
+  await embedded?.close();
   process.exit(2);
 }
 
-const proxy = await startProxy({ allow, port: Number(values.port), ...limits, ...origins, rttMs, explorer: { databaseUrl } });
+proxy = await startProxy({ allow, port: Number(values.port), ...limits, ...origins, rttMs, explorer: { databaseUrl } }).catch(async (err: Error) => {
+  console.error(`neon-on-localhost: the proxy did not start: ${err.message.split('\n')[0]}`);
+  await embedded?.close();
+  return process.exit(1);
+});
+started = true;
+await stopIfAsked();
 if (rttMs) console.error(`neon-on-localhost: emulating ${rttMs} ms round trips to the proxy (NEON_LOCALHOST_RTT_MS)`);
 console.log(`neon-on-localhost listening on ${proxy.address}`);
 console.log(`neon-on-localhost explorer ${proxy.explorerUrl}`);
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    void proxy
-      .close()
-      .then(() => embedded?.close())
-      .then(() => process.exit(0));
-  });
-}

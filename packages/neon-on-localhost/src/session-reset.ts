@@ -8,7 +8,8 @@ export const RESET_SESSION =
   'select pg_advisory_unlock_all(); discard temp; discard sequences';
 
 // The same for the embedded database, whose one session all connections share
-// (embedded-session.ts): what belongs to other open connections stays (their
-// prepared statements, temp tables), the rest is reset.
+// (embedded-session.ts), while another connection is in the middle of
+// something: what may belong to it stays (its prepared statements, temp
+// tables), the rest is reset. Otherwise the embedded database gets RESET_SESSION.
 export const EMBEDDED_RESET_SESSION =
   'rollback; close all; set session authorization default; reset all; select pg_advisory_unlock_all()';

@@ -2,6 +2,7 @@
 // `Pool` with `poolQueryViaFetch` call. Request and response shapes follow
 // Neon's proxy (sql_over_http.rs) closely enough that the driver cannot tell.
 
+import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import net from 'node:net';
 import pg from 'pg';
@@ -13,10 +14,27 @@ import type { TargetPolicy } from './targets.ts';
 import { pgTextToJson } from './pg-text-json.ts';
 import { errorView, type LogGroup, type QueryLog } from './query-log.ts';
 import { RESET_SESSION } from './session-reset.ts';
+import { endsSession } from './pg-errors.ts';
 
 // Neon's HttpConfig defaults: max_request_size_bytes and max_response_size_bytes, both 10 MiB.
 const MAX_BODY_BYTES = 10 * 1024 * 1024; // Neon answers 413 past its own limit
 export const MAX_RESPONSE_BYTES = 10 * 1024 * 1024; // Neon answers 507 past it (sql_over_http.rs, ResponseTooLarge)
+/**
+ * Rows held at once by all /sql requests together (each holds at most
+ * MAX_RESPONSE_BYTES): past it a request gets 503 rather than the proxy
+ * running out of memory. Stated in the README.
+ */
+export const MAX_HELD_RESPONSE_BYTES = 64 * 1024 * 1024;
+// Bytes read from Postgres for one request before it is stopped whatever the rows come to: a single
+// huge row is read whole before it can be measured, so the socket is watched too. Text on the wire is
+// never much bigger than its JSON (empty strings: 4 bytes against 3), hence the margin.
+const MAX_WIRE_BYTES = 2 * MAX_RESPONSE_BYTES;
+// Postgres arrays have at most 6 dimensions (MAXDIM); JSON objects are sent as text, to this depth.
+const MAX_PARAM_DEPTH = 64;
+
+/** What /sql refuses of Postgres' COPY: Neon's /sql has no COPY sub-protocol. */
+export const COPY_REFUSED =
+  'COPY ... FROM STDIN and COPY ... TO STDOUT are not supported over HTTP (Neon\'s /sql has no COPY sub-protocol): use INSERT or SELECT, or a Client or Pool over WebSocket';
 
 
 // Neon-Raw-Text-Output: every value stays the text Postgres sent.
@@ -44,9 +62,12 @@ interface SqlQuery {
 
 class HttpError extends Error {
   readonly status: number;
-  constructor(status: number, message: string) {
+  /** Postgres error fields to answer with (Neon's error shape), when it stands for one. */
+  readonly fields: Record<string, string> | undefined;
+  constructor(status: number, message: string, fields?: Record<string, string>) {
     super(message);
     this.status = status;
+    this.fields = fields;
   }
 }
 
@@ -127,13 +148,47 @@ function parsePayload(text: string): { single?: SqlQuery; batch?: SqlQuery[] } {
   let json: unknown;
   try {
     json = JSON.parse(text);
-  } catch {
+  } catch (err) {
+    if (err instanceof RangeError) throw new HttpError(400, 'request body is nested too deeply');
     throw new HttpError(400, 'request body is not valid JSON');
   }
-  if (isQuery(json)) return { single: json };
+  if (isQuery(json)) {
+    checkParams(json, 'params');
+    return { single: json };
+  }
   const queries = (json as { queries?: unknown } | null)?.queries;
-  if (Array.isArray(queries) && queries.every(isQuery)) return { batch: queries };
+  if (Array.isArray(queries) && queries.every(isQuery)) {
+    queries.forEach((q, i) => checkParams(q, `queries[${i}].params`));
+    return { batch: queries };
+  }
   throw new HttpError(400, 'request body must be {"query": string, "params": [...]} or {"queries": [...]}');
+}
+
+/**
+ * Refuses parameters nested deeper than Postgres can take (arrays: 6
+ * dimensions) or than is sane for a JSON value, before anything recurses into
+ * them: 400 naming the parameter.
+ */
+function checkParams(q: SqlQuery, where: string): void {
+  (q.params ?? []).forEach((param, i) => {
+    const depth = { array: 0, any: 0 };
+    // Iterative, so no depth can overflow the stack here.
+    const stack: Array<[unknown, number, boolean]> = [[param, 0, true]];
+    while (stack.length) {
+      const [value, level, arrayPath] = stack.pop()!;
+      if (typeof value !== 'object' || value === null) continue;
+      const isArray = Array.isArray(value);
+      depth.any = Math.max(depth.any, level + 1);
+      if (isArray && arrayPath) depth.array = Math.max(depth.array, level + 1);
+      if (depth.any > MAX_PARAM_DEPTH) {
+        throw new HttpError(400, `${where}[${i}] is nested more than ${MAX_PARAM_DEPTH} levels deep`);
+      }
+      for (const child of Object.values(value)) stack.push([child, level + 1, isArray && arrayPath]);
+    }
+    if (depth.array > 6) {
+      throw new HttpError(400, `${where}[${i}] is an array nested ${depth.array} levels deep: Postgres arrays have at most 6 dimensions`);
+    }
+  });
 }
 
 // Neon accepts parameters as strings/null (what the driver sends) and also as
@@ -156,12 +211,6 @@ function isPostgresError(err: unknown): boolean {
   return err instanceof pg.DatabaseError;
 }
 
-/** A Postgres error after which the server closes the session (shutdown, terminated backend). */
-function endsSession(err: unknown): boolean {
-  const e = err as { severity?: string; code?: string };
-  return e.severity === 'FATAL' || e.severity === 'PANIC' || /^(57P|08)/.test(e.code ?? '');
-}
-
 /** Rows as Neon sends them without Neon-Raw-Text-Output (pg-text-json.ts). */
 function toJsonRow(row: unknown, fields: pg.FieldDef[], arrayMode: boolean): unknown {
   const convert = (value: unknown, i: number) => (value === null ? null : pgTextToJson(value as string, fields[i].dataTypeID));
@@ -171,18 +220,42 @@ function toJsonRow(row: unknown, fields: pg.FieldDef[], arrayMode: boolean): unk
   return out;
 }
 
-/** The response's rows so far, against Neon's cap: 507 past it, as Neon answers. */
-class ResponseBudget {
-  private used = 0;
-  private readonly max: number;
+/** Bytes of rows held by all /sql requests now, against MAX_HELD_RESPONSE_BYTES. */
+class HeldRows {
+  used = 0;
+  readonly max: number;
   constructor(max: number) {
     this.max = max;
   }
-  spend(rows: unknown[]): void {
-    for (const row of rows) {
-      this.used += JSON.stringify(row).length + 1;
-      if (this.used > this.max) throw new HttpError(507, `response is too large (max is ${this.max} bytes)`);
+}
+
+/** One response's rows so far: Neon's cap per response (507), and the proxy's across responses (503). */
+class ResponseBudget {
+  private used = 0;
+  private readonly max: number;
+  private readonly held: HeldRows;
+  constructor(max: number, held: HeldRows) {
+    this.max = max;
+    this.held = held;
+  }
+  /** Counts `row` (as it will be in the JSON); an HttpError when it does not fit. */
+  spend(row: unknown): HttpError | undefined {
+    const size = JSON.stringify(row).length + 1;
+    if (this.used + size > this.max) return new HttpError(507, `response is too large (max is ${this.max} bytes)`);
+    if (this.held.used + size > this.held.max) {
+      return new HttpError(
+        503,
+        `neon-on-localhost: /sql responses in progress already hold ${this.held.max} bytes of rows, its limit across requests: retry, or fetch fewer rows at once`,
+      );
     }
+    this.used += size;
+    this.held.used += size;
+    return undefined;
+  }
+  /** The request is over: its rows no longer count. */
+  release(): void {
+    this.held.used -= this.used;
+    this.used = 0;
   }
 }
 
@@ -198,6 +271,81 @@ function cancelQuery(target: SqlTarget, client: pg.Client): void {
   const socket = net.connect(target.port, target.host, () => socket.end(message));
   socket.on('error', () => {});
   socket.setTimeout(5_000, () => socket.destroy());
+}
+
+/** The parts of pg's connection that /sql watches (not in pg's types). */
+interface PgConnection extends EventEmitter {
+  stream: net.Socket;
+  sync(): void;
+}
+const connectionOf = (client: pg.Client) => (client as unknown as { connection: PgConnection }).connection;
+
+/**
+ * One request's use of its connection, while it runs: what Postgres sends is
+ * watched (bytes read, COPY), and the request can be stopped early, with the
+ * answer it then gets.
+ */
+class Inflight {
+  /** Answered instead of the statement's own outcome. */
+  reason: HttpError | undefined;
+  /** The connection must not go back to the pool. */
+  broken = false;
+  private readonly target: SqlTarget;
+  private readonly client: pg.Client;
+  private wireBytes = 0;
+
+  constructor(target: SqlTarget, client: pg.Client) {
+    this.target = target;
+    this.client = client;
+  }
+
+  watch(): void {
+    const connection = connectionOf(this.client);
+    connection.stream.on('data', this.onData);
+    connection.on('copyInResponse', this.onCopyIn);
+    connection.on('copyOutResponse', this.onCopyOut);
+  }
+
+  unwatch(): void {
+    const connection = connectionOf(this.client);
+    connection.stream.off('data', this.onData);
+    connection.off('copyInResponse', this.onCopyIn);
+    connection.off('copyOutResponse', this.onCopyOut);
+  }
+
+  /** Cancels the statement and drops the connection now: nothing more is read from it. */
+  drop(reason?: HttpError): void {
+    this.reason ??= reason;
+    if (this.broken && connectionOf(this.client).stream.destroyed) return;
+    this.broken = true;
+    cancelQuery(this.target, this.client);
+    connectionOf(this.client).stream.destroy();
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.wireBytes += chunk.length;
+    if (this.wireBytes > MAX_WIRE_BYTES) this.drop(new HttpError(507, `response is too large (max is ${MAX_RESPONSE_BYTES} bytes)`));
+  };
+
+  // COPY FROM STDIN: pg answers CopyFail by itself, but under the extended protocol Postgres then
+  // waits for a Sync that pg already sent (ignored during COPY): send one more, and the statement
+  // fails at once, leaving the connection usable.
+  private readonly onCopyIn = (): void => {
+    this.reason ??= copyRefused();
+    connectionOf(this.client).sync();
+  };
+
+  // COPY TO STDOUT: pg would drop the data and report success with no rows; stop it instead.
+  private readonly onCopyOut = (): void => {
+    this.reason ??= copyRefused();
+    this.broken = true; // the cancel may land after the statement: never on the next request's
+    cancelQuery(this.target, this.client);
+  };
+}
+
+/** A Postgres-shaped 400, so the driver throws a NeonDbError with code 0A000 (feature not supported). */
+function copyRefused(): HttpError {
+  return new HttpError(400, COPY_REFUSED, { severity: 'ERROR', code: '0A000' });
 }
 
 /** True when the session is back to a fresh connection's state (RESET_SESSION); false: end it. */
@@ -223,6 +371,7 @@ export interface SqlOverHttpOptions {
 
 export function createSqlOverHttp({ policy, stats, slots, bodyTimeoutMs = 10_000, log }: SqlOverHttpOptions) {
   const pools = new SqlPools({ slots, stats });
+  const held = new HeldRows(MAX_HELD_RESPONSE_BYTES);
 
   /** A connection to the request's target; 503 past the cap. */
   async function connect(target: SqlTarget): Promise<Lease> {
@@ -234,11 +383,13 @@ export function createSqlOverHttp({ policy, stats, slots, bodyTimeoutMs = 10_000
     }
   }
 
-  async function run(client: pg.Client, q: SqlQuery, defaultArrayMode: boolean, rawTextOutput: boolean, budget: ResponseBudget, observed?: LogGroup) {
+  /** One statement, its rows counted as they arrive (and converted unless Neon-Raw-Text-Output). */
+  async function run(client: pg.Client, q: SqlQuery, defaultArrayMode: boolean, rawTextOutput: boolean, budget: ResponseBudget, inflight: Inflight, observed?: LogGroup) {
     stats.httpQueries++;
     const statement = observed?.statement(q.query, q.params ?? []);
     const arrayMode = q.arrayMode ?? defaultArrayMode;
-    const result = await client.query({
+    const rows: unknown[] = [];
+    const query = new pg.Query({
       text: q.query,
       values: (q.params ?? []).map(toParam),
       rowMode: arrayMode ? 'array' : undefined,
@@ -246,10 +397,28 @@ export function createSqlOverHttp({ policy, stats, slots, bodyTimeoutMs = 10_000
       types: rawText,
       // Neon always uses the extended protocol: one statement per query.
       queryMode: 'extended',
-    } as pg.QueryConfig).catch((err: unknown) => {
-      statement?.fail(errorView(err));
-      throw err;
+    } as pg.QueryConfig);
+    // With a row listener pg keeps no rows itself: each is measured, and kept only if it fits.
+    query.on('row', (row: unknown, result?: pg.ResultBuilder) => {
+      if (inflight.reason) return;
+      const out = rawTextOutput ? row : toJsonRow(row, result?.fields ?? [], arrayMode);
+      const refused = budget.spend(out);
+      if (refused) inflight.drop(refused);
+      else rows.push(out);
     });
+    const result = await new Promise<pg.ResultBuilder>((resolve, reject) => {
+      query.on('end', resolve);
+      query.on('error', reject);
+      client.query(query);
+    }).catch((err: unknown) => {
+      const failure = inflight.reason ?? err;
+      statement?.fail(errorView(failure));
+      throw failure;
+    });
+    if (inflight.reason) {
+      statement?.fail(errorView(inflight.reason));
+      throw inflight.reason;
+    }
     statement?.finish({ command: result.command, rows: result.rowCount ?? undefined });
     const fields = result.fields.map((f) => ({
       name: f.name,
@@ -260,8 +429,6 @@ export function createSqlOverHttp({ policy, stats, slots, bodyTimeoutMs = 10_000
       dataTypeModifier: f.dataTypeModifier,
       format: 'text',
     }));
-    const rows = rawTextOutput ? result.rows : result.rows.map((row) => toJsonRow(row, result.fields, arrayMode));
-    budget.spend(rows);
     return { command: result.command, rowCount: result.rowCount ?? null, rows, fields, rowAsArray: arrayMode };
   }
 
@@ -299,46 +466,48 @@ export function createSqlOverHttp({ policy, stats, slots, bodyTimeoutMs = 10_000
     const payload = parsePayload(await readBody(req, bodyTimeoutMs));
     const arrayMode = req.headers['neon-array-mode'] === 'true';
     const rawTextOutput = req.headers['neon-raw-text-output'] === 'true';
-    const budget = new ResponseBudget(MAX_RESPONSE_BYTES);
+    const budget = new ResponseBudget(MAX_RESPONSE_BYTES, held);
     const observed = log?.openGroup('http', { user: target.user, database: target.database, batch: payload.batch !== undefined });
     const lease = await connect(target).catch((err: unknown) => {
+      budget.release();
       observed?.end(err);
       throw err;
     });
     const { client } = lease;
-    // Like Neon, a client that goes away takes its query with it: the query is cancelled, and the
-    // connection is not reused (a late cancel must not hit the next request's query).
-    let cancelled = false;
+    const inflight = new Inflight(target, client);
+    // Like Neon, a client that goes away takes its query with it: the query is cancelled and the
+    // connection dropped at once, so its session slot comes back now and a late cancel never hits
+    // the next request's query.
     const onGone = () => {
-      if (res.writableFinished) return;
-      cancelled = true;
-      cancelQuery(target, client);
+      if (!res.writableFinished) inflight.drop();
     };
     res.once('close', onGone);
-    let broken = false;
+    inflight.watch();
     try {
       if (payload.single) {
-        send(res, 200, await run(client, payload.single, arrayMode, rawTextOutput, budget, observed));
+        send(res, 200, await run(client, payload.single, arrayMode, rawTextOutput, budget, inflight, observed));
         return;
       }
       await client.query(batch);
       try {
         const results = [];
-        for (const q of payload.batch ?? []) results.push(await run(client, q, arrayMode, rawTextOutput, budget, observed));
+        for (const q of payload.batch ?? []) results.push(await run(client, q, arrayMode, rawTextOutput, budget, inflight, observed));
         await client.query('commit');
         send(res, 200, { results }, batchHeaders(req));
       } catch (err) {
-        await client.query('rollback').catch(() => (broken = true));
+        await client.query('rollback').catch(() => (inflight.broken = true));
         throw err;
       }
     } catch (err) {
       // Never hand a dead connection to the next request.
-      if (!(err instanceof HttpError) && (!isPostgresError(err) || endsSession(err))) broken = true;
-      throw err;
+      if (!(err instanceof HttpError) && (!isPostgresError(err) || endsSession(err))) inflight.broken = true;
+      throw inflight.reason ?? err;
     } finally {
       res.off('close', onGone);
       observed?.end();
-      if (cancelled) broken = true;
+      inflight.unwatch();
+      budget.release();
+      let broken = inflight.broken;
       if (!broken) broken = !(await resetSession(client));
       lease.release(broken);
     }
@@ -377,7 +546,7 @@ export function createSqlOverHttp({ policy, stats, slots, bodyTimeoutMs = 10_000
           // After a timeout the rest of the body may never come: answer, then hang up.
           const hangUp = err.status === 408;
           if (hangUp) res.once('finish', () => req.socket.destroy());
-          send(res, err.status, { message: err.message }, hangUp ? { Connection: 'close' } : {});
+          send(res, err.status, err.fields ? errorBody(Object.assign(err, err.fields)) : { message: err.message }, hangUp ? { Connection: 'close' } : {});
         } else if (isPostgresError(err)) {
           send(res, 400, errorBody(err));
         } else {

@@ -10,7 +10,7 @@ import type {} from 'vitest';
 import { setHyperdriveLocalConnection } from './hyperdrive-local.ts';
 import { checkedDatabaseUrl, envFileOf, isLocalDatabaseUrl, maskDatabaseUrl } from './database-url.ts';
 import { spawnProxy } from './spawn-proxy.ts';
-import { applyPendingMigrations, readMigrationUrl } from './migrate.ts';
+import { applyPendingMigrations } from './migrate.ts';
 import { targetOf } from './targets.ts';
 
 declare module 'vitest' {
@@ -70,7 +70,7 @@ async function start(project: SetupProject): Promise<() => Promise<void>> {
     project.provide('neonLocalhostProxy', embedded.address);
     return () => embedded.stop();
   }
-  await migrateFirst(readMigrationUrl(process.cwd()) ?? databaseUrl, async () => {});
+  await migrateFirst(checked.migrationUrl ?? databaseUrl, async () => {});
   project.provide('databaseUrl', databaseUrl);
   setHyperdriveLocalConnection(process.env, databaseUrl);
   if (!isLocalDatabaseUrl(databaseUrl)) {

@@ -4,7 +4,7 @@
 // proxy and the real driver.
 
 import { neon, neonConfig, Pool } from '@neondatabase/serverless';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -180,4 +180,46 @@ describe('through the local proxy, with the real driver', () => {
       await db.close();
     }
   }, 60_000);
+});
+
+// Issue 22, item 12: `serve` printed "listening" before it handled SIGTERM/SIGINT, so a signal right
+// after the line killed it without closing the database.
+describe('neon-on-localhost serve', () => {
+  const CLI = ['--experimental-strip-types', '--no-warnings', path.join(import.meta.dirname, '../src/cli.ts')];
+
+  /** Starts serve, sends `signal` the moment "listening" is printed, and resolves with how it ended. */
+  function signalOnListening(args: string[], signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
+    const child = spawn(process.execPath, [...CLI, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      if (/listening on/.test(output)) child.kill(signal);
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    return new Promise((resolve) => child.once('exit', (code, sig) => resolve({ code, signal: sig, output })));
+  }
+
+  it('stops cleanly on a signal sent the moment it says "listening": 20 runs of the proxy alone', async () => {
+    const ends = [];
+    // Four at a time: each run is mostly Node starting up.
+    for (let i = 0; i < 20; i += 4) {
+      ends.push(...(await Promise.all([0, 1, 2, 3].map((j) => signalOnListening(['--allow', '127.0.0.1:1'], (i + j) % 2 ? 'SIGINT' : 'SIGTERM')))));
+    }
+    expect(ends.map((e) => `${e.code}/${e.signal}`)).toEqual(Array(20).fill('0/null'));
+  }, 120_000);
+
+  it('closes the embedded database on such a signal: its lock is gone and the data opens again', async () => {
+    const dataDir = path.join(dir, 'pgdata');
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const end = await signalOnListening(['--embedded', dataDir], signal);
+      expect(`${end.code}/${end.signal}`, end.output).toBe('0/null');
+      expect(existsSync(`${dataDir}.lock`)).toBe(false);
+    }
+    const db = await startEmbeddedPostgres(dataDir);
+    try {
+      expect(await query(db.url, 'select 1 as one')).toEqual([{ one: 1 }]);
+    } finally {
+      await db.close();
+    }
+  }, 120_000);
 });

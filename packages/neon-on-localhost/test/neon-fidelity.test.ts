@@ -11,6 +11,7 @@ import { configureNeonDriver } from '../src/driver.ts';
 import { COPY_FROM_STDIN_REFUSED, LISTEN_REFUSED } from '../src/embedded-session.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/embedded.ts';
 import { startProxy, type LocalProxy } from '../src/proxy.ts';
+import { COPY_REFUSED } from '../src/sql-over-http.ts';
 import { targetOf } from '../src/targets.ts';
 import { startPostgres, type TestPostgres } from '../../../test/support/postgres.ts';
 
@@ -33,7 +34,7 @@ afterAll(async () => {
 async function postSql(url: string, body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal) {
   const response = await fetch(`http://${proxy.address}/sql`, {
     method: 'POST',
-    body: JSON.stringify(body),
+    body: typeof body === 'string' ? body : JSON.stringify(body), // a string: sent as it is
     headers: { 'Neon-Connection-String': url, ...headers },
     signal,
   });
@@ -84,6 +85,65 @@ describe('SQL over HTTP, as Neon answers it', () => {
       (await c.query(`select count(*)::int as n from pg_stat_activity where query like 'select pg_sleep(8)%' and state = 'active'`)).rows,
     );
     expect(active).toEqual([{ n: 0 }]);
+  });
+
+  // Issue 22, item 5: COPY FROM STDIN over /sql never answered, and 50 of them took every session slot.
+  it('answers COPY FROM STDIN and COPY TO STDOUT at once with a 400 (0A000) in Neon\'s error shape, and 50 of them leave every slot free', async () => {
+    await direct(db.url, (c) => c.query('create table if not exists copy_http (n int); insert into copy_http select generate_series(1, 100000)'));
+    const started = Date.now();
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        postSql(db.url, { query: i % 2 ? 'copy copy_http to stdout' : `copy copy_http from /* the client's */ stdin`, params: [] }, {}, AbortSignal.timeout(10_000)),
+      ),
+    );
+    expect(Date.now() - started).toBeLessThan(8_000);
+    for (const { status, json } of answers) {
+      expect(status).toBe(400);
+      expect(json).toMatchObject({ message: COPY_REFUSED, code: '0A000', severity: 'ERROR', detail: null });
+    }
+    await expect(neon(db.url).query('copy copy_http from stdin')).rejects.toMatchObject({ name: 'NeonDbError', code: '0A000', message: COPY_REFUSED });
+    // Nothing was copied, and the connections those requests used still serve.
+    expect(await neon(db.url)`select count(*)::int as n from copy_http`).toEqual([{ n: 100000 }]);
+    expect(proxy.stats.httpSessions).toBeLessThanOrEqual(20);
+  });
+
+  it('frees the session of a client that hangs up at once, even when the statement ignores the cancel', async () => {
+    // One session in all, and a statement that swallows cancels: only dropping its connection lets the next request in.
+    const single = await startProxy({ allow: [targetOf(db.url)], maxConnections: 1 });
+    const post = (query: string, signal?: AbortSignal) =>
+      fetch(`http://${single.address}/sql`, { method: 'POST', body: JSON.stringify({ query, params: [] }), headers: { 'Neon-Connection-String': db.url }, signal });
+    try {
+      const stubborn = `do $$ begin for i in 1..300 loop begin perform pg_sleep(0.1); exception when query_canceled then null; end; end loop; end $$ /* stubborn */`;
+      const abort = new AbortController();
+      const pending = post(stubborn, abort.signal).catch(() => 'aborted');
+      await expect.poll(() => single.stats.httpSessions, { timeout: 3_000 }).toBe(1);
+      await new Promise((r) => setTimeout(r, 300));
+      abort.abort();
+      expect(await pending).toBe('aborted');
+      const next = await post('select 1 as one', AbortSignal.timeout(3_000));
+      expect(next.status).toBe(200);
+      expect(await next.json()).toMatchObject({ rows: [{ one: 1 }] });
+    } finally {
+      await single.close();
+      // The server side of the dropped connection, which Postgres only notices later: ended here.
+      await direct(db.url, (c) => c.query(`select pg_terminate_backend(pid) from pg_stat_activity where query like '%stubborn%' and pid <> pg_backend_pid()`));
+    }
+  });
+
+  // Issue 22, item 7: deeply nested params answered 500 "Maximum call stack size exceeded".
+  it('answers 400 naming the parameter for params nested too deeply', async () => {
+    const nest = (depth: number): unknown => {
+      let value: unknown = '1';
+      for (let i = 0; i < depth; i++) value = [value];
+      return value;
+    };
+    // Built as text: JSON.stringify itself cannot go that deep.
+    const deep = await postSql(db.url, `{"query":"select $1::text as v","params":[${'['.repeat(100_000)}"1"${']'.repeat(100_000)}]}`);
+    expect(deep).toEqual({ status: 400, json: { message: 'params[0] is nested more than 64 levels deep' } });
+    const dims = await postSql(db.url, { queries: [{ query: 'select 1', params: [] }, { query: 'select $1::int[] as v', params: ['x', nest(7)] }] });
+    expect(dims).toEqual({ status: 400, json: { message: 'queries[1].params[1] is an array nested 7 levels deep: Postgres arrays have at most 6 dimensions' } });
+    const six = await postSql(db.url, { query: 'select $1::int[] as v', params: [nest(6)] });
+    expect(six.status).toBe(200);
   });
 
   it('routes a connection string without a port by host: Pool with poolQueryViaFetch', async () => {
@@ -210,6 +270,48 @@ describe('the embedded database behind the proxy', () => {
     } finally {
       await Promise.all([a.end(), b.end()]);
     }
+  });
+
+  // Issue 22, item 9: the refusals were regexes over the SQL text, and `copy t from /* c */ stdin` brought back the wedge.
+  it('refuses COPY FROM STDIN and LISTEN however they are spelt, and one connection never wedges the others', async () => {
+    const [a, b] = [new pg.Client(embedded.url), new pg.Client(embedded.url)];
+    await Promise.all([a.connect(), b.connect()]);
+    try {
+      await a.query('create table if not exists wedge_probe (n int)');
+      await expect(a.query('copy wedge_probe from /* c */ stdin')).rejects.toMatchObject({ code: '0A000', message: COPY_FROM_STDIN_REFUSED });
+      expect((await b.query('select 1 as one')).rows).toEqual([{ one: 1 }]);
+      for (const spelling of ['select 1; listen ch', '/* c */ listen ch']) {
+        await expect(a.query(spelling), spelling).rejects.toMatchObject({ code: '0A000', message: LISTEN_REFUSED });
+        expect((await b.query('select 2 as two')).rows).toEqual([{ two: 2 }]);
+      }
+      // Over the driver too, each on a fresh connection, and HTTP still answers.
+      withEmbedded();
+      const client = new Client(embedded.url);
+      await client.connect();
+      try {
+        await expect(client.query('copy wedge_probe from /* c */ stdin')).rejects.toMatchObject({ code: '0A000' });
+        expect((await client.query('select 3 as three')).rows).toEqual([{ three: 3 }]);
+      } finally {
+        await client.end();
+        withPostgres();
+      }
+      expect(await neon(embedded.url)`select 4 as four`).toEqual([{ four: 4 }]);
+    } finally {
+      await Promise.all([a.end(), b.end()]);
+    }
+  });
+
+  // Issue 22, item 10: temp tables, PREPARE and currval carried over between neon() requests.
+  it('starts each neon() request from a reset session, also after a burst of concurrent requests', async () => {
+    const sql = neon(embedded.url);
+    await Promise.all(Array.from({ length: 8 }, (_, i) => sql`select ${i}::int as i`)); // the pool keeps 8 connections
+    await sql`create temp table per_request (n int)`;
+    expect(await sql`select to_regclass('pg_temp.per_request')::text as t`).toEqual([{ t: null }]);
+    await sql`prepare per_request_plan as select 1`;
+    await expect(sql`execute per_request_plan`).rejects.toMatchObject({ code: '26000' });
+    await sql`create sequence if not exists per_request_seq`;
+    await sql`select nextval('per_request_seq')`;
+    await expect(sql`select currval('per_request_seq')`).rejects.toMatchObject({ code: '55000' });
   });
 
   it('refuses COPY FROM STDIN and LISTEN with a clear error, and the database goes on', async () => {

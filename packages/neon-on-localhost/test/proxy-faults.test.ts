@@ -6,6 +6,7 @@
 // session may be left behind.
 
 import { Client, neon, neonConfig } from '@neondatabase/serverless';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import pg from 'pg';
@@ -16,6 +17,7 @@ import { startProxy, type LocalProxy } from '../src/proxy.ts';
 import { SQL_APPLICATION_NAME } from '../src/sql-pool.ts';
 import { targetOf } from '../src/targets.ts';
 import { startPostgres, type TestPostgres } from '../../../test/support/postgres.ts';
+import { cleanEnv, REPO_ROOT } from '../../../test/support/cli.ts';
 
 const CAP = 5;
 const REQUEST_TIMEOUT_MS = 1_000;
@@ -491,4 +493,50 @@ describe('the connection cap', () => {
     expect(stats.rssBytes).toBeLessThan(4 * 1024 * 1024 * 1024);
     expect(stats).toMatchObject({ wsOpen: 0, wsConnections: LIMIT * 3 + 1 });
   });
+});
+
+// Issue 22, item 6: eight concurrent queries of about 1 GB each used to exhaust the proxy's heap
+// ("Reached heap limit"), and one alone got its 507 only after all of it was buffered.
+describe('results far past the response limit', () => {
+  it('eight concurrent 1 GB results are stopped while they are read: 507 or 503, and the proxy (192 MB of heap) keeps serving', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--max-old-space-size=192', '--experimental-strip-types', '--no-warnings', `${REPO_ROOT}packages/neon-on-localhost/src/cli.ts`, 'serve', '--port', '0', '--allow', targetOf(db.url)],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv() },
+    );
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    try {
+      await until('the proxy to listen', () => /listening on (\S+)/.test(output) || child.exitCode !== null, 30_000);
+      const address = /listening on (\S+)/.exec(output)?.[1];
+      expect(address, output).toBeDefined();
+      const post = (query: string) =>
+        fetch(`http://${address}/sql`, {
+          method: 'POST',
+          body: JSON.stringify({ query, params: [] }),
+          headers: { 'Neon-Connection-String': db.url, 'Neon-Raw-Text-Output': 'true', 'Neon-Array-Mode': 'true' },
+          signal: AbortSignal.timeout(30_000),
+        });
+      const started = Date.now();
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          const response = await post(`select repeat('x', 1000000) from generate_series(1, 1000)`);
+          return { status: response.status, body: (await response.json()) as { message: string } };
+        }),
+      );
+      for (const { status, body } of answers) {
+        expect([507, 503], body.message).toContain(status);
+        if (status === 507) expect(body.message).toBe('response is too large (max is 10485760 bytes)');
+      }
+      expect(Date.now() - started).toBeLessThan(20_000);
+      expect(child.exitCode, output).toBeNull();
+      const ok = await post('select 1 as one');
+      expect(await ok.json()).toMatchObject({ rows: [['1']] });
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+    }
+    expect(output).not.toMatch(/heap limit|out of memory/i);
+  }, 90_000);
 });

@@ -10,12 +10,13 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { configureNeonDriver } from '../../src/driver.ts';
-import { CANCEL_NOT_SUPPORTED, LISTEN_REFUSED } from '../../src/embedded-session.ts';
+import { CANCEL_NOT_SUPPORTED, COPY_FROM_STDIN_REFUSED, LISTEN_REFUSED } from '../../src/embedded-session.ts';
+import { COPY_REFUSED } from '../../src/sql-over-http.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/embedded.ts';
 import { startProxy, type LocalProxy } from '../../src/proxy.ts';
 import { targetOf } from '../../src/targets.ts';
 import { startPostgres, type TestPostgres } from '../../../../test/support/postgres.ts';
-import { caught, errorFields, makeTargets, normalise, type BatchOptions, type Result, type Target, type TargetName } from './targets.ts';
+import { caught, errorFields, makeTarget, makeTargets, normalise, type BatchOptions, type Result, type Target, type TargetName } from './targets.ts';
 
 let db: TestPostgres;
 let embedded: EmbeddedPostgres;
@@ -30,7 +31,7 @@ beforeAll(async () => {
   configureNeonDriver(neonConfig, db.url, proxy.address);
   targets = makeTargets(db.url, embedded.url);
   const setup = `create table conf_unique (id int primary key, email text not null unique, n int check (n > 0));
-    create table conf_batch (n int)`;
+    create table conf_batch (n int); create table conf_copy (n int)`;
   await Promise.all([direct(db.url, (c) => c.query(setup)), direct(embedded.url, (c) => c.query(setup))]);
 }, 60_000);
 
@@ -57,6 +58,13 @@ function reference<T>(key: string, run: (t: Target) => Promise<T>): Promise<T> {
 }
 
 const shape = (r: Result) => ({ fields: r.fields, rows: normalise(r.rows) });
+
+/** Target `name` with its URL changed (another user, database or setting). */
+function variant(name: TargetName, change: (url: URL) => void): Target {
+  const url = new URL(targets[name].url);
+  change(url);
+  return makeTarget(name, url.toString());
+}
 
 const TYPES_SQL = `select
   12345678901234567890.123456789::numeric as num, 'NaN'::numeric as num_nan, 9007199254740993::int8 as big,
@@ -105,6 +113,9 @@ const BATCHES: BatchOptions[] = [
 const digest = (rows: unknown) => createHash('sha256').update(JSON.stringify(normalise(rows))).digest('hex');
 
 const names: TargetName[] = ['pg-tcp', 'neon-ws', 'neon-http', 'embedded-ws', 'embedded-http'];
+
+const LISTEN_SPELLINGS = ['listen conf_channel', '/* c */ listen conf_channel', 'select 1; listen conf_channel', 'LISTEN "conf_channel"'];
+const COPY_IN_SPELLINGS = ['copy conf_copy from stdin', 'COPY conf_copy FROM /* the client */ STDIN', 'insert into conf_copy values (1); copy conf_copy from stdin'];
 
 describe.each(names)('%s', (name) => {
   const target = () => targets[name];
@@ -170,7 +181,9 @@ describe.each(names)('%s', (name) => {
       // Over HTTP there is no session to listen on (Neon's /sql too); a NOTIFY sent over HTTP reaches a listener.
       const other = await (target().embedded ? targets['embedded-ws'] : targets['pg-tcp']).session();
       if (target().embedded) {
-        await expect(target().query('listen conf_channel')).rejects.toMatchObject({ code: '0A000', message: LISTEN_REFUSED });
+        for (const spelling of LISTEN_SPELLINGS.filter((l) => !l.includes(';'))) {
+          await expect(target().query(spelling), spelling).rejects.toMatchObject({ code: '0A000', message: LISTEN_REFUSED });
+        }
         await other!.end();
         return;
       }
@@ -183,12 +196,16 @@ describe.each(names)('%s', (name) => {
     }
     try {
       if (target().embedded) {
-        await expect(listener.query('listen conf_channel')).rejects.toMatchObject({ code: '0A000', message: LISTEN_REFUSED });
+        // Decided by Postgres' parser, not the spelling; the connection goes on, and so do others.
+        for (const spelling of LISTEN_SPELLINGS) {
+          await expect(listener.query(spelling), spelling).rejects.toMatchObject({ code: '0A000', message: LISTEN_REFUSED });
+        }
         expect((await listener.query('select 1 as one')).rows).toEqual([{ one: 1 }]);
+        expect((await target().query('select 2 as two')).rows).toEqual([{ two: 2 }]);
         return;
       }
       const heard = new Promise((resolve) => listener.onNotification(resolve));
-      await listener.query('listen conf_channel');
+      await listener.query('/* the channel */ LISTEN conf_channel');
       await targets['pg-tcp'].query(`notify conf_channel, 'payload ''quoted'' ✓'`);
       expect(await heard).toMatchObject({ channel: 'conf_channel', payload: `payload 'quoted' ✓` });
     } finally {
@@ -242,5 +259,100 @@ describe.each(names)('%s', (name) => {
     const got = await target().concurrently(20, `select pg_sleep(${sleep}), $1::int * 2 as twice, $2::text as label`, (i) => [i, `q${i}`], (r) => r.rows[0]);
     expect(got).toEqual(Array.from({ length: 20 }, (_, i) => ({ pg_sleep: '', twice: i * 2, label: `q${i}` })));
     if (!target().embedded) expect(Date.now() - started).toBeLessThan(20 * sleep * 1000 * 0.5);
+  });
+
+  it('refuses an unknown user (28P01) and an unknown database (3D000) as PostgreSQL does', async () => {
+    const attempt = async (t: Target) => {
+      const e = errorFields(await caught(t.query('select 1')));
+      return { code: e.code, message: e.message };
+    };
+    const changes: Record<string, (u: URL) => void> = {
+      user: (u) => void (u.username = 'nobody'),
+      database: (u) => void (u.pathname = '/nowhere'),
+    };
+    for (const [what, change] of Object.entries(changes)) {
+      expect(await attempt(variant(name, change)), what).toEqual(await ref(`unknown ${what}`, () => attempt(variant('pg-tcp', change))));
+    }
+  });
+
+  it('answers COPY … FROM STDIN in any spelling at once, and every connection goes on', async () => {
+    const http = name.endsWith('http');
+    const refused = async (run: (sql: string) => Promise<unknown>, spellings: string[]) => {
+      const out = [];
+      for (const sql of spellings) {
+        const e = errorFields(await caught(run(sql)));
+        out.push({ code: e.code, message: e.message });
+      }
+      return out;
+    };
+    // Over HTTP a request holds one statement, as at Neon.
+    const spellings = http ? COPY_IN_SPELLINGS.slice(0, 2) : COPY_IN_SPELLINGS;
+    const session = await target().session();
+    try {
+      const got = await refused((sql) => (session ? session.query(sql) : target().query(sql)), spellings);
+      if (http) {
+        // Neon's /sql has no COPY: a 400 in Postgres' shape (the embedded database refuses it itself).
+        expect(got).toEqual(spellings.map(() => ({ code: '0A000', message: target().embedded ? COPY_FROM_STDIN_REFUSED : COPY_REFUSED })));
+      } else if (target().embedded) {
+        expect(got).toEqual(spellings.map(() => ({ code: '0A000', message: COPY_FROM_STDIN_REFUSED })));
+      } else {
+        expect(got).toEqual(
+          await ref('copy in', async (t) => {
+            const s = (await t.session())!;
+            try {
+              return await refused((sql) => s.query(sql), spellings);
+            } finally {
+              await s.end();
+            }
+          }),
+        );
+      }
+      // Nothing was copied or inserted, and this connection and others still answer.
+      if (session) expect((await session.query('select count(*)::int as n from conf_copy')).rows).toEqual([{ n: 0 }]);
+      expect((await target().query('select count(*)::int as n from conf_copy')).rows).toEqual([{ n: 0 }]);
+    } finally {
+      await session?.end();
+    }
+  });
+
+  it('runs COPY … TO STDOUT over a connection as pg does; over HTTP it is a 400', async () => {
+    const sql = 'copy (select 1) to stdout';
+    if (name.endsWith('http')) {
+      expect(errorFields(await caught(target().query(sql)))).toMatchObject({ code: '0A000', message: COPY_REFUSED });
+      return;
+    }
+    expect(shape(await target().query(sql))).toEqual(await ref('copy out', async (t) => shape(await t.query(sql))));
+  });
+
+  it('starts each request, or connection, from a fresh session: no temp table, PREPARE or currval carries over', async () => {
+    const steps = async (t: Target) => {
+      await t.query('create temp table conf_fresh (n int)');
+      const temp = (await t.query(`select to_regclass('pg_temp.conf_fresh')::text as t`)).rows;
+      await t.query('prepare conf_prepared as select 1');
+      const prepared = errorFields(await caught(t.query('execute conf_prepared'))).code;
+      await t.query('create sequence if not exists conf_sequence');
+      await t.query(`select nextval('conf_sequence')`);
+      const currval = errorFields(await caught(t.query(`select currval('conf_sequence')`))).code;
+      return { temp, prepared, currval };
+    };
+    expect(await steps(target())).toEqual(await ref('fresh session', steps));
+  });
+
+  it('applies application_name and options=-c from the connection string; search_path defaults to "$user", public', async () => {
+    const probe = `select current_setting('application_name') as app, current_setting('statement_timeout') as timeout, current_setting('search_path') as path`;
+    const settings = (u: URL) => {
+      u.searchParams.set('application_name', 'conformance');
+      u.searchParams.set('options', '-c statement_timeout=1234');
+    };
+    const expected = await ref('settings', async (t) => (await variant(t.name, settings).query(probe)).rows[0]);
+    expect(expected).toEqual({ app: 'conformance', timeout: '1234ms', path: '"$user", public' });
+    const got = (await variant(name, settings).query(probe)).rows[0];
+    // /sql takes both parameters and applies neither, as Neon's: its sessions are pooled per database and user.
+    if (name.endsWith('http')) expect(got.path).toBe(expected.path);
+    else expect(got).toEqual(expected);
+    // And they end with the connection (application_name aside: the driver and /sql name their own sessions).
+    const after = (await target().query(probe)).rows[0];
+    const plain = await ref('no settings', async (t) => (await t.query(probe)).rows[0]);
+    expect({ ...after, app: plain.app }).toEqual(plain);
   });
 });

@@ -165,26 +165,23 @@ function httpTarget(name: TargetName, url: string, embedded: boolean): Target {
   };
 }
 
+/** The target `name` reaching `url` (the same kind of client, another database, user or setting). */
+export function makeTarget(name: TargetName, url: string): Target {
+  const embedded = name.startsWith('embedded');
+  if (name.endsWith('http')) return httpTarget(name, url, embedded);
+  if (name === 'pg-tcp') return sessionTarget(name, url, false, () => new pg.Client(url), (max) => new pg.Pool({ connectionString: url, max }));
+  return sessionTarget(
+    name,
+    url,
+    embedded,
+    () => new NeonClient(url) as unknown as PgLikeClient,
+    (max) => new NeonPool({ connectionString: url, max }),
+  );
+}
+
 export function makeTargets(postgresUrl: string, embeddedUrl: string): Record<TargetName, Target> {
-  return {
-    'pg-tcp': sessionTarget('pg-tcp', postgresUrl, false, () => new pg.Client(postgresUrl), (max) => new pg.Pool({ connectionString: postgresUrl, max })),
-    'neon-ws': sessionTarget(
-      'neon-ws',
-      postgresUrl,
-      false,
-      () => new NeonClient(postgresUrl) as unknown as PgLikeClient,
-      (max) => new NeonPool({ connectionString: postgresUrl, max }),
-    ),
-    'neon-http': httpTarget('neon-http', postgresUrl, false),
-    'embedded-ws': sessionTarget(
-      'embedded-ws',
-      embeddedUrl,
-      true,
-      () => new NeonClient(embeddedUrl) as unknown as PgLikeClient,
-      (max) => new NeonPool({ connectionString: embeddedUrl, max }),
-    ),
-    'embedded-http': httpTarget('embedded-http', embeddedUrl, true),
-  };
+  const names: TargetName[] = ['pg-tcp', 'neon-ws', 'neon-http', 'embedded-ws', 'embedded-http'];
+  return Object.fromEntries(names.map((name) => [name, makeTarget(name, name.startsWith('embedded') ? embeddedUrl : postgresUrl)])) as Record<TargetName, Target>;
 }
 
 /**
