@@ -321,8 +321,8 @@ export async function startEmbeddedPostgres(dataDir: string, options: EmbeddedOp
         .then(() => inner.stop())
         // pglite-socket handles a connection's close on the next turn (setImmediate) and asks
         // PGlite whether a transaction is open: let that run while PGlite is still open.
-        .then(() => new Promise((resolve) => setImmediate(resolve)))
-        .then(() => new Promise((resolve) => setImmediate(resolve)))
+        .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
         .finally(() => db.close())
         .finally(() => {
           rmSync(socketDir, { recursive: true, force: true });
