@@ -2,8 +2,8 @@
 // written here is loaded by the real `db:setup` script into a schema of its
 // own (so the places the Worker's tests use stay as they are). The embedded
 // database is one Postgres session (a search path set per connection is not
-// kept), so without DATABASE_URL these tests get an embedded database of their
-// own instead: a copy of the prepared one.
+// kept), so on it these tests get an embedded database of their own instead: a
+// copy of the prepared one.
 
 import { execFile } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,15 +11,26 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readDatabaseUrl, spawnProxy, type ProxyProcess } from 'neon-on-localhost';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { spawnProxy, type ProxyProcess } from 'neon-on-localhost';
 import { csvPlaces, type Row } from '../../scripts/places-source.ts';
 
 const run = promisify(execFile);
-const shared = readDatabaseUrl(process.cwd());
-const schema = shared ? `csv_probe_${process.pid}` : 'public';
+let shared: boolean;
+let schema = 'public';
 let own: ProxyProcess | undefined;
 let databaseUrl: string;
+
+/** Whether `url` is the embedded database (PGlite says so in its version). */
+async function isEmbedded(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return /PGlite/.test((await client.query<{ v: string }>('select version() as v')).rows[0].v);
+  } finally {
+    await client.end();
+  }
+}
 let dir: string;
 let csv: string;
 let admin: pg.Client;
@@ -40,8 +51,10 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'places-csv-'));
   csv = path.join(dir, 'whc-sites-test.csv');
   writeFileSync(csv, `\uFEFF${HEADER}\n${ROWS.join('\n')}\n`);
-  if (!shared) own = await spawnProxy({ embedded: 'memory', project: process.cwd() });
-  databaseUrl = shared ?? own!.databaseUrl!;
+  shared = !(await isEmbedded(inject('databaseUrl')));
+  if (shared) schema = `csv_probe_${process.pid}`;
+  else own = await spawnProxy({ embedded: 'memory', project: process.cwd() });
+  databaseUrl = own?.databaseUrl ?? inject('databaseUrl');
   admin = new pg.Client({ connectionString: databaseUrl });
   await admin.connect();
   if (shared) await admin.query(`create schema ${schema}`);
