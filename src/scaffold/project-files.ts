@@ -83,13 +83,13 @@ export function ciWorkflow(template: Template, pm: PackageManager): string {
   const postgis = template.requires.includes('postgis');
   const lines = [
     '# Installs the dependencies and runs the tests on every push and pull request.',
+    '# They run on the embedded database (PGlite): no database service is needed.',
     ...(postgis
       ? [
-          '# The tests need PostGIS: a PostGIS service container by default; or, when the',
-          '# repository has the secret NEON_API_KEY and the variable NEON_PROJECT_ID, a',
-          '# Neon branch per pull request, deleted when the pull request closes.',
+          '# With the secret NEON_API_KEY and the variable NEON_PROJECT_ID, a pull request',
+          '# is tested on a Neon branch of its own instead, deleted when it closes.',
         ]
-      : ['# They run on the embedded database (PGlite): no database service is needed.']),
+      : []),
     'name: CI',
     '',
     'on:',
@@ -106,24 +106,7 @@ export function ciWorkflow(template: Template, pm: PackageManager): string {
     '    runs-on: ubuntu-latest',
     '    timeout-minutes: 20',
   ];
-  if (postgis) {
-    lines.push(
-      '    env:',
-      '      NEON_API_KEY: ${{ secrets.NEON_API_KEY }}',
-      '      NEON_PROJECT_ID: ${{ vars.NEON_PROJECT_ID }}',
-      '    services:',
-      '      postgres:',
-      '        image: postgis/postgis:17-3.5',
-      '        env:',
-      '          POSTGRES_USER: postgres',
-      '          POSTGRES_PASSWORD: postgres',
-      '          POSTGRES_DB: app',
-      '        ports:',
-      "          - '5432:5432'",
-      '        options: >-',
-      '          --health-cmd pg_isready --health-interval 5s --health-timeout 5s --health-retries 20',
-    );
-  }
+  if (postgis) lines.push('    env:', '      NEON_API_KEY: ${{ secrets.NEON_API_KEY }}', '      NEON_PROJECT_ID: ${{ vars.NEON_PROJECT_ID }}');
   lines.push('    steps:', '      - uses: actions/checkout@v4');
   if (pm === 'pnpm') lines.push('      - uses: pnpm/action-setup@v4', '        with:', '          version: latest');
   if (pm === 'bun') lines.push('      - uses: oven-sh/setup-bun@v2');
@@ -143,17 +126,15 @@ export function ciWorkflow(template: Template, pm: PackageManager): string {
       '      - name: DATABASE_URL',
       '        env:',
       '          NEON_URL: ${{ steps.neon.outputs.db_url }}',
+      `        if: ${neon}`,
       '        run: |',
-      '          if [ -n "$NEON_URL" ]; then',
-      '            echo "::add-mask::$NEON_URL"',
-      '            echo "DATABASE_URL=$NEON_URL" >> "$GITHUB_ENV"',
-      '          else',
-      '            echo "DATABASE_URL=postgres://postgres:postgres@localhost:5432/app" >> "$GITHUB_ENV"',
-      '          fi',
+      '          echo "::add-mask::$NEON_URL"',
+      '          echo "DATABASE_URL=$NEON_URL" >> "$GITHUB_ENV"',
     );
   }
   lines.push(`      - run: ${frozenInstallCommand(pm)}`);
-  if (template.dbSetup) lines.push(`      - run: ${runScript(pm, 'db:setup')}`);
+  // On the embedded database the tests load the data themselves (the prepared database's seed).
+  if (template.dbSetup) lines.push(`      - run: ${runScript(pm, 'db:setup')}`, "        if: env.DATABASE_URL != ''");
   lines.push(`      - run: ${runScript(pm, 'test')}`);
   if (postgis) {
     lines.push(

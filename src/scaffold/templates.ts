@@ -22,7 +22,7 @@ export interface Template extends TemplateInfo {
   dbSetup: boolean;
   /** What the database must have, e.g. 'postgis'. */
   requires: readonly string[];
-  /** Runs on the embedded database (PGlite) when there is no DATABASE_URL: PGlite has no PostGIS. */
+  /** Runs on the embedded database (PGlite) when there is no DATABASE_URL: every template does, PostGIS included. */
   embeddedDatabase: boolean;
   /** The Hyperdrive binding the Worker reads instead of a DATABASE_URL secret (see hyperdrive.ts). */
   hyperdrive?: string;
@@ -67,7 +67,8 @@ function readTemplate(root: string, name: string): (Template & { order: number }
     scripts: meta.scripts,
     dbSetup: meta.dbSetup,
     requires: meta.requires,
-    embeddedDatabase: !meta.requires.includes('postgis'),
+    // PostGIS too, since neon-on-localhost loads @electric-sql/pglite-postgis (its README, "Which PGlite").
+    embeddedDatabase: true,
     orms: meta.orm ?? {},
     ...(meta.hyperdrive ? { hyperdrive: meta.hyperdrive } : {}),
     allowBuilds: meta.allowBuilds ?? [],

@@ -31,17 +31,19 @@ describe('the CI workflow', () => {
     expect(() => execFileSync(process.execPath, [VALIDATOR, file], { stdio: 'pipe' })).toThrow();
   });
 
-  it('needs no database service for the embedded database, and PostGIS or a Neon branch for worker-postgis', () => {
+  it('needs no database service, worker-postgis included; worker-postgis can test a pull request on a Neon branch', () => {
     const raw = ciWorkflow(template('worker-raw'), 'npm');
     expect(raw).not.toContain('services:');
     expect(raw).toMatch(/- run: npm ci\n\s+- run: npm test\n$/);
     const postgis = ciWorkflow(template('worker-postgis'), 'pnpm');
-    expect(postgis).toContain('image: postgis/postgis');
+    expect(postgis).not.toContain('services:');
+    expect(postgis).not.toContain('postgis/postgis');
+    expect(postgis).not.toContain('localhost:5432');
     expect(postgis).toContain('neondatabase/create-branch-action');
     expect(postgis).toContain('neondatabase/delete-branch-action');
     expect(postgis).toContain('secrets.NEON_API_KEY');
     expect(postgis).toContain('vars.NEON_PROJECT_ID');
-    expect(postgis).toMatch(/- run: pnpm install --frozen-lockfile\n\s+- run: pnpm run db:setup\n\s+- run: pnpm test\n/);
+    expect(postgis).toMatch(/- run: pnpm install --frozen-lockfile\n\s+- run: pnpm run db:setup\n\s+if: env.DATABASE_URL != ''\n\s+- run: pnpm test\n/);
   });
 });
 

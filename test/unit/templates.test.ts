@@ -45,7 +45,7 @@ describe('templates/', () => {
       const found = discoverTemplates(dir);
       expect(found.map((t) => t.name)).toEqual(['b-template', 'a-template']);
       expect(found[0].platform.envFile).toBe('.env.local');
-      expect(found[1].embeddedDatabase).toBe(false);
+      expect(found[1].embeddedDatabase).toBe(true); // PostGIS too: the embedded database has it
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
