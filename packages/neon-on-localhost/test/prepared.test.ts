@@ -135,3 +135,45 @@ describe('a data directory from another Postgres major version', () => {
     expect(existsSync(`${old}.lock`)).toBe(false);
   }, 60_000);
 });
+
+describe('preparing', () => {
+  it('is done once when two processes need it at the same time: the second waits and copies', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'neon-edge-prepared-twice-'));
+    try {
+      writeFileSync(
+        path.join(dir, 'package.json'),
+        JSON.stringify({
+          name: 'twice',
+          scripts: { seed: `node -e "require('fs').appendFileSync('seed-runs.txt', 'seeded\\n')"` },
+          'neon-on-localhost': { seed: 'seed' },
+        }),
+      );
+      const waited: string[] = [];
+      const [a, b] = await Promise.all([
+        startProjectDatabase(dir, 'memory', { log: () => {} }),
+        startProjectDatabase(dir, 'memory', { log: (line) => waited.push(line) }),
+      ]);
+      await Promise.all([a.close(), b.close()]);
+      expect(readFileSync(path.join(dir, 'seed-runs.txt'), 'utf8')).toBe('seeded\n');
+      expect(waited).toEqual(['another process is preparing the embedded database: waiting for it']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+
+  it("loads PGlite's own contrib extensions by name (pg_trgm), with nothing to install", async () => {
+    const db = await startEmbeddedPostgres('memory', { extensions: ['pg_trgm'] });
+    try {
+      await query(db.url, 'create extension pg_trgm');
+      expect(await query(db.url, "select similarity('postgis', 'postgres') > 0.2 as close")).toEqual([{ close: true }]);
+    } finally {
+      await db.close();
+    }
+  }, 120_000);
+
+  it('names an extension the embedded database does not have, and the way out, in one line', async () => {
+    await expect(startEmbeddedPostgres('memory', { extensions: ['timescaledb'] })).rejects.toThrow(
+      /^the embedded database \(PGlite\) has no extension "timescaledb": remove it from "neon-on-localhost"\.extensions in package\.json, or set DATABASE_URL to a Postgres that has it$/,
+    );
+  });
+});
