@@ -77,9 +77,9 @@ function packageJsonOf(name: string, from = require): { dir: string; json: Packa
   return undefined;
 }
 
-/** Where a plugin package is looked up: beside the toolkit (its optional peer), else from the project. */
+/** Where a plugin package is looked up: the project's own (what it chose), else beside the toolkit (its optional peer). */
 function resolverFor(projectDir: string) {
-  return [require, createRequire(path.join(projectDir, 'package.json'))];
+  return [createRequire(path.join(projectDir, 'package.json')), require];
 }
 
 async function pluginFor(name: string, projectDir: string, pgliteVersion: string): Promise<ExtensionPlugin> {

@@ -177,3 +177,21 @@ describe('preparing', () => {
     );
   });
 });
+
+describe('an extension built for another PGlite', () => {
+  it('is refused before PGlite loads it, in one line naming the release to install', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'neon-edge-postgis-mismatch-'));
+    try {
+      const pkg = path.join(dir, 'node_modules', '@electric-sql', 'pglite-postgis');
+      mkdirSync(path.join(pkg, 'dist'), { recursive: true });
+      writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: '@electric-sql/pglite-postgis', version: '0.3.0', main: 'dist/index.js', peerDependencies: { '@electric-sql/pglite': '0.6.0' } }));
+      writeFileSync(path.join(pkg, 'dist', 'index.js'), "throw new Error('must not be loaded');\n");
+      writeFileSync(path.join(dir, 'package.json'), '{"name":"mismatch"}');
+      await expect(startEmbeddedPostgres('memory', { extensions: ['postgis'], projectDir: dir })).rejects.toThrow(
+        /^@electric-sql\/pglite-postgis 0\.3\.0 is built for @electric-sql\/pglite 0\.6\.0, but neon-on-localhost runs 0\.5\.8: npm install -D @electric-sql\/pglite-postgis@0\.2\.8, or set DATABASE_URL to a Postgres with postgis$/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
