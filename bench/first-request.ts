@@ -96,7 +96,7 @@ function groupAlive(pgid: number): boolean {
 }
 
 /** Starts the dev server in its own process group, times the first 200 on `/`, then stops the whole group. */
-async function firstResponse(contender: Contender, project: string, env: NodeJS.ProcessEnv): Promise<number> {
+export async function firstResponse(contender: Pick<Contender, 'name' | 'script'>, project: string, env: NodeJS.ProcessEnv): Promise<number> {
   const port = await freePort();
   const started = performance.now();
   const server = spawn('npm', [...contender.script, '--', '--port', String(port), '--ip', '127.0.0.1'], {
@@ -110,7 +110,8 @@ async function firstResponse(contender: Contender, project: string, env: NodeJS.
   server.stderr.on('data', (c: Buffer) => (output += c));
   const url = `http://127.0.0.1:${port}/`;
   try {
-    const deadline = Date.now() + 120_000;
+    // Generous: worker-postgis' first start on the embedded database prepares it (a minute or two on two cores).
+    const deadline = Date.now() + 300_000;
     for (;;) {
       const status = await fetch(url, { signal: AbortSignal.timeout(5_000) }).then(
         async (r) => (await r.arrayBuffer(), r.status),

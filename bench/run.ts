@@ -19,6 +19,7 @@ import { countTcpRoutes, TCP_TEMPLATES } from './tcp-trips.ts';
 import { measureScaffold } from './scaffold.ts';
 import { measureDistance } from './distance.ts';
 import { CONTENDERS, measureFirstRequest } from './first-request.ts';
+import { embeddedPostgisSection, measureEmbeddedPostgis } from './embedded-postgis.ts';
 import { kib, ms, table } from './stats.ts';
 
 const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' } } });
@@ -203,6 +204,12 @@ try {
       'create-cloudflare runs with `--accept-defaults --type hello-world --lang ts --no-deploy --no-git --no-open --no-auto-update` and its telemetry off; its first 200 is a static "Hello World!". ' +
       'Both install through the same registry and both serve with `wrangler dev` on loopback.',
   );
+
+  // Not in the smoke run: preparing PostGIS alone takes a minute or two (test/e2e-embedded.test.ts runs the same path).
+  if (!smoke) {
+    log('worker-postgis on the embedded database');
+    sections.push(embeddedPostgisSection(await measureEmbeddedPostgis(db.url, 3, log)));
+  }
 } finally {
   await projects?.remove();
   await db?.destroy();

@@ -105,13 +105,17 @@ function header(ci: CiNeeds): string[] {
 export function ciWorkflowData(ci: CiNeeds, pm: PackageManager, pmVersion?: string): Record<string, unknown> {
   const url = databaseUrl(ci);
   const withDatabase = (script: string): Step => ({ run: runScript(pm, script), ...(url ? { env: { DATABASE_URL: url } } : {}) });
+  // On the embedded database the tests prepare their own data: `before` is for a Neon branch only.
+  const embedded = ci.database.kind === 'embedded';
+  const before = embedded && !ci.neonBranchPerPullRequest ? [] : (ci.before ?? []);
+  const beforeStep = (script: string): Step => ({ ...(embedded ? { if: "steps.neon.outputs.db_url != ''" } : {}), ...withDatabase(script) });
   const steps: Step[] = [
     { uses: uses(ACTIONS.checkout), with: { 'persist-credentials': false } },
     ...toolSteps(pm, pmVersion),
     // Before any secret or database URL exists: install scripts see neither.
     { run: frozenInstallCommand(pm) },
     ...(ci.neonBranchPerPullRequest ? neonBranchSteps() : []),
-    ...(ci.before ?? []).map(withDatabase),
+    ...before.map(beforeStep),
     withDatabase('test'),
   ];
   const service =

@@ -53,11 +53,13 @@ export function nextSteps(answers: StepAnswers, { secretStored, dataLoaded }: Ou
   if (answers.neonNew) rows.push([claimStep(answers.neonNew)]);
   if (!answers.databaseUrl && answers.template.embeddedDatabase) {
     rows.push([`# no DATABASE_URL: ${runScript(pm, 'start')} and ${runScript(pm, 'test')} use an embedded Postgres (PGlite, kept in .neon-localhost/pgdata)`]);
+    // The first start prepares it once, data included (neon-on-localhost's prepared database).
+    if (answers.template.dbSetup) rows.push(['# the first start or test run prepares it once, with the data (about a minute)']);
     rows.push([`# to switch to Neon: put DATABASE_URL=postgres://… in ${platform.envFile}, then ${productionHint(answers)}`]);
   } else if (!answers.databaseUrl) {
     rows.push([`# put DATABASE_URL=postgres://… in ${platform.envFile}`]);
   }
-  if (answers.template.dbSetup && !dataLoaded) rows.push([runScript(pm, 'db:setup'), 'schema and data into DATABASE_URL']);
+  if (answers.template.dbSetup && !dataLoaded && (answers.databaseUrl || !answers.template.embeddedDatabase)) rows.push([runScript(pm, 'db:setup'), 'schema and data into DATABASE_URL']);
   rows.push([runScript(pm, 'start'), scripts.start]);
   rows.push([runScript(pm, 'test'), scripts.test]);
   rows.push(...productionRows(answers, secretStored));

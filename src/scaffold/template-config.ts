@@ -52,7 +52,11 @@ export interface CiNeeds {
    * when it closes) instead of `database`. Forks get no secrets: theirs use `database`.
    */
   neonBranchPerPullRequest?: boolean;
-  /** package.json scripts to run before `test`, in order (e.g. `db:setup`). */
+  /**
+   * package.json scripts to run before `test`, in order, against DATABASE_URL
+   * (e.g. `db:setup`). With the embedded database they run only when a Neon
+   * branch gives a DATABASE_URL: the embedded database prepares itself.
+   */
   before?: readonly string[];
 }
 

@@ -11,11 +11,12 @@ export default {
     test: 'the tests, inside workerd, against your database',
     deploy: 'wrangler deploy',
   },
-  database: { embedded: false, needs: 'PostGIS' },
+  // PostGIS too: neon-on-localhost loads @electric-sql/pglite-postgis (its README, "Which PGlite").
+  database: { embedded: true },
   dbSetup: true,
   production: { kind: 'secret' },
   ci: {
-    database: { kind: 'service', image: 'postgis/postgis:17-3.5', label: 'PostGIS' },
+    database: { kind: 'embedded' },
     neonBranchPerPullRequest: true,
     before: ['db:setup'],
   },

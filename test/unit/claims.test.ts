@@ -115,12 +115,15 @@ function imports(text: string): string[] {
 }
 
 const PATH_LIKE = /^(?:\.{0,2}\/)?[\w.@-]+(?:\/[\w.@[\]-]+)*\/?$/;
+const MEDIA_TYPE = /^(?:text|application|image|audio|video|font|multipart)\/[\w.+-]+$/;
 const FILE_EXTENSION = /\.(?:ts|js|mjs|cjs|json|jsonc|sql|md|yaml|yml|toml|csv|example|d\.ts)$/;
 
 /** A token in backticks that names a file or folder of the project. */
 function isProjectPath(token: string, project: Project): boolean {
   // `/api/now` is a route, not a file.
   if (!PATH_LIKE.test(token) || token.startsWith('/')) return false;
+  // `text/html` is a media type.
+  if (MEDIA_TYPE.test(token)) return false;
   if (KNOWN_PACKAGES.has(packageOf(token)) || token.startsWith('@')) return false;
   return token.includes('/') || FILE_EXTENSION.test(token) || existsSync(path.join(project.dir, token));
 }

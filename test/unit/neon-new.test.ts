@@ -31,6 +31,8 @@ const PASSWORD = 'npg_Sup3rS3cret';
 const POOLED = `postgresql://neondb_owner:${PASSWORD}@ep-quiet-moon-a1b2c3d4-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require&channel_binding=require`;
 const DIRECT = `postgresql://neondb_owner:${PASSWORD}@ep-quiet-moon-a1b2c3d4.us-east-2.aws.neon.tech/neondb?sslmode=require&channel_binding=require`;
 const template = (name: string) => TEMPLATES.find((t) => t.name === name) as Template;
+/** A template that cannot run on the embedded database (none of today's: each has it, PostGIS included). */
+const noEmbedded = (): Template => ({ ...template('worker-postgis'), embeddedDatabase: false });
 
 describe('connectionStrings: the pooled and direct URLs from the one Neon returns', () => {
   it('derives the direct URL from a -pooler host', () => {
@@ -233,15 +235,15 @@ describe('--neon-new', () => {
       `Could not create a Neon database at ${new URL(standin.base).host}: creating the database was answered 500 Internal Server Error. Drop --neon-new for the embedded database, or pass --database-url <url>.`,
     );
     standin.fault = 'get-hang';
-    const postgis = (await askDatabaseUrl(context({ neonNew: true }).ctx, template('worker-postgis')).catch((e: unknown) => e)) as CliError;
+    const postgis = (await askDatabaseUrl(context({ neonNew: true }).ctx, noEmbedded()).catch((e: unknown) => e)) as CliError;
     expect(postgis.message).toMatch(/: reading its connection string got no answer within 0.5 s\. Pass --database-url <url> instead of --neon-new\.$/);
   });
 });
 
 describe('the prompt', () => {
-  it('offers a new Neon database when neon.new answers (first choice for worker-postgis, which has no embedded one)', async () => {
+  it('offers a new Neon database when neon.new answers (first choice for a template with no embedded database)', async () => {
     const { ctx, prompt } = context({}, { interactive: true, answers: [['select', 'neon-new']] });
-    expect(await askDatabaseUrl(ctx, template('worker-postgis'))).toBe(POOLED);
+    expect(await askDatabaseUrl(ctx, noEmbedded())).toBe(POOLED);
     expect(prompt.selects[0].options.map((o) => o.label)).toEqual([NEON_NEW_CHOICE, 'Neon or another Postgres']);
     expect(prompt.selects[0].initialValue).toBe('neon-new');
   });
@@ -259,7 +261,7 @@ describe('the prompt', () => {
     await askDatabaseUrl(raw.ctx, template('worker-raw'));
     expect(raw.prompt.selects[0].options.map((o) => o.value)).toEqual(['embedded', 'url']);
     const postgis = context({}, { interactive: true, base: 'http://127.0.0.1:1', answers: [['password', '']] });
-    expect(await askDatabaseUrl(postgis.ctx, template('worker-postgis'))).toBeUndefined();
+    expect(await askDatabaseUrl(postgis.ctx, noEmbedded())).toBeUndefined();
     expect(postgis.prompt.selects).toEqual([]);
   });
 

@@ -74,6 +74,14 @@ describe('nextSteps', () => {
     expect(text).not.toContain('PGlite');
   });
 
+  it('with no DATABASE_URL, worker-postgis runs no db:setup first: the first start prepares the embedded database with the places', () => {
+    const text = nextSteps(answers({ template: template('worker-postgis') }), { secretStored: false, dataLoaded: false });
+    expect(text).not.toContain('db:setup');
+    expect(text).toContain('# the first start or test run prepares it once, with the data (about a minute)');
+    const withUrl = nextSteps(answers({ template: template('worker-postgis'), databaseUrl: 'postgres://a:b@ep-x.neon.tech/db' }), { secretStored: false, dataLoaded: false });
+    expect(withUrl).toMatch(/^npm run db:setup\s+# schema and data into DATABASE_URL$/m);
+  });
+
   it('leaves the secret out once it is stored', () => {
     const text = nextSteps(answers({ databaseUrl: 'postgres://a:b@ep-x.neon.tech/db' }), { secretStored: true, dataLoaded: false });
     expect(text).not.toContain('secret put');

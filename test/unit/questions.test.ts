@@ -399,7 +399,9 @@ describe('askAll interactively', () => {
         ['text', 'my-app'],
         ['select', 'worker-postgis'],
         ['select', 'none'],
+        ['select', 'url'],
         ['password', ''],
+        ['select', 'embedded'],
         ['confirm', false],
         ['confirm', true],
         ['confirm', true],
@@ -408,8 +410,8 @@ describe('askAll interactively', () => {
     });
     await askAll(ctx);
     const validateDir = prompt.calls[0].opts.validate;
-    const validateUrl = prompt.calls[3].opts.validate;
-    expect(prompt.calls[3].message).toBe(`${Q.url} Paste a Postgres connection string (DATABASE_URL), or leave empty to set it later.`);
+    const validateUrl = prompt.calls[4].opts.validate;
+    expect(prompt.calls[4].message).toBe(URL_QUESTION);
     if (!validateDir || !validateUrl) throw new Error('the dir and URL prompts must validate');
     expect(validateDir('my-app')).toBeUndefined();
     expect(validateDir('')).toBe('Please enter a directory name.');
@@ -736,10 +738,10 @@ describe('the database question', () => {
     expect(log.all).not.toContain(PASSWORD);
   });
 
-  it('offers no embedded database where it cannot run (worker-postgis needs PostGIS)', async () => {
+  it('offers the embedded database for worker-postgis too (it has PostGIS), by default', async () => {
     const { ctx, log } = context({ args: { dir: 'proj', template: 'worker-postgis', yes: true } });
     expect((await askAll(ctx)).databaseUrl).toBeUndefined();
-    expect(log.answers).toContainEqual([Q.url, 'not set: add it to .dev.vars later (default)']);
+    expect(log.answers).toContainEqual([Q.url, 'embedded local database (PGlite) for now (default)']);
   });
 
   it('names .env.local for vercel-edge', async () => {

@@ -10,7 +10,10 @@
 // like Postgres) before it relays anything: a random one kept per project in
 // `<dataDir>.password` (0600), or a fresh one for a throwaway database.
 //
-// PGlite has no PostGIS. Its packages are loaded only when this is used.
+// The engine (PGlite, pglite-socket, extension plugins such as PostGIS) is
+// loaded by engine.ts, only when this is used. A folder remembers which engine
+// made it (`<dataDir>.engine`): one whose Postgres major version is not the
+// engine's is refused with one line before it is opened, and never deleted.
 
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
@@ -21,6 +24,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CANCEL_REQUEST, fatalError, GSSENC_REQUEST, MessageQueue, PROTOCOL_3, SSL_REQUEST, startupParameters, typedMessage } from './auth.ts';
 import { EmbeddedSession, guardPGlite, prepareSessions } from './embedded-session.ts';
+import { ENGINE_POSTGRES_MAJOR, loadEngine, type Engine, type PGliteLike } from './engine.ts';
 import { acquireLock } from './lock.ts';
 
 export const EMBEDDED_DATA_DIR = '.neon-localhost/pgdata';
@@ -32,6 +36,10 @@ export interface EmbeddedPostgres {
   /** postgres://postgres:PASSWORD@127.0.0.1:PORT/postgres: the password is a secret, never print it. */
   readonly url: string;
   readonly address: string;
+  /** Whether the database was made by this start (initdb or a prepared copy), rather than opened. */
+  readonly created: boolean;
+  /** The whole data directory as a gzipped tarball (PGlite's dumpDataDir), for `loadDataDir`. */
+  dump(): Promise<Blob>;
   /** Stops serving and closes the database, flushing it to disk. */
   close(): Promise<void>;
 }
@@ -39,19 +47,14 @@ export interface EmbeddedPostgres {
 export interface EmbeddedOptions {
   /** The password to require; by default `<dataDir>.password` (made once), or a random one for 'memory'. */
   password?: string;
+  /** Postgres extensions to load into PGlite (their plugins), e.g. ['postgis']. */
+  extensions?: readonly string[];
+  /** Where plugin packages are looked up besides the toolkit (default: the current directory). */
+  projectDir?: string;
+  /** A data directory tarball (PGlite's dumpDataDir) to start from, instead of initdb, for 'memory' or a folder not made yet. */
+  loadDataDir?: Blob;
 }
 
-interface PGliteLike {
-  close(): Promise<void>;
-}
-interface SocketServerLike {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-// Module names in variables: projects without PGlite still type-check and run.
-const PGLITE = '@electric-sql/pglite';
-const PGLITE_SOCKET = '@electric-sql/pglite-socket';
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 export const newPassword = (): string => randomBytes(24).toString('base64url');
@@ -92,41 +95,61 @@ function setAsideIfIncomplete(dataDir: string): void {
   console.warn(`[neon-on-localhost] ${dataDir} was never fully initialised; moved it to ${aside} and starting afresh`);
 }
 
-interface PGliteModule {
-  create(dataDir?: string, options?: object): Promise<PGliteLike>;
-  defaultStartParams?: string[];
+/** The engine that made `dataDir`, as recorded beside it (undefined for folders made before it was recorded). */
+const engineFile = (dataDir: string) => `${dataDir}.engine`;
+
+/** Refuses, in one line and before opening, a folder made by a Postgres major version the engine cannot read. */
+function checkMadeByThisEngine(dataDir: string, engine: Engine): void {
+  const versionFile = path.join(dataDir, 'PG_VERSION');
+  if (!existsSync(versionFile)) return;
+  const major = readFileSync(versionFile, 'utf8').trim();
+  if (major === ENGINE_POSTGRES_MAJOR) return;
+  const madeBy = existsSync(engineFile(dataDir)) ? ` (${readFileSync(engineFile(dataDir), 'utf8').trim()})` : '';
+  throw new Error(
+    `${dataDir} was made by PostgreSQL ${major}${madeBy}, and this neon-on-localhost runs PostgreSQL ${ENGINE_POSTGRES_MAJOR} (${engine.versions}), which cannot open it; nothing was changed. To start afresh, move it away: mv ${dataDir} ${dataDir}-pg${major} (to keep its data, dump it with the neon-on-localhost version that made it and load the dump after)`,
+  );
 }
 
 /** PGlite starts its one session with search_path=public; Postgres' default is "$user", public. */
-function startOptions(PGlite: PGliteModule): object {
+function startOptions(PGlite: { defaultStartParams?: string[] }): { startParams?: string[] } {
   const params = PGlite.defaultStartParams;
   if (!params?.includes('search_path=public')) return {};
   return { startParams: params.map((p) => (p === 'search_path=public' ? 'search_path="$user", public' : p)) };
 }
 
-async function openPGlite(PGlite: PGliteModule, dataDir: string): Promise<PGliteLike> {
-  if (dataDir === 'memory') return PGlite.create(undefined, startOptions(PGlite));
+async function openPGlite(engine: Engine, dataDir: string, loadDataDir: Blob | undefined): Promise<{ db: PGliteLike; created: boolean }> {
+  const opened = { extensions: engine.plugins, ...startOptions(engine.PGlite as { defaultStartParams?: string[] }) };
+  const options = { ...opened, ...(loadDataDir ? { loadDataDir } : {}) };
+  if (dataDir === 'memory') return { db: await engine.PGlite.create(options), created: true };
   setAsideIfIncomplete(dataDir);
+  checkMadeByThisEngine(dataDir, engine);
   const fresh = !existsSync(path.join(dataDir, 'PG_VERSION'));
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   makePrivate(dataDir);
   try {
-    return await PGlite.create(dataDir, startOptions(PGlite));
+    const db = await engine.PGlite.create(dataDir, fresh ? options : opened);
+    writeFileSync(engineFile(dataDir), `${engine.versions}\n`, { mode: 0o600 });
+    return { db, created: fresh };
   } catch (err) {
     if (!fresh) {
       // Never delete a user's data: say what to do instead.
+      const madeBy = existsSync(engineFile(dataDir)) ? `made by ${readFileSync(engineFile(dataDir), 'utf8').trim()}, ` : '';
       throw new Error(
-        `could not open the embedded database in ${dataDir} (${(err as Error).message}): move that folder away to start with an empty one`,
+        `could not open the embedded database in ${dataDir} (${madeBy}opened with ${engine.versions}: ${firstLine(err)}): nothing was changed; move that folder away to start with an empty one`,
       );
     }
     // A first initialisation that failed leaves nothing worth keeping: once more, from scratch.
     rmSync(dataDir, { recursive: true, force: true });
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    return PGlite.create(dataDir, startOptions(PGlite));
+    const db = await engine.PGlite.create(dataDir, options);
+    writeFileSync(engineFile(dataDir), `${engine.versions}\n`, { mode: 0o600 });
+    return { db, created: true };
   } finally {
     makePrivate(dataDir);
   }
 }
+
+const firstLine = (err: unknown) => String((err as Error)?.message ?? err).split('\n')[0];
 
 const hmac = (key: Buffer, text: string) => createHmac('sha256', key).update(text).digest();
 const int32 = (n: number) => {
@@ -264,16 +287,7 @@ function serveWithPassword(socketPath: string, password: string): { server: net.
 
 /** `dataDir` is a folder (created if missing), or 'memory' for a throwaway database. */
 export async function startEmbeddedPostgres(dataDir: string, options: EmbeddedOptions = {}): Promise<EmbeddedPostgres> {
-  let PGlite: PGliteModule;
-  let PGLiteSocketServer: new (options: Record<string, unknown>) => SocketServerLike;
-  try {
-    ({ PGlite } = await import(PGLITE));
-    ({ PGLiteSocketServer } = await import(PGLITE_SOCKET));
-  } catch {
-    throw new Error(
-      `the embedded database needs ${PGLITE} and ${PGLITE_SOCKET} (npm install -D them), or set DATABASE_URL to a Postgres`,
-    );
-  }
+  const engine = await loadEngine(options.extensions ?? [], options.projectDir);
   await prepareSessions();
   const memory = dataDir === 'memory';
   if (!memory) {
@@ -285,15 +299,16 @@ export async function startEmbeddedPostgres(dataDir: string, options: EmbeddedOp
   const password = options.password ?? (memory ? newPassword() : projectPassword(dataDir));
   const unlock = memory ? () => {} : acquireLock(`${dataDir}.lock`, dataDir);
   let db: PGliteLike;
+  let created: boolean;
   try {
-    db = await openPGlite(PGlite, dataDir);
+    ({ db, created } = await openPGlite(engine, dataDir, options.loadDataDir));
   } catch (err) {
     unlock();
     throw err;
   }
   const socketDir = mkdtempSync(path.join(tmpdir(), 'neon-edge-pglite-')); // 0700: only we can connect
   const socketPath = path.join(socketDir, '.s.PGSQL');
-  const inner = new PGLiteSocketServer({ db: guardPGlite(db), path: socketPath, maxConnections: 64 });
+  const inner = new engine.PGLiteSocketServer({ db: guardPGlite(db), path: socketPath, maxConnections: 64 });
   const { server: front, clients } = serveWithPassword(socketPath, password);
   try {
     await inner.start();
@@ -313,12 +328,18 @@ export async function startEmbeddedPostgres(dataDir: string, options: EmbeddedOp
   return {
     url: `postgres://${EMBEDDED_USER}:${encodeURIComponent(password)}@${address}/${EMBEDDED_DATABASE}`,
     address,
+    created,
+    dump: () => db.dumpDataDir('gzip'),
     close() {
       closed ??= new Promise<void>((resolve) => {
         front.close(() => resolve());
         for (const client of clients) client.destroy();
       })
         .then(() => inner.stop())
+        // pglite-socket handles a connection's close on the next turn (setImmediate) and asks
+        // PGlite whether a transaction is open: let that run while PGlite is still open.
+        .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
         .finally(() => db.close())
         .finally(() => {
           rmSync(socketDir, { recursive: true, force: true });

@@ -5,7 +5,8 @@
 export { errorMessage, redact } from './redact.ts';
 export { configureNeonDriver, DEFAULT_LOCAL_PROXY, PROXY_VARIABLE, type NeonConfigStatic } from './driver.ts';
 export { envFileOf, isLocalDatabaseUrl, maskDatabaseUrl, parseEnvFile, readDatabaseUrl, validateDatabaseUrl } from './database-url.ts';
-export { EMBEDDED_DATA_DIR, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
+export { EMBEDDED_DATA_DIR, startEmbeddedPostgres, type EmbeddedOptions, type EmbeddedPostgres } from './embedded.ts';
+export { openProjectDatabase, startProjectDatabase, type ProjectDatabaseOptions } from './project-database.ts';
 export { sessionLimitsFromEnv, startProxy, type LocalProxy, type ProxyOptions } from './proxy.ts';
 export { rttFromEnv, startLatencyFront, type LatencyFront, type LatencyFrontOptions } from './latency.ts';
 export { spawnProxy, type ProxyProcess } from './spawn-proxy.ts';

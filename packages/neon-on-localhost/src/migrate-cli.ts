@@ -7,7 +7,8 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkedDatabaseUrl, envFileOf, maskDatabaseUrl } from './database-url.ts';
-import { EMBEDDED_DATA_DIR, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
+import { EMBEDDED_DATA_DIR, type EmbeddedPostgres } from './embedded.ts';
+import { startProjectDatabase } from './project-database.ts';
 import { migrate, MIGRATIONS_DIR, summary } from './migrate.ts';
 
 function fail(message: string): never {
@@ -28,7 +29,7 @@ if (checked.problem) fail(checked.problem);
 let url = checked.migrationUrl;
 let embedded: EmbeddedPostgres | undefined;
 if (!url) {
-  embedded = await startEmbeddedPostgres(EMBEDDED_DATA_DIR).catch((err: Error) =>
+  embedded = await startProjectDatabase(cwd, EMBEDDED_DATA_DIR).catch((err: Error) =>
     fail(
       /in use by process/.test(err.message)
         ? `${err.message.split(' (lock file')[0]}; npm start applies pending migrations each time it starts`

@@ -308,9 +308,13 @@ export function summary(result: MigrateResult, dir: string): string[] {
  * For `run` and the vitest setup: applies `<projectDir>/migrations` to `url`,
  * printing what it did with `[neon-on-localhost]`. Throws with one line.
  */
-export async function applyPendingMigrations(projectDir: string, url: string): Promise<void> {
+export async function applyPendingMigrations(
+  projectDir: string,
+  url: string,
+  log: (line: string) => void = (line) => console.log(`[neon-on-localhost] ${line}`),
+): Promise<void> {
   const dir = path.join(projectDir, MIGRATIONS_DIR);
   if (!existsSync(dir)) return;
-  const result = await migrate(url, dir, (line) => console.log(`[neon-on-localhost] ${line}`));
-  for (const line of summary(result, dir)) console.log(`[neon-on-localhost] ${line}`);
+  const result = await migrate(url, dir, log);
+  for (const line of summary(result, dir)) log(line);
 }

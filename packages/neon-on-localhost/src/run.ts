@@ -1,5 +1,6 @@
 // `npm start`: one process tree for local development. Without DATABASE_URL
-// it starts an embedded Postgres (PGlite, kept in .neon-localhost/pgdata); for a
+// it starts an embedded Postgres (PGlite, kept in .neon-localhost/pgdata; a new
+// one starts as a copy of the prepared database, project-database.ts); for a
 // database on this machine it starts the local proxy; then it runs the dev
 // server given as arguments, with `{proxy}` replaced by the proxy's address
 // and DATABASE_URL in its environment. Ctrl-C stops the dev server, then the
@@ -11,11 +12,15 @@
 //
 //   neon-on-localhost run [--requires postgis] [--rtt-ms N] [--log-queries] [--show-values]
 //                         wrangler dev --var NEON_LOCALHOST_PROXY:{proxy}
+//
+// `--requires postgis` (older generated projects) loads PostGIS into the
+// embedded database, as "extensions": ["postgis"] in package.json does.
 
 import { spawn } from 'node:child_process';
 import { nodeArgsFor } from './node-script.ts';
 import { checkedDatabaseUrl, envFileOf, isLocalDatabaseUrl, maskDatabaseUrl } from './database-url.ts';
-import { EMBEDDED_DATA_DIR, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
+import { EMBEDDED_DATA_DIR, type EmbeddedPostgres } from './embedded.ts';
+import { startProjectDatabase } from './project-database.ts';
 import { originSettingsFromEnv } from './origin-guard.ts';
 import { rttFromEnv } from './latency.ts';
 import { sessionLimitsFromEnv, startProxy, type LocalProxy } from './proxy.ts';
@@ -89,14 +94,8 @@ if (checked.problem) {
 let databaseUrl = checked.url;
 let embedded: EmbeddedPostgres | undefined;
 let proxy: LocalProxy | undefined;
-if (!databaseUrl && requiresPostgis) {
-  console.error(
-    `✖ No DATABASE_URL, and this project needs PostGIS, which the embedded database (PGlite) does not have: set DATABASE_URL in ${envFile} to a Neon database (PostGIS is available there) or to a local PostgreSQL with PostGIS, then run npm run db:setup.`,
-  );
-  process.exit(1);
-}
 if (!databaseUrl) {
-  embedded = await startEmbeddedPostgres(EMBEDDED_DATA_DIR).catch((err: Error) => {
+  embedded = await startProjectDatabase(process.cwd(), EMBEDDED_DATA_DIR, { extensions: requiresPostgis ? ['postgis'] : [] }).catch((err: Error) => {
     console.error(`✖ The embedded database did not start: ${err.message.split('\n')[0]}. Set DATABASE_URL in ${envFile} to use Neon or a local Postgres instead.`);
     return process.exit(1);
   });

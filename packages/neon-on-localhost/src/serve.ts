@@ -1,10 +1,12 @@
 // Runs the local proxy on its own:
-//   neon-on-localhost serve [--port 4444] [--allow host:port ...] [--embedded <dir>|memory]
+//   neon-on-localhost serve [--port 4444] [--allow host:port ...] [--embedded <dir>|memory [--project <dir>]]
 //                           [--max-connections 50] [--queue-timeout-ms 10000]
 //                           [--allowed-host name[:port] ...] [--allowed-origin http(s)://host[:port] ...]
 //                           [--rtt-ms 50]
 // With no --allow, the target is DATABASE_URL's host:port (from the
-// environment or .dev.vars); with --embedded, an embedded PGlite database.
+// environment or .dev.vars); with --embedded, an embedded PGlite database;
+// with --project too, that project's (its extensions, migrations and seed,
+// from a copy of its prepared database: project-database.ts).
 // Prints `neon-on-localhost database HOST:PORT` (embedded only) and then
 // `neon-on-localhost listening on HOST:PORT` once it accepts connections;
 // SIGINT/SIGTERM stop it (and flush the embedded database). The embedded
@@ -20,6 +22,7 @@ import { parseArgs } from 'node:util';
 import { readDatabaseUrl } from './database-url.ts';
 import { DEFAULTS } from './defaults.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
+import { startProjectDatabase } from './project-database.ts';
 import { originSettingsFromEnv } from './origin-guard.ts';
 import { rttFromEnv } from './latency.ts';
 import { sessionLimitsFromEnv, startProxy, type LocalProxy } from './proxy.ts';
@@ -32,6 +35,7 @@ const { values } = parseArgs({
     'max-connections': { type: 'string' },
     'queue-timeout-ms': { type: 'string' },
     embedded: { type: 'string' },
+    project: { type: 'string' },
     'allowed-host': { type: 'string', multiple: true },
     'allowed-origin': { type: 'string', multiple: true },
     'rtt-ms': { type: 'string' },
@@ -76,7 +80,11 @@ const stopIfAsked = async () => {
 
 if (values.embedded) {
   const password = values.embedded === 'memory' ? process.env.NEON_LOCALHOST_EMBEDDED_PASSWORD || undefined : undefined;
-  embedded = await startEmbeddedPostgres(values.embedded, { password }).catch((err: Error) => {
+  const project = values.project;
+  // Progress goes to stderr: stdout carries the lines spawnProxy waits for.
+  const log = (line: string) => console.error(`[neon-on-localhost] ${line}`);
+  const opened = project ? startProjectDatabase(project, values.embedded, { password, log }) : startEmbeddedPostgres(values.embedded, { password });
+  embedded = await opened.catch((err: Error) => {
     console.error(`neon-on-localhost: the embedded database did not start: ${err.message.split('\n')[0]}`);
     return process.exit(1);
   });

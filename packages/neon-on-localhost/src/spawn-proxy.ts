@@ -14,8 +14,11 @@ export interface ProxyProcess {
   stop(): Promise<void>;
 }
 
-/** `allow`: the targets to relay to; or `{ embedded }` to serve an embedded database (a dir, or 'memory'). */
-export function spawnProxy(target: string[] | { embedded: string }, port = 0): Promise<ProxyProcess> {
+/**
+ * `allow`: the targets to relay to; or `{ embedded }` to serve an embedded
+ * database (a dir, or 'memory'), with `project` that project's (project-database.ts).
+ */
+export function spawnProxy(target: string[] | { embedded: string; project?: string }, port = 0): Promise<ProxyProcess> {
   // Compiled, this is dist/serve.js; from source (this repository's tests), serve.ts.
   const args = [...nodeArgsFor(import.meta.url, 'serve'), '--port', String(port)];
   const env = { ...process.env };
@@ -24,7 +27,10 @@ export function spawnProxy(target: string[] | { embedded: string }, port = 0): P
   const memory = !Array.isArray(target) && target.embedded === 'memory';
   if (memory) env.NEON_LOCALHOST_EMBEDDED_PASSWORD = randomBytes(24).toString('base64url');
   if (Array.isArray(target)) for (const allowed of target) args.push('--allow', allowed);
-  else args.push('--embedded', target.embedded);
+  else {
+    args.push('--embedded', target.embedded);
+    if (target.project) args.push('--project', target.project);
+  }
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   // Kept until it listens (a failure is said once, in the rejection); passed through after.
   let errors = '';

@@ -57,7 +57,7 @@ async function start(project: SetupProject): Promise<() => Promise<void>> {
   if (checked.problem) throw new SetupError(checked.problem);
   const databaseUrl = checked.url;
   if (!databaseUrl) {
-    const embedded = await spawnProxy({ embedded: 'memory' });
+    const embedded = await spawnProxy({ embedded: 'memory', project: process.cwd() });
     await migrateFirst(embedded.databaseUrl ?? '', () => embedded.stop());
     console.log(
       `[neon-on-localhost] No DATABASE_URL: testing against an embedded Postgres (PGlite, in memory) — set DATABASE_URL in ${envFileOf(process.cwd())} to test against Neon`,

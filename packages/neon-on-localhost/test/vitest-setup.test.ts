@@ -2,7 +2,7 @@
 // here in Node: the throwaway embedded database it starts takes only its own
 // fresh password, and when it cannot start it says why in one line.
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -11,9 +11,12 @@ import setup from '../src/vitest-setup.ts';
 
 const saved = { ...process.env };
 const savedCwd = process.cwd();
+const cleanups: (() => void)[] = [];
+const onExit = (cleanup: () => void) => cleanups.push(cleanup);
 afterEach(() => {
   process.env = { ...saved };
   process.chdir(savedCwd);
+  for (const cleanup of cleanups.splice(0)) cleanup();
 });
 
 /** A project folder holding `files`, made the current directory (the setup reads the project from there). */
@@ -35,6 +38,8 @@ function project() {
 describe('vitest-setup', () => {
   it('gives the tests a database URL with a fresh password that the embedded database insists on', async () => {
     delete process.env.DATABASE_URL;
+    // A project of its own: the setup keeps the project's prepared database in its .neon-localhost/.
+    const removeProject = inProject({ 'package.json': '{"name":"empty"}' });
     const p = project();
     const stop = await setup(p);
     try {
@@ -45,14 +50,17 @@ describe('vitest-setup', () => {
       await client.end();
       url.password = 'postgres';
       await expect(new pg.Client(url.toString()).connect()).rejects.toThrow('password authentication failed');
+      expect(existsSync(path.join(process.cwd(), '.neon-localhost', 'prepared.tar.gz'))).toBe(true);
     } finally {
       await stop();
+      removeProject();
     }
   }, 60_000);
 
   it('says in one line why the proxy did not start, and what to do', async () => {
     delete process.env.DATABASE_URL;
     process.env.NEON_LOCALHOST_MAX_CONNECTIONS = 'lots';
+    onExit(inProject({ 'package.json': '{"name":"empty"}' }));
     await expect(setup(project())).rejects.toThrow(
       /^✖ neon-on-localhost could not start for the tests: NEON_LOCALHOST_MAX_CONNECTIONS must be a whole number of at least 1, not "lots"\. Set DATABASE_URL in \.env\.local to test against Neon or a local Postgres instead\.$/,
     );

@@ -57,10 +57,13 @@ export const ATTRIBUTION = 'Places: GeoNames (https://www.geonames.org), CC BY 4
 /**
  * One parameterised KNN query ($1 = lng, $2 = lat): `<->` on geography walks
  * the GiST index nearest-first and gives the great-circle distance in metres.
+ * Each place's own lng/lat come along for a map (placeCoordinates); the JSON
+ * answer (toPlaces) leaves them out.
  */
 export const NEAREST_SQL = `
   select id, name, category, country,
-         round((location <-> st_setsrid(st_makepoint($1, $2), 4326)::geography)::numeric, 1)::float8 as distance_m
+         round((location <-> st_setsrid(st_makepoint($1, $2), 4326)::geography)::numeric, 1)::float8 as distance_m,
+         st_x(location::geometry) as lng, st_y(location::geometry) as lat
   from places
   order by location <-> st_setsrid(st_makepoint($1, $2), 4326)::geography
   limit 10`;
@@ -77,4 +80,9 @@ export function toPlaces(rows: readonly Record<string, unknown>[]): NearbyPlace[
     country: (r.country as string | null) ?? null,
     distance_m: Number(r.distance_m),
   }));
+}
+
+/** Where each row of NEAREST_SQL is, as [lng, lat] (for drawing them on a map). */
+export function placeCoordinates(rows: readonly Record<string, unknown>[]): [number, number][] {
+  return rows.map((r) => [Number(r.lng), Number(r.lat)]);
 }

@@ -172,6 +172,52 @@ describe('the edge cache', () => {
   });
 });
 
+describe('a page with a map for a browser (Accept: text/html), JSON for everyone else', () => {
+  const browser = { headers: { Accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' } };
+
+  it('shows the 10 places of the JSON answer, by name and distance, on an SVG map with the attributions', async () => {
+    const json = await nearest('/?lat=41.9028&lng=12.4964');
+    const response = await exports.default.fetch('https://places.example/?lat=41.9028&lng=12.4964', browser);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('Content-Type')).toBe('text/html; charset=utf-8');
+    expect(response.headers.get('Vary')).toBe('Accept');
+    expect(response.headers.get('Content-Security-Policy')).toBe("default-src 'none'; style-src 'unsafe-inline'");
+    const page = await response.text();
+    expect(page).toMatch(/<svg class="map"[^>]*>[\s\S]*<path class="land" d="M[\s\S]*<\/svg>/);
+    const escape = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;');
+    const names = [...page.matchAll(/<span class="name">([^<]*)<\/span>/g)].map((m) => m[1]);
+    expect(names).toEqual(json.body.map((p) => escape(p.name)));
+    expect(page).not.toContain('<script');
+    expect(page).toContain('GeoNames');
+    expect(page).toContain('Natural Earth (public domain)');
+  });
+
+  it('keeps the page and the JSON apart in the cache: each is cached, neither is served for the other', async () => {
+    const env = { DATABASE_URL: databaseUrl, NEON_LOCALHOST_PROXY: proxy };
+    /** One request, and its cache.put (in waitUntil) finished before the next. */
+    const get = async (path: string, init?: RequestInit) => {
+      const ctx = createExecutionContext();
+      const response = await worker.fetch(new Request(`https://places.example${path}`, init), env, ctx);
+      const body = await response.text();
+      await waitOnExecutionContext(ctx);
+      return { response, body };
+    };
+    const page = await get('/?lat=-34.6037&lng=-58.3816', browser);
+    expect(page.response.headers.get('X-Cache')).toBe('MISS');
+    const json = await get('/?lat=-34.6037&lng=-58.3816');
+    expect(json.response.headers.get('X-Cache')).toBe('MISS');
+    expect(json.response.headers.get('Content-Type')).toBe('application/json');
+    expect(json.response.headers.get('Vary')).toBe('Accept');
+    const pageAgain = await get('/nearest?lat=-34.60&lng=-58.38', browser);
+    expect(pageAgain.response.headers.get('X-Cache')).toBe('HIT');
+    expect(pageAgain.response.headers.get('Content-Type')).toBe('text/html; charset=utf-8');
+    expect(pageAgain.body).toBe(page.body);
+    const jsonAgain = await get('/nearest?lat=-34.60&lng=-58.38');
+    expect(jsonAgain.response.headers.get('X-Cache')).toBe('HIT');
+    expect(jsonAgain.body).toBe(json.body);
+  });
+});
+
 describe('bad input is a 400, never a 500', () => {
   const bad = [
     '/nearest',

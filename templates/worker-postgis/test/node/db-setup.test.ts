@@ -1,6 +1,9 @@
 // The data loader, in Node, against the real database: a UNESCO-shaped CSV
 // written here is loaded by the real `db:setup` script into a schema of its
-// own (so the places the Worker's tests use stay as they are).
+// own (so the places the Worker's tests use stay as they are). The embedded
+// database is one Postgres session (a search path set per connection is not
+// kept), so on it these tests get an embedded database of their own instead: a
+// copy of the prepared one.
 
 import { execFile } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,13 +11,26 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readDatabaseUrl } from 'neon-on-localhost';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { spawnProxy, type ProxyProcess } from 'neon-on-localhost';
 import { csvPlaces, type Row } from '../../scripts/places-source.ts';
 
 const run = promisify(execFile);
-const databaseUrl = readDatabaseUrl(process.cwd()) as string;
-const schema = `csv_probe_${process.pid}`;
+let shared: boolean;
+let schema = 'public';
+let own: ProxyProcess | undefined;
+let databaseUrl: string;
+
+/** Whether `url` is the embedded database (PGlite says so in its version). */
+async function isEmbedded(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return /PGlite/.test((await client.query<{ v: string }>('select version() as v')).rows[0].v);
+  } finally {
+    await client.end();
+  }
+}
 let dir: string;
 let csv: string;
 let admin: pg.Client;
@@ -35,19 +51,25 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'places-csv-'));
   csv = path.join(dir, 'whc-sites-test.csv');
   writeFileSync(csv, `\uFEFF${HEADER}\n${ROWS.join('\n')}\n`);
+  shared = !(await isEmbedded(inject('databaseUrl')));
+  if (shared) schema = `csv_probe_${process.pid}`;
+  else own = await spawnProxy({ embedded: 'memory', project: process.cwd() });
+  databaseUrl = own?.databaseUrl ?? inject('databaseUrl');
   admin = new pg.Client({ connectionString: databaseUrl });
   await admin.connect();
-  await admin.query(`create schema ${schema}`);
-});
+  if (shared) await admin.query(`create schema ${schema}`);
+}, 120_000);
 
 afterAll(async () => {
-  await admin?.query(`drop schema if exists ${schema} cascade`);
+  if (shared) await admin?.query(`drop schema if exists ${schema} cascade`);
   await admin?.end();
+  await own?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** DATABASE_URL with this test's schema first on the search path. */
+/** DATABASE_URL with this test's schema first on the search path (the test's own embedded database as it is). */
 function probeUrl(): string {
+  if (!shared) return databaseUrl;
   const url = new URL(databaseUrl);
   url.searchParams.set('options', `-c search_path=${schema},public`);
   return url.toString();
