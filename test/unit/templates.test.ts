@@ -51,14 +51,20 @@ describe('templates/', () => {
     }
   });
 
-  // Small files that two templates need, kept as copies so each folder stands alone.
-  it.each([
-    ['worker-raw/src/transaction.ts', 'vercel-edge/lib/transaction.ts'],
-    ['worker-postgis/src/places.ts', 'vercel-edge/lib/places.ts'],
-    ['worker-raw/_gitignore', 'worker-postgis/_gitignore'],
-    ['worker-raw/src/transaction.ts', 'worker-hyperdrive/src/transaction.ts'],
-    ['worker-raw/src/transaction.ts', 'vercel-node/lib/transaction.ts'],
-  ])('%s and %s stay identical', (a, b) => {
+  // Small files that several templates need, kept as copies so each folder
+  // stands alone; the first of each group is the one to edit.
+  const TOOLKIT = '../packages/neon-on-localhost/src';
+  const copies: Record<string, string[]> = {
+    // The only lines of neon-on-localhost a project deploys, as its own code.
+    [`${TOOLKIT}/driver.ts`]: ['worker-raw/src/local-dev.ts', 'worker-postgis/src/local-dev.ts', 'vercel-edge/lib/local-dev.ts'],
+    [`${TOOLKIT}/redact.ts`]: ['worker-raw/src/redact.ts', 'worker-postgis/src/redact.ts', 'worker-hyperdrive/src/redact.ts', 'vercel-edge/lib/redact.ts', 'vercel-node/lib/redact.ts'],
+    'worker-raw/src/transaction.ts': ['worker-hyperdrive/src/transaction.ts', 'vercel-edge/lib/transaction.ts', 'vercel-node/lib/transaction.ts'],
+    'worker-raw/orm/drizzle/src/transaction.ts': ['worker-hyperdrive/orm/drizzle/src/transaction.ts', 'vercel-edge/orm/drizzle/lib/transaction.ts', 'vercel-node/orm/drizzle/lib/transaction.ts'],
+    'worker-raw/orm/drizzle/src/db/schema.ts': ['worker-hyperdrive/orm/drizzle/src/db/schema.ts', 'vercel-edge/orm/drizzle/lib/db/schema.ts', 'vercel-node/orm/drizzle/lib/db/schema.ts'],
+    'worker-raw/migrations/0000_notes.sql': ['worker-hyperdrive/migrations/0000_notes.sql', 'vercel-edge/migrations/0000_notes.sql', 'vercel-node/migrations/0000_notes.sql'],
+    'worker-raw/_gitignore': ['worker-postgis/_gitignore', 'worker-hyperdrive/_gitignore'],
+  };
+  it.each(Object.entries(copies).flatMap(([a, bs]) => bs.map((b) => [a, b])))('%s and %s stay identical', (a, b) => {
     expect(readFileSync(path.join(root, b), 'utf8')).toBe(readFileSync(path.join(root, a), 'utf8'));
   });
 
