@@ -4,13 +4,15 @@
 //   GET /nearest/ws[?lat=&lng=]           the same query over a WebSocket Client, uncached (for comparison)
 //
 // The caller's point is rounded to 0.01° (~1 km) first, so everyone in a cell
-// shares one cache entry: a repeat request never reaches the database.
+// shares one cache entry: a repeat request never reaches the database. This
+// file is the HTTP side; the query itself is in nearest.ts.
 
-import { Client, neon, neonConfig } from '@neondatabase/serverless';
+import { neonConfig } from '@neondatabase/serverless';
 import { Hono, type Context } from 'hono';
-import { configureNeonDriver } from 'neon-on-localhost/driver';
-import { errorMessage } from 'neon-on-localhost/redact';
-import { ATTRIBUTION, cellKey, cellOf, locate, NEAREST_SQL, nearestParams, toPlaces, type NearbyPlace, type Point } from './places.ts';
+import { configureNeonDriver } from './local-dev.ts';
+import { nearestOverHttp, nearestOverWebSocket } from './nearest.ts';
+import { ATTRIBUTION, cellKey, cellOf, locate, type NearbyPlace, type Point } from './places.ts';
+import { errorMessage } from './redact.ts';
 
 export type { NearbyPlace };
 
@@ -19,26 +21,6 @@ export interface Env {
 }
 
 const CACHE_SECONDS = 3600;
-
-/** HTTP: one request carries the query and its answer. For a one-shot query
- * this is the fewest round trips: no WebSocket upgrade, no startup or auth
- * exchange, and Neon keeps the database connection warm on its side. */
-async function nearestOverHttp(env: Env, cell: Point): Promise<NearbyPlace[]> {
-  const sql = neon(env.DATABASE_URL);
-  return toPlaces(await sql.query(NEAREST_SQL, nearestParams(cell)));
-}
-
-/** WebSocket: a whole Postgres session for one query; kept to compare against. */
-async function nearestOverWebSocket(env: Env, ctx: { waitUntil(promise: Promise<unknown>): void }, cell: Point): Promise<NearbyPlace[]> {
-  const client = new Client({ connectionString: env.DATABASE_URL, connectionTimeoutMillis: 5_000 });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    return toPlaces((await client.query(NEAREST_SQL, nearestParams(cell))).rows);
-  } finally {
-    ctx.waitUntil(client.end());
-  }
-}
 
 const app = new Hono<{ Bindings: Env }>();
 
@@ -71,7 +53,7 @@ async function nearest(c: Context<{ Bindings: Env }>): Promise<Response> {
   configureNeonDriver(neonConfig, c.env);
   let places: NearbyPlace[];
   try {
-    places = await nearestOverHttp(c.env, cell);
+    places = await nearestOverHttp(c.env.DATABASE_URL, cell);
   } catch (err) {
     return databaseError(c, err); // never cached
   }
@@ -90,7 +72,7 @@ app.get('/nearest/ws', async (c) => {
   if (cell instanceof Response) return cell;
   configureNeonDriver(neonConfig, c.env);
   try {
-    const places = await nearestOverWebSocket(c.env, c.executionCtx, cell);
+    const places = await nearestOverWebSocket(c.env.DATABASE_URL, (promise) => c.executionCtx.waitUntil(promise), cell);
     return c.json(places, 200, { 'Cache-Control': 'no-store', 'X-Cell': cellKey(cell), 'X-Cache': 'BYPASS', 'X-Attribution': ATTRIBUTION });
   } catch (err) {
     return databaseError(c, err);
