@@ -24,6 +24,12 @@ const CACHE_SECONDS = 3600;
 
 const app = new Hono<{ Bindings: Env }>();
 
+// On this machine the driver talks to the local proxy; anywhere else this does nothing.
+app.use('*', async (c, next) => {
+  configureNeonDriver(neonConfig, c.env);
+  await next();
+});
+
 function cellFor(c: Context<{ Bindings: Env }>): Point | Response {
   const cf = (c.req.raw as Request & { cf?: { latitude?: unknown; longitude?: unknown } }).cf;
   const point = locate({ lat: c.req.query('lat'), lng: c.req.query('lng') }, cf);
@@ -50,7 +56,6 @@ async function nearest(c: Context<{ Bindings: Env }>): Promise<Response> {
     hit.headers.set('X-Cache', 'HIT');
     return hit;
   }
-  configureNeonDriver(neonConfig, c.env);
   let places: NearbyPlace[];
   try {
     places = await nearestOverHttp(c.env.DATABASE_URL, cell);
@@ -70,7 +75,6 @@ app.get('/nearest', nearest);
 app.get('/nearest/ws', async (c) => {
   const cell = cellFor(c);
   if (cell instanceof Response) return cell;
-  configureNeonDriver(neonConfig, c.env);
   try {
     const places = await nearestOverWebSocket(c.env.DATABASE_URL, (promise) => c.executionCtx.waitUntil(promise), cell);
     return c.json(places, 200, { 'Cache-Control': 'no-store', 'X-Cell': cellKey(cell), 'X-Cache': 'BYPASS', 'X-Attribution': ATTRIBUTION });
