@@ -11,7 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cleanEnv, run, type Ran } from './support/cli.ts';
-import { startPostgres } from './support/postgres.ts';
+import { startPostgres, type TestPostgres } from './support/postgres.ts';
 import { expectVercelFunctionsRunInProduction } from './support/production.ts';
 import { followReadme, followReadmeWithCommands } from './support/readme-path.ts';
 import { scaffoldedEmbedded, scaffoldedProject } from './support/scaffolded.ts';
@@ -37,7 +37,9 @@ describe.each([
   ['worker-postgis', 'postgis'],
 ] as const)('%s --orm drizzle (%s database)', (template, database) => {
   const args = ['--orm', 'drizzle', '--install', '--no-git'];
-  const s = database === 'postgis' ? scaffoldedProject('drizzle-app', template, args) : { ...scaffoldedEmbedded('drizzle-app', template, args), db: undefined };
+  // Filled in by the scaffolding's beforeAll: read its fields inside the tests.
+  const s: { project: string; created: Ran; db?: TestPostgres } =
+    database === 'postgis' ? scaffoldedProject('drizzle-app', template, args) : scaffoldedEmbedded('drizzle-app', template, args);
   const secret = () => s.db?.password ?? '\u0000';
 
   it("its routes query through Drizzle (src/db), and its README is the Drizzle variant's", () => {

@@ -58,6 +58,8 @@ export function scaffoldedEmbedded(dir: string, template: string, extraArgs: str
     state.created = await runCli([dir, '--template', template, '--database-url', '', ...extraArgs], {
       cwd: workDir,
       env: cleanEnv({ npm_config_user_agent: 'npm/11.0.0 node/v22.23.3 linux x64' }),
+      // The Vercel templates install the Vercel CLI (over 300 MB): the hook's budget, not run()'s default 2 minutes.
+      timeoutMs: 280_000,
     });
   }, 300_000);
   afterAll(() => {
