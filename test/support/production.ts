@@ -154,8 +154,9 @@ export async function expectVercelFunctionsRunInProduction(project: string, data
     expect(prod.packages.has('neon-on-localhost')).toBe(false);
     const built = await vercelBuild(prod.dir, project);
     expect(built.code, built.output).toBe(0);
-    // The build type-checks each function: a missing import is reported there (as a warning).
-    expect(built.output).not.toMatch(/error TS\d+/);
+    // The build type-checks each function and reports (as warnings) a module it cannot find,
+    // which the function would not find either; missing type declarations (devDependencies) are no matter.
+    expect(built.output).not.toMatch(/error TS2307/);
     const functions = path.join(prod.dir, '.vercel/output/functions/api');
     expect(readdirSync(functions).sort()).toEqual(Object.keys(routes).map((name) => `${name}.func`).sort());
     const password = decodeURIComponent(new URL(databaseUrl).password);
