@@ -1,70 +1,110 @@
-// End to end, the loop a README shows: in a generated project, a new
-// migration, a new route and its test pass `npm test` (migrated first), and
-// `npm run db:migrate` is idempotent. worker-raw with --orm drizzle (Drizzle's
-// own tests run inside workerd), vercel-node with plain SQL; and the Drizzle
-// variants of vercel-edge and worker-hyperdrive pass their own tests.
+// End to end, the loop each README teaches, followed literally on the
+// generated project (test/support/readme-path.ts puts each block where the
+// README says and runs its shell blocks): for every template's Drizzle
+// variant, the schema, `npm run db:generate`, `npm run db:migrate`, a route,
+// its test and `npm test`, then a second `db:generate` of the same schema
+// that writes nothing; and vercel-node's plain loop. On the embedded
+// database where the template has one, else on a throwaway PostgreSQL with
+// PostGIS. One scaffold and install per variant.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { run } from './support/cli.ts';
-import { scaffoldedProject } from './support/scaffolded.ts';
+import { cleanEnv, run, type Ran } from './support/cli.ts';
+import { startPostgres, type TestPostgres } from './support/postgres.ts';
+import { expectVercelFunctionsRunInProduction } from './support/production.ts';
+import { followReadme, followReadmeWithCommands } from './support/readme-path.ts';
+import { scaffoldedEmbedded, scaffoldedProject } from './support/scaffolded.ts';
+import { expectAllPassed } from './support/vitest-output.ts';
 
-const TODOS = 'create table todos (id bigint generated always as identity primary key, title text not null);\n';
+/** A README's shell block, as a user pastes it into a shell in the project. */
+const shell = (project: string) => (script: string) => run('sh', ['-ec', script], { cwd: project, timeoutMs: 300_000 });
 
-describe('worker-raw --orm drizzle', () => {
-  const s = scaffoldedProject('drizzle-app', 'worker-raw', ['--orm', 'drizzle', '--install', '--no-git']);
+/** Where each Drizzle variant's routes reach the database: through src/db (lib/db), not the driver alone. */
+const ROUTES: Record<string, string[]> = {
+  'worker-raw': ['src/index.ts'],
+  'worker-postgis': ['src/nearest.ts'],
+  'worker-hyperdrive': ['src/index.ts'],
+  'vercel-edge': ['api/now.ts', 'api/tx.ts', 'lib/nearest.ts'],
+  'vercel-node': ['api/now.ts', 'api/tx.ts'],
+};
 
-  it('scaffolds with Drizzle, and its npm test (Drizzle over HTTP and a Pool, in workerd) passes on the migrated schema', async () => {
+describe.each([
+  ['worker-raw', 'embedded'],
+  ['vercel-edge', 'embedded'],
+  ['worker-hyperdrive', 'embedded'],
+  ['vercel-node', 'embedded'],
+  ['worker-postgis', 'postgis'],
+] as const)('%s --orm drizzle (%s database)', (template, database) => {
+  const args = ['--orm', 'drizzle', '--install', '--no-git'];
+  // Filled in by the scaffolding's beforeAll: read its fields inside the tests.
+  const s: { project: string; created: Ran; db?: TestPostgres } =
+    database === 'postgis' ? scaffoldedProject('drizzle-app', template, args) : scaffoldedEmbedded('drizzle-app', template, args);
+  const secret = () => s.db?.password ?? '\u0000';
+
+  it("its routes query through Drizzle (src/db), and its README is the Drizzle variant's", () => {
     expect(s.created.code, s.created.output).toBe(0);
-    expect(readFileSync(path.join(s.project, 'src/db/schema.ts'), 'utf8')).toContain("pgTable('notes'");
-    const result = await run('npm', ['test'], { cwd: s.project, timeoutMs: 240_000 });
-    expect(result.code, result.output).toBe(0);
-    expect(result.output).toContain('applied migrations/0000_notes.sql');
-    expect(result.output).toMatch(/Tests\s+10 passed/);
-  }, 300_000);
+    for (const file of ROUTES[template]) {
+      expect(readFileSync(path.join(s.project, file), 'utf8'), file).toMatch(/from '\.{1,2}\/(lib\/)?db(\/index\.(ts|js))?'/);
+    }
+    const readme = readFileSync(path.join(s.project, 'README.md'), 'utf8');
+    expect(readme).toMatch(/^# \S+ with Drizzle/);
+    expect(readme).toContain('npm run db:generate -- --name todos');
+  });
 
-  it('a migration, a route and its test pass npm test; db:migrate twice changes nothing the second time', async () => {
-    writeFileSync(path.join(s.project, 'migrations/0001_todos.sql'), TODOS);
-    const index = path.join(s.project, 'src/index.ts');
-    writeFileSync(
-      index,
-      readFileSync(index, 'utf8')
-        .replace("'/tx': transaction,", "'/tx': transaction,\n  '/todos': async (env: Env) => ({ todos: await neon(env.DATABASE_URL)`select id, title from todos order by id` }),"),
-    );
-    writeFileSync(
-      path.join(s.project, 'test/todos.test.ts'),
-      `import { exports } from 'cloudflare:workers';\nimport { expect, it } from 'vitest';\n\nit('GET /todos lists the todos', async () => {\n  const response = await exports.default.fetch('https://example.com/todos');\n  expect(response.status).toBe(200);\n  expect(await response.json()).toEqual({ todos: [] });\n});\n`,
-    );
-    const tested = await run('npm', ['test', '--', 'test/todos.test.ts', 'test/db.test.ts'], { cwd: s.project, timeoutMs: 240_000 });
-    expect(tested.code, tested.output).toBe(0);
-    expect(tested.output).toContain('applied migrations/0001_todos.sql');
-    const again = await run('npm', ['run', 'db:migrate'], { cwd: s.project, timeoutMs: 60_000 });
+  it("follows the README's loop literally: the schema, db:generate, db:migrate, a route, its test, npm test; a second db:generate writes nothing", async () => {
+    const followed = await followReadmeWithCommands(s.project, shell(s.project));
+    const ran = followed.flatMap((f) => (f.ran ? [{ script: f.step.code.trim(), ...f.ran }] : []));
+    for (const r of ran) expect(r.code, `${r.script}\n${r.output}`).toBe(0);
+    expect(ran.map((r) => r.script)).toEqual(['npm run db:generate -- --name todos', 'npm run db:migrate', 'npm test']);
+    const [generated, migrated, tested] = ran as (Ran & { script: string })[];
+    expect(generated.output).toContain('migrations/0001_todos.sql');
+    expect(readFileSync(path.join(s.project, 'migrations/0001_todos.sql'), 'utf8')).toMatch(/^CREATE TABLE "todos"/);
+    expect(migrated.output).toContain('applied migrations/0001_todos.sql');
+    expectAllPassed(tested.output);
+    expect(followed.filter((f) => !f.ran).length).toBeGreaterThanOrEqual(3); // the table, the route, its test
+    for (const r of ran) expect(r.output).not.toContain(secret());
+
+    const before = readdirSync(path.join(s.project, 'migrations'), { recursive: true }).sort();
+    const again = await run('npm', ['run', 'db:generate'], { cwd: s.project, timeoutMs: 120_000 });
     expect(again.code, again.output).toBe(0);
-    expect(again.output).toContain('migrations up to date (2 applied)');
-    expect(again.output).not.toContain(s.db.password);
-  }, 300_000);
+    expect(again.output).toContain('No schema changes, nothing to migrate');
+    expect(readdirSync(path.join(s.project, 'migrations'), { recursive: true }).sort()).toEqual(before);
+
+    // The README's code type-checks with the template's.
+    const typecheck = await run('npm', ['run', 'typecheck'], { cwd: s.project, timeoutMs: 180_000 });
+    expect(typecheck.code, typecheck.output).toBe(0);
+  }, 900_000);
+
+  if (template === 'vercel-node') {
+    it('runs from an install without devDependencies, built by vercel build and served by Vercel\'s launcher', async () => {
+      const db = await startPostgres();
+      try {
+        // As before a deploy: the migrations applied to the production database first.
+        const migrated = await run('npm', ['run', 'db:migrate'], { cwd: s.project, env: cleanEnv({ DATABASE_URL: db.url }), timeoutMs: 120_000 });
+        expect(migrated.code, migrated.output).toBe(0);
+        await expectVercelFunctionsRunInProduction(s.project, db.url, {
+          now: (body) => expect(body.via).toBe('pg pool'),
+          todos: (body) => expect(body).toHaveProperty('todos'),
+          tx: (body) => expect(body).toMatchObject({ sameTransaction: true, via: 'pg pool' }),
+        });
+      } finally {
+        await db.destroy();
+      }
+    }, 600_000);
+  }
 });
 
 describe('vercel-node (plain SQL), on the embedded database', () => {
-  const s = scaffoldedProject('plain-app', 'vercel-node', ['--install', '--no-git']);
+  const s = scaffoldedEmbedded('plain-app', 'vercel-node', ['--install', '--no-git']);
 
-  it('the loop passes npm test on the embedded database, and db:migrate is idempotent there', async () => {
+  it("follows the README's loop literally: it passes npm test on the embedded database, and db:migrate is idempotent there", async () => {
     expect(s.created.code, s.created.output).toBe(0);
-    // No DATABASE_URL: npm test and db:migrate use the embedded database.
-    const env = path.join(s.project, '.env.local');
-    writeFileSync(env, '');
-    writeFileSync(path.join(s.project, 'migrations/0001_todos.sql'), TODOS);
-    writeFileSync(
-      path.join(s.project, 'api/todos.ts'),
-      `import { database, databaseUnavailable, json } from '../lib/database';\n\nexport async function GET(): Promise<Response> {\n  const pool = database();\n  if (pool instanceof Response) return pool;\n  try {\n    const { rows } = await pool.query('select id, title from todos order by id');\n    return json({ todos: rows });\n  } catch (err) {\n    return databaseUnavailable(err);\n  }\n}\n`,
-    );
-    writeFileSync(
-      path.join(s.project, 'test/todos.test.ts'),
-      `import { expect, inject, it } from 'vitest';\n\nprocess.env.DATABASE_URL = inject('databaseUrl');\nconst { GET } = await import('../api/todos');\n\nit('GET /api/todos lists the todos', async () => {\n  const response = await GET();\n  expect(response.status).toBe(200);\n  expect(await response.json()).toEqual({ todos: [] });\n});\n`,
-    );
+    const steps = followReadme(s.project);
+    expect(steps.length).toBe(3); // the table, the function, its test
     const tested = await run('npm', ['test'], { cwd: s.project, timeoutMs: 240_000 });
     expect(tested.code, tested.output).toBe(0);
+    expectAllPassed(tested.output);
     expect(tested.output).toContain('2 migrations applied, 2 in all');
     for (const expected of ['2 migrations applied, 2 in all', 'migrations up to date (2 applied)']) {
       const migrated = await run('npm', ['run', 'db:migrate'], { cwd: s.project, timeoutMs: 120_000 });
@@ -73,35 +113,5 @@ describe('vercel-node (plain SQL), on the embedded database', () => {
     }
     const typecheck = await run('npm', ['run', 'typecheck'], { cwd: s.project, timeoutMs: 120_000 });
     expect(typecheck.code, typecheck.output).toBe(0);
-  }, 600_000);
-});
-
-// The other Drizzle variants: the generated project type-checks and its
-// Drizzle tests pass on the migrated schema (vercel-edge in edge-runtime and
-// workerd over neon-http / neon-serverless; worker-hyperdrive in workerd with
-// node-postgres through the Hyperdrive binding; worker-postgis in workerd over
-// neon-http, on the places db:setup loaded during scaffolding).
-describe.each([
-  ['vercel-edge', 4, '0000_notes'],
-  ['worker-hyperdrive', 2, '0000_notes'],
-  ['worker-postgis', 2, '0000_places'],
-])('%s --orm drizzle', (template, tests, firstMigration) => {
-  const s = scaffoldedProject('drizzle-app', template, ['--orm', 'drizzle', '--install', '--no-git']);
-
-  it('type-checks, and its Drizzle tests pass against the migrated database', async () => {
-    expect(s.created.code, s.created.output).toBe(0);
-    expect(s.created.output).toContain('Add an ORM?');
-    const typecheck = await run('npm', ['run', 'typecheck'], { cwd: s.project, timeoutMs: 120_000 });
-    expect(typecheck.code, typecheck.output).toBe(0);
-    const tested = await run('npm', ['test', '--', 'test/db.test.ts'], { cwd: s.project, timeoutMs: 240_000 });
-    expect(tested.code, tested.output).toBe(0);
-    expect(tested.output).toContain(`applied migrations/${firstMigration}.sql`);
-    expect(tested.output).toMatch(new RegExp(`Tests\\s+${tests} passed`));
-    expect(tested.output).not.toContain(s.db.password);
-    // The schema is what migrations/ already makes: drizzle-kit has nothing to
-    // write (for worker-postgis: no second CREATE TABLE places).
-    const generated = await run('npm', ['run', 'db:generate'], { cwd: s.project, timeoutMs: 120_000 });
-    expect(generated.code, generated.output).toBe(0);
-    expect(generated.output).toContain('No schema changes, nothing to migrate');
   }, 600_000);
 });

@@ -1,7 +1,8 @@
 // End to end, as a user: the built CLI scaffolds vercel-node against a
 // throwaway PostgreSQL, installs it, and the generated project's own tests
 // pass in Node (an outage and recovery included), against PostgreSQL and
-// against the embedded database; `npm start` serves api/ by file.
+// against the embedded database; `npm start` serves api/ by file; and the
+// functions run as Vercel runs them, from an install without devDependencies.
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { run, type Ran } from './support/cli.ts';
 import { startDevServer } from './support/dev-server.ts';
 import type { TestPostgres } from './support/postgres.ts';
+import { expectVercelFunctionsRunInProduction } from './support/production.ts';
 import { expectDeployUsesLocalVercel } from './support/vercel-cli.ts';
 import { scaffoldedProject, withoutEnvFile } from './support/scaffolded.ts';
 
@@ -84,4 +86,11 @@ describe('create-neon-edge my-app --template vercel-node', () => {
       }
     });
   }, 120_000);
+
+  it("runs from an install without devDependencies (npm's --omit=dev): built by vercel build, each function served by Vercel's own launcher answers from the database, and 503 when it is down", async () => {
+    await expectVercelFunctionsRunInProduction(project, db.url, {
+      now: (body) => expect(body.via).toBe('pg pool'),
+      tx: (body) => expect(body).toMatchObject({ sameTransaction: true, via: 'pg pool' }),
+    });
+  }, 600_000);
 });

@@ -2,7 +2,8 @@
 // published to a throwaway registry (test/support/registry.ts, started by the
 // global setup), then `npm create neon-edge@latest my-app` in an empty
 // directory, the generated project's `npm test`, `npm start`, and the bundle
-// `wrangler deploy --dry-run` would upload.
+// `wrangler deploy --dry-run` would upload, built from an install without
+// devDependencies.
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, REPO_ROOT, run, type Ran } from './support/cli.ts';
 import { startDevServer } from './support/dev-server.ts';
+import { installWithoutDevDependencies, packageOf, wranglerBundle } from './support/production.ts';
 
 let dir: string;
 let created: Ran;
@@ -74,9 +76,9 @@ describe('npm create neon-edge@latest my-app (from the registry)', () => {
     expect(statSync(path.join(project(), 'worker-configuration.d.ts')).size).toBeGreaterThan(1000);
   });
 
-  it('holds the user\'s code and config only: at most 12 files besides the lockfile, no proxy source', () => {
+  it('holds the user\'s code and config only: at most 14 files besides the lockfile, no proxy source', () => {
     const files = listFiles(project()).filter((f) => f !== 'package-lock.json' && f !== 'worker-configuration.d.ts');
-    expect(files.length, files.join('\n')).toBeLessThanOrEqual(12);
+    expect(files.length, files.join('\n')).toBeLessThanOrEqual(14);
     const pkg = JSON.parse(readFileSync(path.join(project(), 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
     expect(pkg.devDependencies['neon-on-localhost']).toBe('^0.1.0');
     const installed = JSON.parse(readFileSync(path.join(project(), 'node_modules/neon-on-localhost/package.json'), 'utf8')) as { version: string };
@@ -101,17 +103,24 @@ describe('npm create neon-edge@latest my-app (from the registry)', () => {
     }
   }, 120_000);
 
-  it('the deployed bundle carries none of the local toolkit', async () => {
-    const out = path.join(dir, 'bundle');
-    const dry = await run('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', out], { cwd: project(), env: cleanEnv(), timeoutMs: 120_000 });
-    expect(dry.code, dry.output).toBe(0);
-    const bundle = readdirSync(out)
-      .filter((f) => f.endsWith('.js'))
-      .map((f) => readFileSync(path.join(out, f), 'utf8'))
-      .join('\n');
-    expect(bundle).toContain('configureNeonDriver');
-    for (const proxyOnly of ['WebSocketServer', 'pglite', 'sql-over-http', 'authenticateToPostgres', 'startProxy']) {
-      expect(bundle, proxyOnly).not.toContain(proxyOnly);
+  it('the deployed bundle holds src/ and the dependencies only, built from an install without devDependencies (npm ci --omit=dev): of the local toolkit, src/local-dev.ts', async () => {
+    const production = await installWithoutDevDependencies(project());
+    try {
+      expect(production.installed.code, production.installed.output).toBe(0);
+      for (const tool of ['neon-on-localhost', 'wrangler', 'vitest']) expect(production.packages.has(tool), tool).toBe(false);
+      // wrangler is a devDependency: the project's own, from its full install, bundles the copy.
+      const { ran, inputs } = await wranglerBundle(production.dir, project());
+      expect(ran.code, ran.output).toBe(0);
+      const packages = [...new Set(inputs.flatMap((input) => packageOf(input) ?? []))];
+      expect(packages).toEqual(['@neondatabase/serverless']);
+      expect(inputs.filter((input) => !packageOf(input)).sort()).toEqual(['src/index.ts', 'src/local-dev.ts', 'src/redact.ts', 'src/transaction.ts']);
+      const bundle = readFileSync(path.join(production.dir, 'dist', 'index.js'), 'utf8');
+      expect(bundle).toContain('configureNeonDriver'); // src/local-dev.ts, a no-op away from localhost
+      for (const proxyOnly of ['WebSocketServer', 'pglite', 'sql-over-http', 'authenticateToPostgres', 'startProxy']) {
+        expect(bundle, proxyOnly).not.toContain(proxyOnly);
+      }
+    } finally {
+      production.remove();
     }
-  }, 150_000);
+  }, 300_000);
 });

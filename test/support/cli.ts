@@ -67,6 +67,6 @@ export function run(
   });
 }
 
-export function runCli(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; input?: string }): Promise<Ran> {
+export function runCli(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number }): Promise<Ran> {
   return run(process.execPath, [CLI, ...args], options);
 }

@@ -47,3 +47,23 @@ export async function withoutEnvFile<T>(project: string, envFile: string, body: 
     renameSync(`${file}.off`, file);
   }
 }
+
+/** The same with no database URL at all: the project runs on the embedded database (PGlite). */
+export function scaffoldedEmbedded(dir: string, template: string, extraArgs: string[] = []): Omit<Scaffolded, 'db'> {
+  const state = {} as Omit<Scaffolded, 'db'>;
+  let workDir: string | undefined;
+  beforeAll(async () => {
+    workDir = mkdtempSync(path.join(tmpdir(), `neon-edge-${template}-`));
+    state.project = path.join(workDir, dir);
+    state.created = await runCli([dir, '--template', template, '--database-url', '', ...extraArgs], {
+      cwd: workDir,
+      env: cleanEnv({ npm_config_user_agent: 'npm/11.0.0 node/v22.23.3 linux x64' }),
+      // The Vercel templates install the Vercel CLI (over 300 MB): the hook's budget, not run()'s default 2 minutes.
+      timeoutMs: 280_000,
+    });
+  }, 300_000);
+  afterAll(() => {
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+  });
+  return state;
+}

@@ -68,7 +68,7 @@ describe('--orm', () => {
     ['vercel-edge', 'lib/db/index.ts', ['drizzle-orm/neon-http', 'drizzle-orm/neon-serverless']],
     ['vercel-node', 'lib/db/index.ts', ['drizzle-orm/node-postgres']],
     ['worker-hyperdrive', 'src/db/index.ts', ['drizzle-orm/node-postgres']],
-    ['worker-postgis', 'src/db/index.ts', ['drizzle-orm/neon-http']],
+    ['worker-postgis', 'src/db/index.ts', ['drizzle-orm/neon-http', 'drizzle-orm/neon-serverless']],
   ])('%s uses Drizzle on %s with its driver', (name, file, drivers) => {
     const variant = template(name).orms.drizzle!;
     const source = readFileSync(path.join(templatesRoot(), name, variant.files, file), 'utf8');

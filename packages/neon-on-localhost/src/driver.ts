@@ -1,11 +1,13 @@
-// Runs inside the edge runtime (workerd, Vercel Edge) and in Node. When
-// DATABASE_URL points at this machine, Neon's driver must talk to the local
-// proxy over plain ws:// and http:// instead of Neon's TLS endpoints; for any
-// other host it keeps the driver's defaults (TLS WebSocket), so production
-// is untouched; pipelined connect is on in both.
+// Points Neon's serverless driver at neon-on-localhost's proxy when
+// DATABASE_URL is on this machine (plain ws:// and http:// instead of Neon's
+// TLS endpoints), and changes nothing for any other host, so production keeps
+// the driver's defaults; pipelined connect is on in both. Runs in the edge
+// runtimes (workerd, Vercel Edge) and in Node.
 //
-// This file imports nothing, and the driver's `neonConfig` is passed in, so a
-// Worker's bundle gains these few lines and never a second copy of the driver.
+// It imports nothing, and the driver's `neonConfig` is passed in, so a bundle
+// gains these few lines and never a second copy of the driver. Projects made
+// by create-neon-edge hold this file as their own code (their tests keep the
+// copy identical), so what they deploy imports nothing from the toolkit.
 
 /** The settings this file writes on the driver's `neonConfig`. */
 export interface NeonConfigStatic {

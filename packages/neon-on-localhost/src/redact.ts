@@ -1,9 +1,11 @@
-// `neon-on-localhost/redact`: for the app's own logs, in production too.
+// Passwords out of log lines, for the app's own logs, in production too.
 // Error messages are logged, and logs are kept (wrangler's output, Cloudflare
 // and Vercel observability). Some messages quote the connection string: the
 // driver's own error for a malformed connection string can repeat it whole,
 // password included. Every message the app logs goes through redact() first.
-// Imports nothing, so it runs in every runtime and adds only itself to a bundle.
+// Imports nothing, so it runs in every runtime and adds only itself to a
+// bundle. Projects made by create-neon-edge hold this file as their own code
+// (their tests keep the copy identical).
 
 const MASK = '****';
 

@@ -3,8 +3,8 @@
 // stack trace or a connection string.
 
 import { neonConfig } from '@neondatabase/serverless';
-import { configureNeonDriver } from 'neon-on-localhost/driver';
-import { errorMessage } from 'neon-on-localhost/redact';
+import { configureNeonDriver } from './local-dev';
+import { errorMessage } from './redact';
 
 // Vercel sets process.env in both runtimes; so do workerd (nodejs_compat) and
 // the local edge-runtime server.

@@ -8,7 +8,7 @@ import { describe, expect, inject, it, vi } from 'vitest';
 import nearest from '../api/nearest';
 import now from '../api/now';
 import tx from '../api/tx';
-import { configureNeonDriver } from 'neon-on-localhost/driver';
+import { configureNeonDriver } from '../lib/local-dev';
 
 const databaseUrl = inject('databaseUrl');
 const password = decodeURIComponent(new URL(databaseUrl).password);

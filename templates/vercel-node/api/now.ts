@@ -1,5 +1,5 @@
 // GET /api/now — select now() on a pooled connection of this instance.
-import { database, databaseUnavailable, json } from '../lib/database';
+import { database, databaseUnavailable, json } from '../lib/database.js';
 
 export async function GET(): Promise<Response> {
   const pool = database();

@@ -1,8 +1,8 @@
 // GET /api/tx — a transaction on one pooled connection, with logic between its
 // statements (lib/transaction.ts). The connection goes back to the pool after;
 // one that failed is discarded instead, so an outage leaves no broken ones.
-import { database, databaseUnavailable, json } from '../lib/database';
-import { transactionDemo } from '../lib/transaction';
+import { database, databaseUnavailable, json } from '../lib/database.js';
+import { transactionDemo } from '../lib/transaction.js';
 
 export async function GET(): Promise<Response> {
   const pool = database();

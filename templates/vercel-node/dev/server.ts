@@ -20,7 +20,10 @@ import { parseArgs } from 'node:util';
 const root = new URL('../', import.meta.url);
 
 // Module loading, for the project's own files (not node_modules):
-// - '../lib/database' without an extension, as Vercel's build allows: try '.ts';
+// - '../lib/database.js' is lib/database.ts here, as it is lib/database.js
+//   once Vercel has compiled it. Vercel runs the compiled files as ES modules,
+//   which Node finds only by their full name, so an import without the
+//   extension fails here as it would there, saying what to write;
 // - a generation number (?v=N) passed from each function to what it imports,
 //   so after an edit a new import loads every project file again.
 const hooks = String.raw`const root = ${JSON.stringify(root.href)};
@@ -28,7 +31,12 @@ const own = (url) => url.startsWith(root) && !url.includes('/node_modules/');
 export async function resolve(specifier, context, next) {
   let result;
   try { result = await next(specifier, context); }
-  catch (err) { if (!/^\.\.?\//.test(specifier) || /\.[cm]?[jt]s$/.test(specifier)) throw err; result = await next(specifier + '.ts', context); }
+  catch (err) {
+    if (!/^\.\.?\//.test(specifier) || !own(context.parentURL ?? '')) throw err;
+    if (/\.js$/.test(specifier)) result = await next(specifier.slice(0, -3) + '.ts', context);
+    else if (!/\.[cm]?[jt]s$/.test(specifier)) throw new Error('import "' + specifier + '" needs its extension: write "' + specifier + '.js" (Vercel runs api/ as ES modules, which Node loads only by their full name)');
+    else throw err;
+  }
   const generation = context.parentURL && own(context.parentURL) ? new URL(context.parentURL).searchParams.get('v') : null;
   if (generation && own(result.url) && !result.url.includes('?')) return { ...result, url: result.url + '?v=' + generation };
   return result;

@@ -6,7 +6,7 @@
 
 import { attachDatabasePool } from '@vercel/functions';
 import pg from 'pg';
-import { errorMessage } from 'neon-on-localhost/redact';
+import { errorMessage } from './redact.js';
 
 // Fail fast when the database is unreachable instead of holding the request.
 const CONNECT_TIMEOUT_MS = 5_000;

@@ -11,7 +11,7 @@
 
 import { Hono, type Context } from 'hono';
 import { Client } from 'pg';
-import { errorMessage } from 'neon-on-localhost/redact';
+import { errorMessage } from './redact.ts';
 import { transactionDemo } from './transaction.ts';
 
 export interface Env {

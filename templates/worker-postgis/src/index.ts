@@ -5,14 +5,16 @@
 //   GET /nearest/ws[?lat=&lng=]           the same query over a WebSocket Client, uncached (for comparison)
 //
 // The caller's point is rounded to 0.01° (~1 km) first, so everyone in a cell
-// shares one cache entry: a repeat request never reaches the database.
+// shares one cache entry: a repeat request never reaches the database. This
+// file is the HTTP side; the query itself is in nearest.ts.
 
-import { Client, neon, neonConfig } from '@neondatabase/serverless';
+import { neonConfig } from '@neondatabase/serverless';
 import { Hono, type Context } from 'hono';
-import { configureNeonDriver } from 'neon-on-localhost/driver';
-import { errorMessage } from 'neon-on-localhost/redact';
+import { configureNeonDriver } from './local-dev.ts';
 import { renderMapPage } from './map-page.ts';
-import { ATTRIBUTION, cellKey, cellOf, locate, NEAREST_SQL, nearestParams, placeCoordinates, toPlaces, type NearbyPlace, type Point } from './places.ts';
+import { nearestOverHttp, nearestOverWebSocket } from './nearest.ts';
+import { ATTRIBUTION, cellKey, cellOf, locate, withoutPosition, type LocatedPlace, type NearbyPlace, type Point } from './places.ts';
+import { errorMessage } from './redact.ts';
 
 export type { NearbyPlace };
 
@@ -22,27 +24,13 @@ export interface Env {
 
 const CACHE_SECONDS = 3600;
 
-/** HTTP: one request carries the query and its answer. For a one-shot query
- * this is the fewest round trips: no WebSocket upgrade, no startup or auth
- * exchange, and Neon keeps the database connection warm on its side. */
-async function nearestOverHttp(env: Env, cell: Point): Promise<Record<string, unknown>[]> {
-  const sql = neon(env.DATABASE_URL);
-  return sql.query(NEAREST_SQL, nearestParams(cell));
-}
-
-/** WebSocket: a whole Postgres session for one query; kept to compare against. */
-async function nearestOverWebSocket(env: Env, ctx: { waitUntil(promise: Promise<unknown>): void }, cell: Point): Promise<NearbyPlace[]> {
-  const client = new Client({ connectionString: env.DATABASE_URL, connectionTimeoutMillis: 5_000 });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    return toPlaces((await client.query(NEAREST_SQL, nearestParams(cell))).rows);
-  } finally {
-    ctx.waitUntil(client.end());
-  }
-}
-
 const app = new Hono<{ Bindings: Env }>();
+
+// On this machine the driver talks to the local proxy; anywhere else this does nothing.
+app.use('*', async (c, next) => {
+  configureNeonDriver(neonConfig, c.env);
+  await next();
+});
 
 function cellFor(c: Context<{ Bindings: Env }>): Point | Response {
   const cf = (c.req.raw as Request & { cf?: { latitude?: unknown; longitude?: unknown } }).cf;
@@ -61,16 +49,17 @@ function databaseError(c: Context<{ Bindings: Env }>, err: unknown): Response {
 const wantsPage = (c: Context<{ Bindings: Env }>) => /\btext\/html\b/i.test(c.req.header('Accept') ?? '');
 
 /** The answer as JSON, or as a page with a map; both vary by Accept, for the caches on the way. */
-async function answer(cell: Point, rows: Record<string, unknown>[], page: boolean): Promise<Response> {
+async function answer(cell: Point, located: LocatedPlace[], page: boolean): Promise<Response> {
   const headers = {
     'Cache-Control': `public, max-age=${CACHE_SECONDS}`,
     'X-Cell': cellKey(cell),
     'X-Attribution': ATTRIBUTION,
     Vary: 'Accept',
   };
-  const places = toPlaces(rows);
+  const places = located.map(withoutPosition);
   if (!page) return Response.json(places, { headers });
-  return new Response(await renderMapPage(cell, places, placeCoordinates(rows), ATTRIBUTION), {
+  const coordinates = located.map((p): [number, number] => [p.lng, p.lat]);
+  return new Response(await renderMapPage(cell, places, coordinates, ATTRIBUTION), {
     headers: { ...headers, 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'" },
   });
 }
@@ -89,14 +78,13 @@ async function nearest(c: Context<{ Bindings: Env }>): Promise<Response> {
     hit.headers.set('X-Cache', 'HIT');
     return hit;
   }
-  configureNeonDriver(neonConfig, c.env);
-  let rows: Record<string, unknown>[];
+  let located: LocatedPlace[];
   try {
-    rows = await nearestOverHttp(c.env, cell);
+    located = await nearestOverHttp(c.env.DATABASE_URL, cell);
   } catch (err) {
     return databaseError(c, err); // never cached
   }
-  const response = await answer(cell, rows, page);
+  const response = await answer(cell, located, page);
   c.executionCtx.waitUntil(cache.put(cacheKey, response.clone()));
   response.headers.set('X-Cache', 'MISS');
   return response;
@@ -107,10 +95,9 @@ app.get('/nearest', nearest);
 app.get('/nearest/ws', async (c) => {
   const cell = cellFor(c);
   if (cell instanceof Response) return cell;
-  configureNeonDriver(neonConfig, c.env);
   try {
-    const places = await nearestOverWebSocket(c.env, c.executionCtx, cell);
-    return c.json(places, 200, { 'Cache-Control': 'no-store', 'X-Cell': cellKey(cell), 'X-Cache': 'BYPASS', 'X-Attribution': ATTRIBUTION });
+    const located = await nearestOverWebSocket(c.env.DATABASE_URL, (promise) => c.executionCtx.waitUntil(promise), cell);
+    return c.json(located.map(withoutPosition), 200, { 'Cache-Control': 'no-store', 'X-Cell': cellKey(cell), 'X-Cache': 'BYPASS', 'X-Attribution': ATTRIBUTION });
   } catch (err) {
     return databaseError(c, err);
   }

@@ -1,5 +1,5 @@
-// The nearest-places query, shared by the templates that answer it: where the
-// caller is, the ~1 km cell that answers for them, and the KNN query itself.
+// Where the caller is, the ~1 km cell that answers for them, and the shape of
+// an answer. No database here: the query is in nearest.ts.
 
 export interface Point {
   lat: number;
@@ -12,8 +12,9 @@ const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
 export const HOW_TO_PASS_LOCATION = 'pass ?lat=<-90..90>&lng=<-180..180>, e.g. ?lat=48.8566&lng=2.3522';
 
 /**
- * The point from `?lat=&lng=` when given (local dev has no cf location, and
- * tests choose their points), else from Cloudflare's request.cf.
+ * The point from `?lat=&lng=` when given (tests choose their points, and
+ * wrangler dev puts every request in one place), else from `request.cf`,
+ * where Cloudflare puts the caller's location.
  */
 export function locate(query: { lat?: string; lng?: string }, cf?: { latitude?: unknown; longitude?: unknown }): Point | { error: string } {
   const fromQuery = query.lat !== undefined || query.lng !== undefined;
@@ -52,37 +53,15 @@ export interface NearbyPlace {
   distance_m: number;
 }
 
+/** A place of the answer with its own position, for the map page; the JSON answer leaves the position out. */
+export interface LocatedPlace extends NearbyPlace {
+  lng: number;
+  lat: number;
+}
+
+/** The place as the JSON answer gives it. */
+export function withoutPosition({ lng: _lng, lat: _lat, ...place }: LocatedPlace): NearbyPlace {
+  return place;
+}
+
 export const ATTRIBUTION = 'Places: GeoNames (https://www.geonames.org), CC BY 4.0';
-
-/**
- * One parameterised KNN query ($1 = lng, $2 = lat): `<->` on geography walks
- * the GiST index nearest-first and gives the great-circle distance in metres.
- * Each place's own lng/lat come along for a map (placeCoordinates); the JSON
- * answer (toPlaces) leaves them out.
- */
-export const NEAREST_SQL = `
-  select id, name, category, country,
-         round((location <-> st_setsrid(st_makepoint($1, $2), 4326)::geography)::numeric, 1)::float8 as distance_m,
-         st_x(location::geometry) as lng, st_y(location::geometry) as lat
-  from places
-  order by location <-> st_setsrid(st_makepoint($1, $2), 4326)::geography
-  limit 10`;
-
-/** Parameters of NEAREST_SQL for a cell. */
-export const nearestParams = (cell: Point): [number, number] => [cell.lng, cell.lat];
-
-/** Rows of NEAREST_SQL as the API returns them (bigint ids arrive as strings; they fit a number). */
-export function toPlaces(rows: readonly Record<string, unknown>[]): NearbyPlace[] {
-  return rows.map((r) => ({
-    id: Number(r.id),
-    name: String(r.name),
-    category: (r.category as string | null) ?? null,
-    country: (r.country as string | null) ?? null,
-    distance_m: Number(r.distance_m),
-  }));
-}
-
-/** Where each row of NEAREST_SQL is, as [lng, lat] (for drawing them on a map). */
-export function placeCoordinates(rows: readonly Record<string, unknown>[]): [number, number][] {
-  return rows.map((r) => [Number(r.lng), Number(r.lat)]);
-}

@@ -5,7 +5,7 @@ import { neon, neonConfig } from '@neondatabase/serverless';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { configureNeonDriver } from 'neon-on-localhost/driver';
+import { configureNeonDriver } from '../src/local-dev.ts';
 import worker, { type NearbyPlace } from '../src/index.ts';
 
 const databaseUrl = inject('databaseUrl');

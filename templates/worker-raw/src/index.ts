@@ -9,8 +9,8 @@
 // response go out first.
 
 import { Client, Pool, neon, neonConfig } from '@neondatabase/serverless';
-import { configureNeonDriver } from 'neon-on-localhost/driver';
-import { errorMessage } from 'neon-on-localhost/redact';
+import { configureNeonDriver } from './local-dev.ts';
+import { errorMessage } from './redact.ts';
 import { transactionDemo } from './transaction.ts';
 
 export interface Env {

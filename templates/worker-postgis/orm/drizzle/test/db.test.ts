@@ -1,13 +1,14 @@
 // Drizzle inside workerd against the PostGIS that `npm run db:setup` filled:
 // the places table of migrations/0000_places.sql, typed by src/db/schema.ts,
-// queried with Drizzle and a raw KNN order-by, agreeing with the Worker.
+// read through Drizzle, and a KNN order-by in Drizzle's sql agreeing with the
+// Worker. The routes' own tests are in nearest.test.ts, the same as without Drizzle.
 
 import { neonConfig } from '@neondatabase/serverless';
 import { count, eq, sql } from 'drizzle-orm';
 import { exports } from 'cloudflare:workers';
-import { configureNeonDriver } from 'neon-on-localhost/driver';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { db, schema } from '../src/db/index.ts';
+import { httpDb, schema } from '../src/db/index.ts';
+import { configureNeonDriver } from '../src/local-dev.ts';
 
 const env = { DATABASE_URL: inject('databaseUrl'), NEON_LOCALHOST_PROXY: inject('neonLocalhostProxy') };
 beforeAll(() => configureNeonDriver(neonConfig, env));
@@ -16,10 +17,10 @@ const { places } = schema;
 
 describe('Drizzle on the places table', () => {
   it('counts the places and reads one back, typed', async () => {
-    const [{ n }] = await db(env.DATABASE_URL).select({ n: count() }).from(places);
+    const [{ n }] = await httpDb(env.DATABASE_URL).select({ n: count() }).from(places);
     expect(n).toBeGreaterThan(10);
-    const [first] = await db(env.DATABASE_URL).select({ id: places.id, name: places.name }).from(places).limit(1);
-    const [again] = await db(env.DATABASE_URL).select().from(places).where(eq(places.id, first.id));
+    const [first] = await httpDb(env.DATABASE_URL).select({ id: places.id, name: places.name }).from(places).limit(1);
+    const [again] = await httpDb(env.DATABASE_URL).select().from(places).where(eq(places.id, first.id));
     expect(typeof again.id).toBe('number');
     expect(again.name).toBe(first.name);
     expect(again.location).toMatch(/^[0-9A-F]+$/i); // hex EWKB
@@ -28,7 +29,7 @@ describe('Drizzle on the places table', () => {
   it('finds the 10 nearest places with a KNN order-by, as GET /nearest does', async () => {
     const [lat, lng] = [48.8566, 2.3522];
     const here = sql`st_setsrid(st_makepoint(${lng}, ${lat}), 4326)::geography`;
-    const nearest = await db(env.DATABASE_URL)
+    const nearest = await httpDb(env.DATABASE_URL)
       .select({ id: places.id, name: places.name, distanceM: sql<number>`round((${places.location} <-> ${here})::numeric, 1)::float8` })
       .from(places)
       .orderBy(sql`${places.location} <-> ${here}`)
@@ -40,7 +41,7 @@ describe('Drizzle on the places table', () => {
     const fromWorker = (await response.json()) as { id: number; distance_m: number }[];
     // The Worker answers for the ~1 km cell (48.86, 2.35), not the exact point: compare with the same point.
     const cell = sql`st_setsrid(st_makepoint(${2.35}, ${48.86}), 4326)::geography`;
-    const sameCell = await db(env.DATABASE_URL)
+    const sameCell = await httpDb(env.DATABASE_URL)
       .select({ id: places.id })
       .from(places)
       .orderBy(sql`${places.location} <-> ${cell}`)

@@ -1,10 +1,11 @@
-// Drizzle on Neon's serverless driver, with the transport that fits the work,
-// as the raw functions do: neon-http (one HTTP request per query) for one-shot
-// queries, neon-serverless (a WebSocket session from a Pool) for interactive
-// transactions. An edge function makes its Pool inside the request and ends it
-// with waitUntil(pool.end()) from @vercel/functions.
+// Drizzle on Neon's serverless driver, with the transport that fits the work:
+// neon-http (one HTTP request per query) for one-shot queries, and
+// neon-serverless (a WebSocket session: a Pool's, or a Client's) for
+// interactive transactions. An edge function makes its Pool inside the request
+// and ends it with waitUntil(pool.end()) from @vercel/functions, as api/tx.ts does.
 
-import { neon, type Pool } from '@neondatabase/serverless';
+import { neon, type Client, type Pool } from '@neondatabase/serverless';
+import { DrizzleQueryError } from 'drizzle-orm';
 import { drizzle as drizzleHttp } from 'drizzle-orm/neon-http';
 import { drizzle as drizzleSession } from 'drizzle-orm/neon-serverless';
 import * as schema from './schema';
@@ -14,5 +15,14 @@ export { schema };
 /** One-shot queries over HTTP. */
 export const httpDb = (databaseUrl: string) => drizzleHttp(neon(databaseUrl), { schema });
 
-/** Transactions (db.transaction(async (tx) => …)) on a Pool's WebSocket sessions. */
-export const sessionDb = (pool: Pool) => drizzleSession(pool, { schema });
+/** Queries on a WebSocket session: a Pool's for db.transaction(), or a Client's. */
+export const sessionDb = (client: Pool | Client) => drizzleSession(client, { schema });
+
+/**
+ * The driver's own error. Drizzle wraps it in an error whose message is the
+ * failed query and its parameters; a log line gets the driver's reason (the
+ * database is down, the table does not exist) and no parameters.
+ */
+export function driverError(err: unknown): unknown {
+  return err instanceof DrizzleQueryError && err.cause !== undefined ? err.cause : err;
+}
