@@ -5,13 +5,15 @@
 // rebinding included. NEON_LOCALHOST_ALLOWED_HOSTS / _ORIGINS allow more, as
 // for the proxy. The default port, when taken, gives way to a free one (said
 // in the Ready line); a port asked for (--port, PORT) is kept or refused. Each
-// request is logged with its status and time.
+// request is logged with its status and time. WebSocket upgrades pass the
+// same checks, then go to `upgrade` (closed when there is none).
 //
 //   import { startDevServer } from 'neon-on-localhost/dev-server';
 //   const dev = await startDevServer(handler, { port: values.port, defaultPort: 3000, ip: values.ip });
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { allowListsFromEnv, createOriginGuard } from './origin-guard.ts';
 
 export interface DevServerOptions {
@@ -23,8 +25,13 @@ export interface DevServerOptions {
   ip: string;
   /** Who answers, in refusals and messages. */
   name?: string;
+  /** How the developer chooses the port, in messages. */
+  portSetting?: string;
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
+  /** False when what is behind logs requests itself: then only refusals are logged. */
+  logRequests?: boolean;
+  upgrade?: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
 }
 
 export interface DevServer {
@@ -42,8 +49,9 @@ export class DevServerError extends Error {}
 
 export async function startDevServer(handler: http.RequestListener, options: DevServerOptions): Promise<DevServer> {
   const name = options.name ?? 'npm start';
+  const portSetting = options.portSetting ?? '--port or PORT';
   const log = options.log ?? ((line: string) => console.log(line));
-  const asked = options.port === undefined ? undefined : portNumber(options.port);
+  const asked = options.port === undefined ? undefined : portNumber(options.port, portSetting);
   let guard: ReturnType<typeof createOriginGuard>;
   try {
     guard = createOriginGuard({ ownPort: () => (server.address() as AddressInfo | null)?.port ?? 0, ...allowListsFromEnv(options.env), server: name });
@@ -54,6 +62,7 @@ export async function startDevServer(handler: http.RequestListener, options: Dev
     const started = performance.now();
     const verdict = guard(req.headers);
     res.once('finish', () => {
+      if (verdict.ok && options.logRequests === false) return;
       const ms = Math.round(performance.now() - started);
       log(`${req.method} ${req.url} ${res.statusCode} ${res.statusMessage} (${ms}ms)${verdict.ok ? '' : `: ${verdict.message}`}`);
     });
@@ -62,14 +71,23 @@ export async function startDevServer(handler: http.RequestListener, options: Dev
     res.writeHead(403, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', Connection: 'close' });
     res.end(JSON.stringify({ error: verdict.message }));
   });
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const verdict = guard(req.headers);
+    if (verdict.ok && options.upgrade) return options.upgrade(req, socket, head);
+    if (!verdict.ok) log(`${req.method} ${req.url} (WebSocket) 403 Forbidden: ${verdict.message}`);
+    const body = verdict.ok ? '' : `${verdict.message}\n`;
+    const status = verdict.ok ? '501 Not Implemented' : '403 Forbidden';
+    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
   const wanted = asked ?? options.defaultPort;
   let moved: string | undefined;
   try {
     await listen(server, wanted, options.ip);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || asked !== undefined) throw listenError(err as NodeJS.ErrnoException, wanted, options.ip);
-    await listen(server, 0, options.ip).catch((again: NodeJS.ErrnoException) => Promise.reject(listenError(again, 0, options.ip)));
-    moved = `port ${wanted} is in use, so ${name} took ${(server.address() as AddressInfo).port} instead (--port or PORT chooses one)`;
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || asked !== undefined) throw listenError(err as NodeJS.ErrnoException, wanted, options.ip, portSetting);
+    await listen(server, 0, options.ip).catch((again: NodeJS.ErrnoException) => Promise.reject(listenError(again, 0, options.ip, portSetting)));
+    moved = `port ${wanted} is in use, so ${name} took ${(server.address() as AddressInfo).port} instead (${portSetting} chooses one)`;
   }
   const port = (server.address() as AddressInfo).port;
   const host = options.ip.includes(':') ? `[${options.ip}]` : options.ip;
@@ -85,9 +103,9 @@ export async function startDevServer(handler: http.RequestListener, options: Dev
   };
 }
 
-function portNumber(raw: string): number {
+function portNumber(raw: string, portSetting: string): number {
   const port = Number(raw);
-  if (!/^\d+$/.test(raw) || port < 1 || port > 65535) throw new DevServerError(`--port (or PORT) must be a port number from 1 to 65535, not "${raw}"`);
+  if (!/^\d+$/.test(raw) || port < 1 || port > 65535) throw new DevServerError(`${portSetting} must be a port number from 1 to 65535, not "${raw}"`);
   return port;
 }
 
@@ -101,9 +119,9 @@ function listen(server: http.Server, port: number, ip: string): Promise<void> {
   });
 }
 
-function listenError(err: NodeJS.ErrnoException, port: number, ip: string): Error {
-  if (err.code === 'EADDRINUSE') return new DevServerError(`port ${port} is in use: stop what holds it, or choose another with --port (or PORT)`);
+function listenError(err: NodeJS.ErrnoException, port: number, ip: string, portSetting: string): Error {
+  if (err.code === 'EADDRINUSE') return new DevServerError(`port ${port} is in use: stop what holds it, or choose another with ${portSetting}`);
   if (err.code === 'EADDRNOTAVAIL') return new DevServerError(`${ip} is not an address of this machine: leave out --ip for 127.0.0.1`);
-  if (err.code === 'EACCES') return new DevServerError(`port ${port} needs privileges: choose one above 1023 with --port (or PORT)`);
+  if (err.code === 'EACCES') return new DevServerError(`port ${port} needs privileges: choose one above 1023 with ${portSetting}`);
   return err;
 }

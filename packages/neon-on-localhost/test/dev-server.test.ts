@@ -156,14 +156,14 @@ describe('its port', () => {
     await holding(busy, async () => {
       const err = await start({ port: String(busy) }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(DevServerError);
-      expect((err as Error).message).toBe(`port ${busy} is in use: stop what holds it, or choose another with --port (or PORT)`);
+      expect((err as Error).message).toBe(`port ${busy} is in use: stop what holds it, or choose another with --port or PORT`);
     });
   });
 
   it('a --port that is not a port number: one line', async () => {
     for (const port of ['abc', '70000', '-1', '']) {
       const err = await start({ port }).catch((e: unknown) => e);
-      expect((err as Error).message, port).toBe(`--port (or PORT) must be a port number from 1 to 65535, not "${port}"`);
+      expect((err as Error).message, port).toBe(`--port or PORT must be a port number from 1 to 65535, not "${port}"`);
     }
   });
 });
