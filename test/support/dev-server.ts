@@ -87,21 +87,22 @@ export async function startDevServer(
 
 export interface Answer {
   status: number;
+  message?: string;
   headers: http.IncomingHttpHeaders;
   body: string;
 }
 
-/** A GET to `base` + `path` with exactly these headers (Host included, which fetch cannot set), as a browser's page would send it. */
-export function requestWith(base: string, path: string, headers: Record<string, string>): Promise<Answer> {
+/** A request to `base` + `path` with exactly these headers (Host included, which fetch cannot set), as a browser's page would send it. */
+export function requestWith(base: string, path: string, headers: Record<string, string>, { method = 'GET', body }: { method?: string; body?: string } = {}): Promise<Answer> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: hostname, port, path, headers, agent: false }, (res) => {
-      let body = '';
+    const req = http.request({ host: hostname, port, method, path, headers, agent: false }, (res) => {
+      let text = '';
       res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, message: res.statusMessage, headers: res.headers, body: text }));
     });
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }

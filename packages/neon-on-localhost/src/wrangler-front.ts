@@ -9,10 +9,10 @@
 // ports, workerd's inspector) is in docs/security.md.
 
 import { existsSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { parseJSONC, parseTOML } from 'confbox';
 import { startDevServer, type DevServer } from './dev-server.ts';
+import { freeLoopbackPort } from './free-port.ts';
 import { createHttpRelay } from './http-relay.ts';
 
 export const WRANGLER_DEFAULT_PORT = 8787;
@@ -104,16 +104,4 @@ export async function startWranglerFront(args: readonly string[], cwd: string, e
       relay.close();
     },
   };
-}
-
-/** A port nothing listens on now (wrangler takes it a moment later). */
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }

@@ -4,10 +4,11 @@
 // follows the local proxy's rules (origin-guard.ts), rule by rule here, with
 // real HTTP requests carrying exactly the Host and Origin a browser would.
 
-import http from 'node:http';
+import type http from 'node:http';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DevServerError, startDevServer, type DevServer, type DevServerOptions } from '../src/dev-server.ts';
+import { requestWith, type Answer } from '../../../test/support/dev-server.ts';
 import { freePort } from '../../../test/support/postgres.ts';
 
 const DATA = JSON.stringify({ rows: [{ secret: 'a database answer' }] });
@@ -29,26 +30,11 @@ async function start(options: Partial<DevServerOptions> = {}): Promise<DevServer
   return dev;
 }
 
-interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/** One request with exactly this Host (and Origin, when given), as a browser would send it. */
+/** A request with exactly this Host (and Origin, when given), as a browser would send it. */
 function request(port: number, { host = `127.0.0.1:${port}`, origin, method = 'GET' }: { host?: string; origin?: string; method?: string } = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { Host: host };
-    if (origin !== undefined) headers.Origin = origin;
-    const req = http.request({ host: '127.0.0.1', port, method, path: '/api/tx', headers, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  const headers: Record<string, string> = { Host: host };
+  if (origin !== undefined) headers.Origin = origin;
+  return requestWith(`http://127.0.0.1:${port}`, '/api/tx', headers, { method });
 }
 
 function expectRefused(got: Answer, reason: RegExp): void {

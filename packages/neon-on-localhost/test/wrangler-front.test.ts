@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { addressArgs, configuredAddress, startWranglerFront, type WranglerFront } from '../src/wrangler-front.ts';
+import { requestWith } from '../../../test/support/dev-server.ts';
 import { freePort } from '../../../test/support/postgres.ts';
 
 describe('the address wrangler dev was asked for', () => {
@@ -72,18 +73,8 @@ describe('the front', () => {
     return { port };
   }
 
-  function send(port: number, headers: Record<string, string>, method = 'GET', body?: string) {
-    return new Promise<{ status: number; message?: string; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port, path: '/tx?x=1', method, headers, agent: false }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, message: res.statusMessage, headers: res.headers, body: text }));
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
-  }
+  const send = (port: number, headers: Record<string, string>, method = 'GET', body?: string) =>
+    requestWith(`http://127.0.0.1:${port}`, '/tx?x=1', headers, { method, body });
 
   it('starts wrangler on a free loopback port behind it: its --port and --ip become the inner ones', async () => {
     const { port } = await start();
