@@ -83,6 +83,19 @@ describe('the front', () => {
     expect(front!.args).toEqual(['dev', '--ip', '127.0.0.1', '--port', String(front!.innerPort)]);
   });
 
+  it("listens at dev.port from the project's wrangler config when the command names no port", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'wrangler-front-'));
+    try {
+      const port = await freePort();
+      writeFileSync(path.join(dir, 'wrangler.jsonc'), `{ "dev": { "port": ${port} } }\n`);
+      front = await startWranglerFront(['dev'], dir, {});
+      expect(front.front.port).toBe(port);
+      expect(front.args).toEqual(['dev', '--ip', '127.0.0.1', '--port', String(front.innerPort)]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('passes requests through unchanged, Host included, streaming the answer with its status and headers', async () => {
     const { port } = await start();
     const got = await send(port, { Host: `localhost:${port}`, 'Content-Type': 'text/plain' }, 'POST', 'hello');
