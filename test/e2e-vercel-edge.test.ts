@@ -9,6 +9,7 @@ import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { run, type Ran } from './support/cli.ts';
 import { startDevServer } from './support/dev-server.ts';
+import { expectFreePortWhenTaken, expectLocalOnly } from './support/local-only.ts';
 import type { TestPostgres } from './support/postgres.ts';
 import { expectAllPassed } from './support/vitest-output.ts';
 import { expectDeployUsesLocalVercel } from './support/vercel-cli.ts';
@@ -101,5 +102,13 @@ describe('create-neon-edge edge --template vercel-edge', () => {
       expect(await dev.stop()).toBe(true);
     }
     expect(dev.output()).toMatch(/Ready on http:\/\/127\.0\.0\.1:\d+/);
+  }, 120_000);
+
+  it('npm start answers only to this machine: a foreign Host (DNS rebinding) or Origin gets 403 and no data', async () => {
+    await expectLocalOnly(project, '/api/tx', '/api/now');
+  }, 120_000);
+
+  it('npm start takes a free port when 3000 is taken, and says so', async () => {
+    await expectFreePortWhenTaken(project, '/api/now');
   }, 120_000);
 });

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { run, type Ran } from './support/cli.ts';
 import { startDevServer } from './support/dev-server.ts';
+import { expectFreePortWhenTaken, expectLocalOnly } from './support/local-only.ts';
 import type { TestPostgres } from './support/postgres.ts';
 import { expectVercelFunctionsRunInProduction } from './support/production.ts';
 import { expectDeployUsesLocalVercel } from './support/vercel-cli.ts';
@@ -73,6 +74,17 @@ describe('create-neon-edge my-app --template vercel-node', () => {
       expect(await dev.stop()).toBe(true);
     }
     expect(dev.output()).not.toContain(db.password);
+    // Each request logged with its status and time, as vercel-edge and wrangler do.
+    expect(dev.output()).toMatch(/^GET \/api\/now 200 OK \(\d+ms\)$/m);
+    expect(dev.output()).toMatch(/^POST \/api\/now 405 Method Not Allowed \(\d+ms\)$/m);
+  }, 120_000);
+
+  it('npm start answers only to this machine: a foreign Host (DNS rebinding) or Origin gets 403 and no data', async () => {
+    await expectLocalOnly(project, '/api/tx', '/api/nope');
+  }, 120_000);
+
+  it('npm start takes a free port when 3000 is taken, and says so', async () => {
+    await expectFreePortWhenTaken(project, '/api/nope');
   }, 120_000);
 
   it('npm start serves them from the embedded database with no DATABASE_URL', async () => {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, run, type Ran } from './support/cli.ts';
 import { startDevServer } from './support/dev-server.ts';
+import { listeningPorts, probeAsRebindingPage, type PortProbe } from './support/local-only.ts';
 import type { TestPostgres } from './support/postgres.ts';
 import { expectAllPassed } from './support/vitest-output.ts';
 import { scaffoldedProject } from './support/scaffolded.ts';
@@ -74,5 +75,45 @@ describe('create-neon-edge my-app --template worker-raw', () => {
       expect(await dev.stop()).toBe(true);
     }
     expect(dev.output()).not.toContain(db.password);
+  }, 120_000);
+
+  // Every port the session listens on, probed as a DNS-rebinding page would (Host evil.example:PORT and
+  // its Origin). What still answers is upstream, at random ports, and docs/security.md says so.
+  it('npm start: a rebinding page is refused at every port but the random ones wrangler and workerd keep to themselves', async () => {
+    const dev = await startDevServer(project, '/http');
+    let probes: PortProbe[];
+    let front: number;
+    let inner: number;
+    try {
+      front = Number(new URL(dev.base).port);
+      const proxy = Number(/proxy on 127\.0\.0\.1:(\d+)/.exec(dev.output())?.[1]);
+      inner = Number(/the port wrangler prints below \((\d+)\)/.exec(dev.output())?.[1]);
+      const ports = listeningPorts(dev.pid);
+      expect(ports).toEqual(expect.arrayContaining([front, proxy, inner]));
+      probes = [];
+      for (const port of ports) probes.push(await probeAsRebindingPage(port, '/http'));
+      const at = (port: number) => probes.find((p) => p.port === port);
+      // Ours: wrangler dev's address (the front) and the proxy.
+      expect(at(front)?.get?.status).toBe(403);
+      expect(at(proxy)?.get?.status).toBe(403);
+      // wrangler's inspector (the one DevTools use) lists the Worker but refuses to attach.
+      expect(probes.filter((p) => p.targets && !p.attached)).toHaveLength(1);
+    } finally {
+      expect(await dev.stop()).toBe(true);
+    }
+    const exposed = probes.filter((p) => p.attached || (p.get?.status === 200 && p.get.body.includes('"now"')));
+    // Upstream: workerd's own inspector (attach, then read env.DATABASE_URL), wrangler's own port behind
+    // the front and workerd's socket for the Worker, each at a port the system picked at random.
+    const inspectors = exposed.filter((p) => p.attached);
+    expect(inspectors.length).toBeLessThanOrEqual(1);
+    for (const p of inspectors) expect(p.targets?.[0].title).toMatch(/^workerd: worker core:user:/);
+    const answering = exposed.filter((p) => !p.attached).map((p) => p.port);
+    expect(answering).toContain(inner);
+    expect(answering.length).toBeLessThanOrEqual(2);
+    for (const { port } of exposed) {
+      expect(port).not.toBe(front);
+      expect([8787, 9229, 4444]).not.toContain(port);
+      expect(port).toBeGreaterThanOrEqual(32768); // the system's range for bind(0)
+    }
   }, 120_000);
 });

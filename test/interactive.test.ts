@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLI, cleanEnv, run, runCli } from './support/cli.ts';
+import { startNeonNewStandin } from './support/neon-new-standin.ts';
 import { KEYS, Pty } from './support/pty.ts';
 
 const PASSWORD = 'pty-Secret-42';
@@ -148,6 +149,29 @@ describe('interactive prompts', () => {
     }
     expect(existsSync(path.join(cwd, 'back-app', '.dev.vars'))).toBe(false);
     expect(pty.screen).toContain('Done: back-app is ready.');
+  });
+});
+
+describe('a new Neon database in the prompt', () => {
+  it("shows a failing service's reason phrase escaped: it cannot set the title or colours", async () => {
+    const standin = await startNeonNewStandin(async () => 'unused');
+    standin.fault = 'post-500-escapes';
+    const pty = new Pty(`${process.execPath} ${CLI} app -t worker-postgis --orm none --no-install --no-git --no-agents --no-ci`, {
+      cwd,
+      env: cleanEnv({ NEON_NEW_BASE_URL: standin.base }),
+    });
+    try {
+      await pty.waitFor(/Which database for local development\?/);
+      await pty.type(KEYS.enter); // a new Neon database: first for worker-postgis
+      await pty.waitFor(/Paste a Postgres connection string/); // asked again, without it
+      await pty.type(KEYS.enter); // none for now
+      expect(await pty.exited).toBe(0);
+    } finally {
+      pty.kill();
+      await standin.close();
+    }
+    expect(pty.screen).toContain('creating the database was answered 500 \\u001b]0;pwned\\u0007\\u001b[31mRed\\u009b0m');
+    for (const raw of ['\x1b]0;pwned', '\x1b[31mRed', '\x9b']) expect(pty.output).not.toContain(raw);
   });
 });
 

@@ -14,6 +14,7 @@ import { neonConnectionStrings, validateDatabaseUrl } from 'neon-on-localhost/da
 import type { ClaimableDatabase, Context } from './context.ts';
 import { CliError } from './errors.ts';
 import { secondsFromEnv } from './settings.ts';
+import { escapeControlCharacters } from './text.ts';
 import type { Template } from './template-config.ts';
 
 export const NEON_NEW_BASE_ENV = 'NEON_NEW_BASE_URL';
@@ -52,21 +53,47 @@ export function neonNewTimeoutSeconds(env: NodeJS.ProcessEnv): number {
 /** What failed, as the end of a sentence; never holds a connection string. */
 class ProvisionError extends Error {}
 
-async function call(url: string, init: RequestInit, what: string, timeoutS: number): Promise<Response> {
-  let res: Response;
+/** The most an answer may hold: Neon's is a few hundred bytes; anything near this is not Neon. */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+/**
+ * One call, answered 2xx: its body as text. The deadline covers the whole
+ * answer, body included (an answer that drips in is no answer), and no more
+ * than MAX_ANSWER_BYTES is read.
+ */
+async function call(url: string, init: RequestInit, what: string, timeoutS: number): Promise<string> {
   try {
-    res = await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(timeoutS * 1000) });
+    const res = await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(timeoutS * 1000) });
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => {});
+      // The reason phrase is the service's text: escaped, it cannot drive the terminal (prompt or flag).
+      throw new ProvisionError(`${what} was answered ${res.status}${res.statusText ? ` ${escapeControlCharacters(res.statusText)}` : ''}`);
+    }
+    return await boundedText(res, what);
   } catch (err) {
+    if (err instanceof ProvisionError) throw err;
     const e = err as Error & { cause?: { code?: string; message?: string } };
     if (e.name === 'TimeoutError') throw new ProvisionError(`${what} got no answer within ${timeoutS} s`);
     const why = e.cause?.code ?? e.cause?.message;
     throw new ProvisionError(`${what} could not reach the service${why ? ` (${why.split('\n')[0]})` : ''}`);
   }
-  if (!res.ok) {
+}
+
+async function boundedText(res: Response, what: string): Promise<string> {
+  const tooLarge = () => new ProvisionError(`${what} got an answer larger than ${MAX_ANSWER_BYTES / 1024} KB`);
+  if (Number(res.headers.get('content-length')) > MAX_ANSWER_BYTES) {
     await res.body?.cancel().catch(() => {});
-    throw new ProvisionError(`${what} was answered ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
+    throw tooLarge();
   }
-  return res;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  // Leaving the loop early (a throw) cancels the stream: the rest is never read.
+  for await (const chunk of res.body ?? []) {
+    size += chunk.byteLength;
+    if (size > MAX_ANSWER_BYTES) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** The two calls. Throws ProvisionError naming the one that failed. */
@@ -81,10 +108,10 @@ export async function createClaimableDatabase(
     headers: json,
     body: JSON.stringify({ enable_logical_replication: false }),
   }, 'creating the database', timeoutS);
-  const res = await call(endpoint, { method: 'GET', headers: json }, 'reading its connection string', timeoutS);
+  const text = await call(endpoint, { method: 'GET', headers: json }, 'reading its connection string', timeoutS);
   let body: unknown;
   try {
-    body = await res.json();
+    body = JSON.parse(text);
   } catch {
     throw new ProvisionError('reading its connection string got an answer that is not JSON');
   }

@@ -2,6 +2,7 @@
 // own process group, Ctrl-C (SIGINT) to stop, and nothing may survive.
 
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { cleanEnv } from './cli.ts';
 import { freePort } from './postgres.ts';
 
@@ -25,9 +26,19 @@ function groupAlive(pgid: number): boolean {
   }
 }
 
-export async function startDevServer(project: string, readyPath: string, env: NodeJS.ProcessEnv = cleanEnv()): Promise<DevServer> {
+/**
+ * `npm start -- --port <free> --ip 127.0.0.1`, ready once `readyPath` answers;
+ * with `defaultPort`, plain `npm start` (no PORT either), its address read from its "Ready on" line.
+ */
+export async function startDevServer(
+  project: string,
+  readyPath: string,
+  env: NodeJS.ProcessEnv = cleanEnv(),
+  { defaultPort = false }: { defaultPort?: boolean } = {},
+): Promise<DevServer> {
   const port = await freePort();
-  const dev = spawn('npm', ['start', '--', '--port', String(port), '--ip', '127.0.0.1'], {
+  if (defaultPort) env = Object.fromEntries(Object.entries(env).filter(([key]) => key !== 'PORT'));
+  const dev = spawn('npm', defaultPort ? ['start'] : ['start', '--', '--port', String(port), '--ip', '127.0.0.1'], {
     cwd: project,
     env,
     detached: true,
@@ -37,7 +48,7 @@ export async function startDevServer(project: string, readyPath: string, env: No
   dev.stdout.on('data', (c: Buffer) => (output += c));
   dev.stderr.on('data', (c: Buffer) => (output += c));
   const exited = new Promise<void>((resolve) => dev.once('exit', () => resolve()));
-  const base = `http://127.0.0.1:${port}`;
+  let base = `http://127.0.0.1:${port}`;
   const gone = async () => {
     const deadline = Date.now() + 15_000;
     while (dev.exitCode === null && dev.signalCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
@@ -45,7 +56,9 @@ export async function startDevServer(project: string, readyPath: string, env: No
     return !groupAlive(dev.pid!);
   };
   const server: DevServer = {
-    base,
+    get base() {
+      return base;
+    },
     pid: dev.pid!,
     output: () => output,
     gone,
@@ -56,7 +69,13 @@ export async function startDevServer(project: string, readyPath: string, env: No
     },
   };
   const deadline = Date.now() + 60_000;
-  while (!(await fetch(`${base}${readyPath}`).then((r) => r.status < 500, () => false))) {
+  const announced = () => (defaultPort ? /Ready on (http:\/\/[^\s]+)/.exec(output)?.[1] : base);
+  for (;;) {
+    const url = announced();
+    if (url && (await fetch(`${url}${readyPath}`).then((r) => r.status < 500, () => false))) {
+      base = url.replace(/\/$/, '');
+      break;
+    }
     if (Date.now() > deadline || dev.exitCode !== null) {
       await server.stop();
       throw new Error(`npm start did not come up:\n${output}`);
@@ -64,4 +83,26 @@ export async function startDevServer(project: string, readyPath: string, env: No
     await new Promise((r) => setTimeout(r, 250));
   }
   return server;
+}
+
+export interface Answer {
+  status: number;
+  message?: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** A request to `base` + `path` with exactly these headers (Host included, which fetch cannot set), as a browser's page would send it. */
+export function requestWith(base: string, path: string, headers: Record<string, string>, { method = 'GET', body }: { method?: string; body?: string } = {}): Promise<Answer> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: hostname, port, method, path, headers, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, message: res.statusMessage, headers: res.headers, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }

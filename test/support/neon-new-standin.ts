@@ -4,7 +4,9 @@
 //   GET  /api/v1/database/{uuid}             → {"connection_string", "expires_at"}
 // Each database comes from `create` (a fresh database in a test PostgreSQL
 // cluster, or any URL for unit tests). `fault` makes it fail as a real
-// service can: 500s, no answer, or an answer that is not JSON.
+// service can (or a hostile one would): 500s, no answer, an answer that is not
+// JSON, one that drips in a byte at a time, one far too large, a reason phrase
+// holding terminal escapes.
 
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -12,7 +14,22 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import type { TestPostgres } from './postgres.ts';
 
-export type Fault = 'post-500' | 'get-500' | 'post-hang' | 'get-hang' | 'malformed-json' | 'no-connection-string';
+export type Fault =
+  | 'post-500'
+  | 'get-500'
+  | 'post-hang'
+  | 'get-hang'
+  | 'malformed-json'
+  | 'no-connection-string'
+  | 'get-drip'
+  | 'get-huge'
+  | 'get-huge-declared'
+  | 'post-500-escapes';
+
+/** The reason phrase of 'post-500-escapes': sets the window title, turns text red (C0 and C1 forms). */
+export const ESCAPING_REASON = '\x1b]0;pwned\x07\x1b[31mRed\x9b0m';
+/** What 'get-huge' sends at most (the old client read it all). */
+export const HUGE_BYTES = 64 * 1024 * 1024;
 
 export interface RecordedCall {
   method: string;
@@ -27,6 +44,8 @@ export interface NeonNewStandin {
   readonly calls: RecordedCall[];
   /** The connection strings handed out, by database uuid. */
   readonly databases: Map<string, string>;
+  /** Body bytes written for 'get-huge' before the client stopped reading. */
+  readonly hugeBytesSent: number;
   fault: Fault | undefined;
   close(): Promise<void>;
 }
@@ -38,7 +57,7 @@ export async function startNeonNewStandin(create: (id: string) => Promise<string
   const databases = new Map<string, string>();
   const expiries = new Map<string, string>();
   const hanging = new Set<http.ServerResponse>();
-  const state = { fault: undefined as Fault | undefined };
+  const state = { fault: undefined as Fault | undefined, hugeBytesSent: 0 };
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://standin');
@@ -63,6 +82,8 @@ export async function startNeonNewStandin(create: (id: string) => Promise<string
       };
       if (req.method === 'POST') {
         if (fault === 'post-500') return void res.writeHead(500).end('{"error":"internal"}');
+        // Node refuses to write such a reason phrase itself (fetch accepts it): written raw.
+        if (fault === 'post-500-escapes') return void res.socket?.end(`HTTP/1.1 500 ${ESCAPING_REASON}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
         if (fault === 'post-hang') return hang();
         create(id).then(
           (connectionString) => {
@@ -79,9 +100,12 @@ export async function startNeonNewStandin(create: (id: string) => Promise<string
         if (!connectionString) return void res.writeHead(404).end('{"error":"no such database"}');
         if (fault === 'get-500') return void res.writeHead(500).end('{"error":"internal"}');
         if (fault === 'get-hang') return hang();
+        if (fault === 'get-huge-declared') return void res.writeHead(200, { 'content-length': String(800 * 1024 * 1024) }).flushHeaders();
         res.writeHead(200, { 'content-type': 'application/json' });
         if (fault === 'malformed-json') return void res.end(`{"connection_string": "${connectionString}"`);
         if (fault === 'no-connection-string') return void res.end('{"status":"creating"}');
+        if (fault === 'get-drip') return drip(res, JSON.stringify({ connection_string: connectionString }));
+        if (fault === 'get-huge') return flood(res, (n) => (state.hugeBytesSent = n));
         res.end(JSON.stringify({ connection_string: connectionString, expires_at: expiries.get(id) }));
         return;
       }
@@ -94,6 +118,9 @@ export async function startNeonNewStandin(create: (id: string) => Promise<string
     base: `http://127.0.0.1:${port}`,
     calls,
     databases,
+    get hugeBytesSent() {
+      return state.hugeBytesSent;
+    },
     get fault() {
       return state.fault;
     },
@@ -106,6 +133,28 @@ export async function startNeonNewStandin(create: (id: string) => Promise<string
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** A byte every 50 ms: the answer is complete only long after any deadline. */
+function drip(res: http.ServerResponse, text: string): void {
+  let i = 0;
+  const timer = setInterval(() => (i < text.length ? res.write(text[i++]) : res.end()), 50);
+  res.once('close', () => clearInterval(timer));
+}
+
+/** Whitespace (valid JSON padding) in 64 KB chunks, as fast as the client reads, up to HUGE_BYTES. */
+function flood(res: http.ServerResponse, sent: (bytes: number) => void): void {
+  const chunk = Buffer.alloc(64 * 1024, ' ');
+  let bytes = 0;
+  const more = () => {
+    while (bytes < HUGE_BYTES && !res.destroyed) {
+      bytes += chunk.length;
+      sent(bytes);
+      if (!res.write(chunk)) return void res.once('drain', more);
+    }
+    res.end();
+  };
+  more();
 }
 
 /** Databases as Neon hands them out: a fresh database per call in the test cluster, each with its own owner and password. */

@@ -25,6 +25,11 @@ export class Pty {
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
   }
 
+  /** Everything written to the terminal so far, escape sequences included. */
+  get output(): string {
+    return this.raw;
+  }
+
   /** Everything shown so far, without colours and cursor moves. */
   get screen(): string {
     return this.raw.replace(ANSI, '');

@@ -25,7 +25,7 @@ import type { Template } from '../../src/scaffold/template-config.ts';
 import { TEMPLATES, templatesRoot } from '../../src/scaffold/templates.ts';
 import { writeProject } from '../../src/scaffold/write-project.ts';
 import { freePort } from '../support/postgres.ts';
-import { type NeonNewStandin, startNeonNewStandin } from '../support/neon-new-standin.ts';
+import { HUGE_BYTES, type NeonNewStandin, startNeonNewStandin } from '../support/neon-new-standin.ts';
 
 const PASSWORD = 'npg_Sup3rS3cret';
 const POOLED = `postgresql://neondb_owner:${PASSWORD}@ep-quiet-moon-a1b2c3d4-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require&channel_binding=require`;
@@ -105,6 +105,9 @@ describe('createClaimableDatabase: the two calls', () => {
     ['no-connection-string', /^reading its connection string got no usable connection_string$/],
     ['post-hang', /^creating the database got no answer within 0.3 s$/],
     ['get-hang', /^reading its connection string got no answer within 0.3 s$/],
+    ['get-drip', /^reading its connection string got no answer within 0.3 s$/],
+    ['get-huge', /^reading its connection string got an answer larger than 64 KB$/],
+    ['get-huge-declared', /^reading its connection string got an answer larger than 64 KB$/],
   ];
   for (const [fault, message] of failures) {
     it(`${fault}: says which call failed, bounded in time, without the password`, async () => {
@@ -116,6 +119,21 @@ describe('createClaimableDatabase: the two calls', () => {
       expect(err.message).not.toContain(PASSWORD);
     });
   }
+
+  it('reads no more of a huge answer than the limit (it does not wait for the rest)', async () => {
+    standin.fault = 'get-huge';
+    const err = (await createClaimableDatabase(standin.base, { timeoutS: 10 }).catch((e: unknown) => e)) as Error;
+    expect(err.message).toBe('reading its connection string got an answer larger than 64 KB');
+    // What the stand-in wrote before the client stopped reading: the limit plus what sockets buffer, not the 64 MB on offer.
+    expect(standin.hugeBytesSent).toBeLessThan(HUGE_BYTES / 4);
+  });
+
+  it('escapes terminal control characters in the reason phrase (the window title, colours)', async () => {
+    standin.fault = 'post-500-escapes';
+    const err = (await createClaimableDatabase(standin.base, { timeoutS: 2 }).catch((e: unknown) => e)) as Error;
+    expect(err.message).toBe('creating the database was answered 500 \\u001b]0;pwned\\u0007\\u001b[31mRed\\u009b0m');
+    expect(err.message).not.toMatch(/[\x00-\x1f\x7f-\x9f]/);
+  });
 
   it('an address where nothing listens is a failure to reach the service', async () => {
     const err = (await createClaimableDatabase(`http://127.0.0.1:${await freePort()}`).catch((e: unknown) => e)) as Error;

@@ -273,6 +273,18 @@ describe('maskDatabaseUrl', () => {
     expect(maskDatabaseUrl('postgres://alice@host/db')).toBe('postgres://alice@host/db');
   });
 
+  it.each([
+    'ENOENT: no such file or directory, open .dev.vars',
+    'Error: connect ECONNREFUSED 127.0.0.1:5432',
+    'password authentication failed for user "alice"',
+  ])('leaves a message with no URL as it is: %s', (text) => {
+    expect(maskDatabaseUrl(text)).toBe(text);
+  });
+
+  it('masks a URL inside a message and leaves the rest of the message as it is', () => {
+    expect(maskDatabaseUrl('Error: cannot reach postgres://alice:S3cretPw@host/db now')).toBe('Error: cannot reach postgres://alice:****@host/db now');
+  });
+
   it('masks the credentials of an unparseable URL', () => {
     expect(maskDatabaseUrl(`postgres://alice:Sup3r#S3cretPw@host/db`)).toBe('postgres://alice:****@host/db');
   });

@@ -256,7 +256,8 @@ export function isLocalDatabaseUrl(databaseUrl: string): boolean {
  */
 export function maskDatabaseUrl(databaseUrl: string): string {
   let text = databaseUrl;
-  try {
+  // Only a whole `scheme://…` is parsed: `ENOENT: no such file` parses as a URL too (scheme `enoent:`).
+  if (/^[a-z][a-z\d+.-]*:\/\/\S*$/i.test(databaseUrl)) try {
     const url = new URL(databaseUrl);
     if (url.password) url.password = '****';
     if (url.searchParams.has('password')) url.searchParams.set('password', '****');

@@ -1,13 +1,14 @@
-// Who may talk to the local proxy. It hands out the developer's database, and
-// browsers let any web page send requests to 127.0.0.1: WebSockets are not
-// subject to CORS, and with DNS rebinding a page can even make its own name
-// resolve to 127.0.0.1. So, as Vite and webpack-dev-server do for their dev
-// servers, every request (WebSocket upgrades, /sql, stats, 404s, preflights)
-// must name this proxy by a loopback Host at its own port, and an Origin,
-// when there is one, must be a page on this machine. Clients that send no
-// Origin (workerd, edge-runtime, Node, curl) are not browsers' pages and pass.
-// More hosts and origins can be allowed: NEON_LOCALHOST_ALLOWED_HOSTS and
-// NEON_LOCALHOST_ALLOWED_ORIGINS (comma-separated), or the options below.
+// Who may talk to the local proxy (and to the dev servers of dev-server.ts).
+// It hands out the developer's database, and browsers let any web page send
+// requests to 127.0.0.1: WebSockets are not subject to CORS, and with DNS
+// rebinding a page can even make its own name resolve to 127.0.0.1. So, as
+// Vite and webpack-dev-server do for their dev servers, every request
+// (WebSocket upgrades, /sql, stats, 404s, preflights) must name this proxy by
+// a loopback Host at its own port, and an Origin, when there is one, must be
+// a page on this machine. Clients that send no Origin (workerd, edge-runtime,
+// Node, curl) are not browsers' pages and pass. More hosts and origins can be
+// allowed: NEON_LOCALHOST_ALLOWED_HOSTS and NEON_LOCALHOST_ALLOWED_ORIGINS
+// (comma-separated), or the options below.
 
 import type { IncomingHttpHeaders } from 'node:http';
 
@@ -18,12 +19,17 @@ export interface OriginGuardOptions {
   allowedHosts?: readonly string[];
   /** Extra page origins, e.g. `https://studio.example:8443`. */
   allowedOrigins?: readonly string[];
+  /** Who refuses, in the messages: the proxy (the default, which also takes flags for the lists), or e.g. `npm start`. */
+  server?: string;
 }
 
 export type Verdict = { ok: true; corsOrigin?: string } | { ok: false; message: string };
 
-const HOSTS_SETTING = 'NEON_LOCALHOST_ALLOWED_HOSTS (or --allowed-host)';
-const ORIGINS_SETTING = 'NEON_LOCALHOST_ALLOWED_ORIGINS (or --allowed-origin)';
+const HOSTS_VARIABLE = 'NEON_LOCALHOST_ALLOWED_HOSTS';
+const ORIGINS_VARIABLE = 'NEON_LOCALHOST_ALLOWED_ORIGINS';
+/** How each list is set, as the messages name it: the proxy also has flags. */
+const PROXY_SETTINGS = { hosts: `${HOSTS_VARIABLE} (or --allowed-host)`, origins: `${ORIGINS_VARIABLE} (or --allowed-origin)` };
+const VARIABLES = { hosts: HOSTS_VARIABLE, origins: ORIGINS_VARIABLE };
 
 /**
  * `localhost`, `::1` and 127.0.0.0/8 in the canonical dotted form browsers
@@ -58,10 +64,10 @@ function parseOrigin(value: string): URL | undefined {
 }
 
 /** Checks the allow-lists once, at start: a typo should stop the proxy, not refuse every request. */
-function validated(allowedHosts: readonly string[], allowedOrigins: readonly string[]) {
+function validated(allowedHosts: readonly string[], allowedOrigins: readonly string[], settings = PROXY_SETTINGS) {
   const hosts = allowedHosts.map((raw) => {
     const host = parseHost(raw.trim());
-    if (!host) throw new Error(`neon-on-localhost: invalid allowed host "${raw}" in ${HOSTS_SETTING}: expected a host name or name:port, e.g. my-laptop.local`);
+    if (!host) throw new Error(`neon-on-localhost: invalid allowed host "${raw}" in ${settings.hosts}: expected a host name or name:port, e.g. my-laptop.local`);
     return host;
   });
   const origins = new Set(
@@ -71,7 +77,7 @@ function validated(allowedHosts: readonly string[], allowedOrigins: readonly str
         url = new URL(raw.trim());
       } catch {}
       const bare = url && /^https?:$/.test(url.protocol) && !url.username && !url.password && url.pathname === '/' && !url.search && !url.hash;
-      if (!url || !bare) throw new Error(`neon-on-localhost: invalid allowed origin "${raw}" in ${ORIGINS_SETTING}: expected http(s)://host[:port], e.g. http://my-laptop.local:3000`);
+      if (!url || !bare) throw new Error(`neon-on-localhost: invalid allowed origin "${raw}" in ${settings.origins}: expected http(s)://host[:port], e.g. http://my-laptop.local:3000`);
       return url.origin;
     }),
   );
@@ -79,7 +85,8 @@ function validated(allowedHosts: readonly string[], allowedOrigins: readonly str
 }
 
 export function createOriginGuard(options: OriginGuardOptions): (headers: IncomingHttpHeaders) => Verdict {
-  const { hosts, origins } = validated(options.allowedHosts ?? [], options.allowedOrigins ?? []);
+  const settings = options.server ? VARIABLES : PROXY_SETTINGS;
+  const { hosts, origins } = validated(options.allowedHosts ?? [], options.allowedOrigins ?? [], settings);
 
   function hostAllowed(value: string | undefined): boolean {
     const host = value === undefined ? undefined : parseHost(value);
@@ -103,8 +110,8 @@ export function createOriginGuard(options: OriginGuardOptions): (headers: Incomi
       return {
         ok: false,
         message:
-          `neon-on-localhost: refused Host ${JSON.stringify(clip(host ?? ''))}: the proxy answers only to localhost, 127.0.0.1 or [::1] ` +
-          `at its own port ${options.ownPort()} (other names may be DNS rebinding); allow more with ${HOSTS_SETTING}`,
+          `neon-on-localhost: refused Host ${JSON.stringify(clip(host ?? ''))}: ${options.server ?? 'the proxy'} answers only to localhost, 127.0.0.1 or [::1] ` +
+          `at its own port ${options.ownPort()} (other names may be DNS rebinding); allow more with ${settings.hosts}`,
       };
     }
     const origin = headers.origin;
@@ -114,7 +121,7 @@ export function createOriginGuard(options: OriginGuardOptions): (headers: Incomi
         ok: false,
         message:
           `neon-on-localhost: refused Origin ${JSON.stringify(clip(origin))}: only pages on this machine (localhost, 127.0.0.1, [::1]) ` +
-          `may use the database proxy; allow more with ${ORIGINS_SETTING}`,
+          `may use ${options.server ?? 'the database proxy'}; allow more with ${settings.origins}`,
       };
     }
     return { ok: true, corsOrigin: origin };
@@ -137,15 +144,18 @@ export interface OriginSettings {
  * anything has started.
  */
 export function originSettingsFromEnv(env: NodeJS.ProcessEnv = process.env, flags: Partial<OriginSettings> = {}): OriginSettings {
+  const fromEnv = allowListsFromEnv(env);
+  const settings = { allowedHosts: flags.allowedHosts ?? fromEnv.allowedHosts, allowedOrigins: flags.allowedOrigins ?? fromEnv.allowedOrigins };
+  validated(settings.allowedHosts, settings.allowedOrigins);
+  return settings;
+}
+
+/** NEON_LOCALHOST_ALLOWED_HOSTS and NEON_LOCALHOST_ALLOWED_ORIGINS as lists, unchecked (createOriginGuard checks them). */
+export function allowListsFromEnv(env: NodeJS.ProcessEnv = process.env): OriginSettings {
   const list = (name: string) =>
     (env[name] ?? '')
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
-  const settings = {
-    allowedHosts: flags.allowedHosts ?? list('NEON_LOCALHOST_ALLOWED_HOSTS'),
-    allowedOrigins: flags.allowedOrigins ?? list('NEON_LOCALHOST_ALLOWED_ORIGINS'),
-  };
-  validated(settings.allowedHosts, settings.allowedOrigins);
-  return settings;
+  return { allowedHosts: list(HOSTS_VARIABLE), allowedOrigins: list(ORIGINS_VARIABLE) };
 }

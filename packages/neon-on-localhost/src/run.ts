@@ -9,6 +9,8 @@
 // it is killed outright (the dev server runs under watchdog.ts, which watches
 // this process the same way). The proxy's explorer page shows what reaches
 // the database; --log-queries prints it too, a line per statement.
+// `wrangler dev` gets a front at its address that refuses other sites' pages
+// and host names (wrangler-front.ts); wrangler listens behind it.
 //
 //   neon-on-localhost run [--requires postgis] [--rtt-ms N] [--log-queries] [--show-values]
 //                         wrangler dev --var NEON_LOCALHOST_PROXY:{proxy}
@@ -30,6 +32,7 @@ import { DEFAULT_LOCAL_PROXY, PROXY_VARIABLE } from './driver.ts';
 import { setHyperdriveLocalConnection } from './hyperdrive-local.ts';
 import { applyPendingMigrations } from './migrate.ts';
 import { printQueries } from './query-lines.ts';
+import { isWranglerDev, startWranglerFront, type WranglerFront } from './wrangler-front.ts';
 
 // run's own options come before the command, in any order.
 let argv = process.argv.slice(2);
@@ -138,8 +141,21 @@ if (isLocalDatabaseUrl(databaseUrl)) {
   console.log(`[neon-on-localhost] using ${maskDatabaseUrl(databaseUrl)} directly (no local proxy needed)`);
 }
 
+let front: WranglerFront | undefined;
+if (isWranglerDev(command, args)) {
+  front = await startWranglerFront(args, process.cwd()).catch(async (err: Error) => {
+    console.error(`✖ ${err.message}`);
+    await shutdown();
+    return process.exit(1);
+  });
+  if (front.front.moved) console.log(`[neon-on-localhost] ${front.front.moved}`);
+  console.log(
+    `[neon-on-localhost] wrangler dev: use ${front.front.url}, which refuses other sites' pages and host names; the port wrangler prints below (${front.innerPort}) is its own, unguarded`,
+  );
+}
+
 const proxyAddress = proxy?.address ?? DEFAULT_LOCAL_PROXY;
-const childArgs = args.map((a) => a.replaceAll('{proxy}', proxyAddress));
+const childArgs = (front?.args ?? args).map((a) => a.replaceAll('{proxy}', proxyAddress));
 // wrangler dev and the local server take DATABASE_URL from here when no env file sets it.
 const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, [PROXY_VARIABLE]: proxyAddress };
 setHyperdriveLocalConnection(childEnv, databaseUrl);
@@ -149,6 +165,7 @@ const child = spawn(process.execPath, [...nodeArgsFor(import.meta.url, 'watchdog
 });
 
 async function shutdown(): Promise<void> {
+  front?.close();
   await proxy?.close();
   await embedded?.close();
 }

@@ -3,23 +3,26 @@
 // no Node APIs), with no Vercel account. As on Vercel, every file in api/ is a
 // route (api/notes.ts is /api/notes). An edit in api/ or lib/, or a new file,
 // is picked up at once; each request is logged with its status and time.
+// It answers only to this machine's names and pages, like the local proxy
+// (neon-on-localhost/dev-server: NEON_LOCALHOST_ALLOWED_HOSTS / _ORIGINS allow
+// more); when port 3000 is taken it takes a free one and says so.
 //
 //   node dev/server.ts [--port 3000] [--ip 127.0.0.1]   (PORT also sets the port)
 //
 // `neon-on-localhost run` starts it with DATABASE_URL and NEON_LOCALHOST_PROXY set.
 
 import { existsSync, readdirSync, watch } from 'node:fs';
-import { createServer } from 'node:http';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { createHandler, EdgeRuntime } from 'edge-runtime';
 import { readDatabaseUrl } from 'neon-on-localhost';
+import { startDevServer } from 'neon-on-localhost/dev-server';
 import { routeOf } from './router.ts';
 
 const { values } = parseArgs({
   options: {
-    port: { type: 'string', default: process.env.PORT ?? '3000' },
+    port: { type: 'string' },
     ip: { type: 'string', default: '127.0.0.1' },
   },
 });
@@ -73,19 +76,16 @@ let current = await load().catch((err: Error) => {
   return process.exit(1);
 });
 
-const server = createServer((req, res) => {
-  const started = performance.now();
-  res.once('finish', () => {
-    const ms = Math.round(performance.now() - started);
-    console.log(`${req.method} ${req.url} ${res.statusCode} ${res.statusMessage} (${ms}ms)`);
-  });
-  void current.handler(req, res);
+const dev = await startDevServer((req, res) => void current.handler(req, res), {
+  port: values.port ?? process.env.PORT,
+  defaultPort: 3000,
+  ip: values.ip,
+}).catch((err: Error) => {
+  console.error(`✖ ${err.message}`);
+  return process.exit(1);
 });
-await new Promise<void>((resolve, reject) => {
-  server.once('error', reject);
-  server.listen(Number(values.port), values.ip, resolve);
-});
-console.log(`Ready on http://${values.ip}:${values.port} (${current.routes.join(', ')}); edits in api/ and lib/ reload`);
+if (dev.moved) console.log(dev.moved);
+console.log(`Ready on ${dev.url} (${current.routes.join(', ')}); edits in api/ and lib/ reload`);
 
 // Reload on change: a short pause lets an editor finish writing; a broken
 // edit keeps the last good build running and says why.
@@ -112,8 +112,7 @@ for (const dir of ['api', 'lib']) {
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    server.close();
-    server.closeAllConnections();
+    dev.close();
     // Work handed to waitUntil (closing a Pool) finishes first, as on Vercel; but not forever.
     const waited = Promise.race([current.waitUntil(), new Promise((r) => setTimeout(r, 3_000))]);
     void waited.then(() => process.exit(0), () => process.exit(0));

@@ -3,7 +3,11 @@
 // handler api/<name>.ts exports for the request's method (GET, POST, …).
 // An edit under api/ or lib/ is live on the next request: the functions are
 // loaded afresh (a new module instance, so a new pool, like a new Vercel
-// instance; the old pool's idle connections time out).
+// instance; the old pool's idle connections time out). Each request is
+// logged with its status and time. It answers only to this machine's names
+// and pages, like the local proxy (neon-on-localhost/dev-server:
+// NEON_LOCALHOST_ALLOWED_HOSTS / _ORIGINS allow more); when port 3000 is
+// taken it takes a free one and says so.
 //
 //   node dev/server.ts [--port 3000] [--ip 127.0.0.1]   (PORT also sets the port)
 //
@@ -11,11 +15,12 @@
 // database when .env.local has none).
 
 import { existsSync, readdirSync, watch } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { register } from 'node:module';
 import { Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { startDevServer } from 'neon-on-localhost/dev-server';
 
 const root = new URL('../', import.meta.url);
 
@@ -51,7 +56,7 @@ for (const dir of ['api', 'lib']) {
 
 const { values } = parseArgs({
   options: {
-    port: { type: 'string', default: process.env.PORT ?? '3000' },
+    port: { type: 'string' },
     ip: { type: 'string', default: '127.0.0.1' },
   },
 });
@@ -85,22 +90,24 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   res.end(Buffer.from(await response.arrayBuffer()));
 }
 
-const server = createServer((req, res) => {
+const handler = (req: IncomingMessage, res: ServerResponse) => {
   handle(req, res).catch((err: Error) => {
     // A function that throws: Vercel answers 500; say which, without the stack.
     console.error(`${req.method} ${req.url}: ${err.message.split('\n')[0]}`);
     if (!res.headersSent) send(res, 500, { error: 'function failed' });
     else res.destroy();
   });
+};
+const dev = await startDevServer(handler, { port: values.port ?? process.env.PORT, defaultPort: 3000, ip: values.ip }).catch((err: Error) => {
+  console.error(`✖ ${err.message}`);
+  return process.exit(1);
 });
-server.listen(Number(values.port), values.ip, () => {
-  console.log(`Ready on http://${values.ip}:${values.port} (${routes().join(', ')})`);
-});
+if (dev.moved) console.log(dev.moved);
+console.log(`Ready on ${dev.url} (${routes().join(', ')})`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    server.close();
-    server.closeAllConnections();
+    dev.close();
     process.exit(0);
   });
 }
