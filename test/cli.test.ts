@@ -59,6 +59,7 @@ describe('bad input: one line, non-zero exit, nothing written', () => {
     ['unknown option', ['app', '--frobnicate'], /Unknown option '--frobnicate'.*--help/],
     ['unknown template', ['app', '-t', 'nope'], /Unknown template "nope": use --template worker-raw\|worker-postgis\|vercel-edge\|worker-hyperdrive\|vercel-node\./],
     ['path-like template', ['app', '-t', '../../etc'], /Unknown template "\.\.\/\.\.\/etc"/],
+    ['mistyped template', ['app', '-t', 'worker-rwa'], /^✖ Unknown template "worker-rwa": did you mean --template worker-raw\? \(the templates: /],
     ['URL without scheme', ['app', '-t', 'worker-raw', '--database-url', 'alice:pw@host/db'], /no scheme|must start with postgres/],
     ['mysql URL', ['app', '-t', 'worker-raw', '--database-url', 'mysql://alice:pw@host/db'], /must start with postgres:\/\/ or postgresql:\/\//],
     ['URL without database', ['app', '-t', 'worker-raw', '--database-url', 'postgres://alice:pw@host'], /no database name/],

@@ -115,8 +115,12 @@ export function question(flag: Asked): string {
 /** Parses argv (without `node script`). Throws CliError with a one-line message. */
 export function parseCliArgs(argv: readonly string[]): CliArgs {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; allowNegative: true }>>;
+  // npm drops the `--` of `npm create neon-edge app -- --template x` (and of `npm run create -- app`);
+  // pnpm, yarn and bun pass it on. Taken as the end of the options, it would make the flags after it
+  // directories: it separates nothing here, so it is dropped.
+  const args = argv.filter((arg) => arg !== '--');
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, allowNegative: true, strict: true });
+    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, allowNegative: true, strict: true });
   } catch (err) {
     throw new CliError(`${oneLine(err).replace(/\.$/, '')}. Run create-neon-edge --help for the options.`);
   }

@@ -45,6 +45,14 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(['--yes', 'after-flag']).dir).toBe('after-flag');
   });
 
+  it('ignores the `--` that pnpm, yarn and bun pass on (npm drops it)', () => {
+    // `pnpm run create -- app --template worker-raw` and `pnpm create neon-edge app -- --template worker-raw`.
+    const args = parseCliArgs(['--', 'app', '--template', 'worker-raw']);
+    expect(args.dir).toBe('app');
+    expect(args.template).toBe('worker-raw');
+    expect(parseCliArgs(['app', '--', '--yes']).yes).toBe(true);
+  });
+
   it('reads -t and --template', () => {
     expect(parseCliArgs(['-t', 'worker-raw']).template).toBe('worker-raw');
     expect(parseCliArgs(['--template', 'worker-raw']).template).toBe('worker-raw');
