@@ -57,7 +57,7 @@ describe('help and version', () => {
 describe('bad input: one line, non-zero exit, nothing written', () => {
   const cases: [string, string[], RegExp][] = [
     ['unknown option', ['app', '--frobnicate'], /Unknown option '--frobnicate'.*--help/],
-    ['unknown template', ['app', '-t', 'nope'], /Unknown template "nope": use --template worker-raw\|worker-postgis\|vercel-edge\|worker-hyperdrive\|vercel-node\./],
+    ['unknown template', ['app', '-t', 'nope'], /Unknown template "nope": use --template worker-hyperdrive\|worker-raw\|worker-postgis\|vercel-node\|vercel-edge\./],
     ['path-like template', ['app', '-t', '../../etc'], /Unknown template "\.\.\/\.\.\/etc"/],
     ['mistyped template', ['app', '-t', 'worker-rwa'], /^✖ Unknown template "worker-rwa": did you mean --template worker-raw\? \(the templates: /],
     ['URL without scheme', ['app', '-t', 'worker-raw', '--database-url', 'alice:pw@host/db'], /no scheme|must start with postgres/],

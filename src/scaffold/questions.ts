@@ -11,7 +11,7 @@ import { NEON_NEW_CHOICE, NeonNewOffer } from './neon-new.ts';
 import { detectPackageManager, packageManagerVersion } from './package-manager.ts';
 import { secretTimeoutSeconds } from './secret.ts';
 import { targetProblem } from './target-dir.ts';
-import { ORMS, type Orm, type Template } from './template-config.ts';
+import { ORMS, type Orm, recommendation, type Template } from './template-config.ts';
 import { DEFAULT_TEMPLATE, TEMPLATES } from './templates.ts';
 import { isLocalDatabaseUrl, maskDatabaseUrl, projectNameFor, validateDatabaseUrl, validateTemplateName } from './validate.ts';
 
@@ -92,7 +92,8 @@ export async function askTemplate(ctx: Context): Promise<Template> {
     ask: () =>
       ctx.prompt.select({
         message: question('template'),
-        options: TEMPLATES.map((t) => ({ value: t.name, label: t.name, hint: t.description })),
+        // The recommendation is in the label, which every row shows (the hint shows only on the highlighted one).
+        options: TEMPLATES.map((t) => ({ value: t.name, label: t.recommended ? `${t.name} (${recommendation(t)})` : t.name, hint: t.description })),
         initialValue: DEFAULT_TEMPLATE,
       }),
   });

@@ -51,6 +51,12 @@ describe('parseCliArgs', () => {
     expect(args.dir).toBe('app');
     expect(args.template).toBe('worker-raw');
     expect(parseCliArgs(['app', '--', '--yes']).yes).toBe(true);
+    expect(parseCliArgs(['--', 'app', '-t', 'worker-raw', '--no-git']).git).toBe(false);
+  });
+
+  it('keeps `--` as the end of the options when none of ours follows it', () => {
+    expect(parseCliArgs(['--', '-rf']).dir).toBe('-rf');
+    expect(parseCliArgs(['--yes', '--', '--frobnicate']).dir).toBe('--frobnicate');
   });
 
   it('reads -t and --template', () => {
@@ -204,7 +210,7 @@ describe('helpText', () => {
   it('lists every template with its description', () => {
     expect(TEMPLATES.length).toBeGreaterThan(0);
     for (const t of TEMPLATES) {
-      expect(help).toMatch(new RegExp(`^  ${t.name}\\s+${t.description.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+      expect(help).toMatch(new RegExp(`^  ${t.name}\\s+(\\([^)]*\\) )?${t.description.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
     }
   });
 
@@ -213,7 +219,7 @@ describe('helpText', () => {
       { name: 'alpha', description: 'first one' },
       { name: 'beta-long-name', description: 'second one' },
     ]);
-    expect(text).toMatch(/^ {2}alpha\s+first one$/m);
+    expect(text).toMatch(/^ {2}alpha\s+\(default\) first one$/m);
     expect(text).toMatch(/^ {2}beta-long-name {2}second one$/m);
   });
 });

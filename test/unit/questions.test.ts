@@ -346,6 +346,9 @@ describe('askAll interactively', () => {
     expect(database.opts.options?.map((o) => o.value)).toEqual(['embedded', 'url']);
     expect(template.opts.initialValue).toBe(DEFAULT_TEMPLATE);
     expect(template.opts.options?.map((o) => o.value)).toContain('worker-raw');
+    // Every row shows its label; only the highlighted one its hint: the recommendation is in the label.
+    expect(template.opts.options?.find((o) => o.value === 'vercel-node')?.label).toBe('vercel-node (recommended for Vercel)');
+    expect(template.opts.options?.find((o) => o.value === 'worker-raw')?.label).toBe('worker-raw');
     expect(install.opts.initialValue).toBe(true);
     expect(git.opts.initialValue).toBe(true);
     expect(secret.opts.initialValue).toBe(false);
@@ -470,7 +473,7 @@ describe('askAll with --yes', () => {
       targetDir: path.join(cwd, 'my-neon-app'),
       displayDir: 'my-neon-app',
       projectName: 'my-neon-app',
-      template: expect.objectContaining({ name: 'worker-raw' }),
+      template: expect.objectContaining({ name: 'worker-hyperdrive' }),
       databaseUrl: undefined,
       install: true,
       packageManager: 'npm',
@@ -482,7 +485,7 @@ describe('askAll with --yes', () => {
     });
     expect(log.answers).toEqual([
       [Q.dir, 'my-neon-app (default)'],
-      [Q.template, 'worker-raw (default)'],
+      [Q.template, 'worker-hyperdrive (default)'],
       [Q.orm, 'none (SQL) (default)'],
       [Q.url, `${EMBEDDED_CHOICE} (default)`],
       [Q.install, 'yes (default)'],
