@@ -116,6 +116,15 @@ describe('writing', () => {
     expect(result.output).toContain('put DATABASE_URL=postgres://… in .dev.vars');
   });
 
+  it('prints next steps no wider than 100 columns, the longest template and package manager included', async () => {
+    const neon = 'postgresql://alice:pw@ep-cool-rain-123456-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require';
+    const result = await runCli(['the-corner-shop-inventory-api', '-t', 'worker-hyperdrive', '--database-url', neon, '--package-manager', 'pnpm', '--no-install', '--no-git'], { cwd });
+    expect(result.code, result.output).toBe(0);
+    const steps = result.stdout.slice(result.stdout.indexOf('Next steps:')).split('\n');
+    expect(steps.join('\n')).toContain('hyperdrive create');
+    for (const line of steps) expect(line.length, line).toBeLessThanOrEqual(100);
+  });
+
   it('without a terminal, loads neither the terminal modules nor child_process (a faster start)', () => {
     // Which built-in modules the run loaded, written by a preload at exit. Output goes to
     // files, as in a script: a pipe would itself load the networking modules.
