@@ -3,16 +3,19 @@
 // neon-on-localhost (compiled by tsc, with types).
 
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { isTemplateFile } from '../src/scaffold/template-files.ts';
+import { buildInputsHash, STAMP } from './build-inputs.ts';
 import { prebuiltWorkflowsPlugin } from './prebuilt-workflows-plugin.ts';
 import { templateRegistryPlugin } from './template-registry-plugin.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = `${root}/dist`;
 
+// Hashed before building: an input edited during the build makes the next `npm run create` build again.
+const inputs = buildInputsHash(root);
 rmSync(dist, { recursive: true, force: true });
 
 /**
@@ -60,5 +63,6 @@ const toolkit = `${root}/packages/neon-on-localhost`;
 rmSync(`${toolkit}/dist`, { recursive: true, force: true });
 execFileSync(process.execPath, [`${root}/node_modules/typescript/bin/tsc`, '-p', `${toolkit}/tsconfig.build.json`], { stdio: 'inherit' });
 chmodSync(`${toolkit}/dist/cli.js`, 0o755);
+writeFileSync(`${root}/${STAMP}`, inputs);
 // `npm run create` builds with --silent: nothing may come before the first prompt.
 if (process.env.npm_config_loglevel !== 'silent') console.log('built dist/create-neon-edge.cjs, dist/templates and packages/neon-on-localhost/dist');

@@ -52,6 +52,7 @@ describe('npm pack', () => {
     // Each template's facts (template.ts) are bundled into the CLI, not shipped as TypeScript.
     expect(files.filter((f) => f.endsWith('/template.ts') || f.endsWith('/template.json'))).toEqual([]);
     expect(files.filter((f) => /^(src|test|bench|templates|packages)\//.test(f))).toEqual([]);
+    expect(files).not.toContain('dist/.build-inputs'); // the build's own record, for npm run create
     expect(files.filter((f) => /neon-on-localhost|worker-configuration\.d\.ts|node_modules|package-lock\.json$|\/\.dev\.vars$|\/\.env\.local$/.test(f))).toEqual([]);
     const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { dependencies?: object };
     expect(pkg.dependencies ?? {}).toEqual({});

@@ -10,7 +10,7 @@ import { DIR_QUESTION, question } from './options.ts';
 import { NEON_NEW_CHOICE, NeonNewOffer } from './neon-new.ts';
 import { detectPackageManager, packageManagerVersion } from './package-manager.ts';
 import { secretTimeoutSeconds } from './secret.ts';
-import { targetProblem } from './target-dir.ts';
+import { CLONE_VARIABLE, insideCloneProblem, targetProblem } from './target-dir.ts';
 import { ORMS, type Orm, recommendation, type Template } from './template-config.ts';
 import { DEFAULT_TEMPLATE, TEMPLATES } from './templates.ts';
 import { isLocalDatabaseUrl, maskDatabaseUrl, projectNameFor, validateDatabaseUrl, validateTemplateName } from './validate.ts';
@@ -54,7 +54,9 @@ const yesNo = (value: boolean) => (value ? 'yes' : 'no');
 
 export async function askProjectDir(ctx: Context): Promise<{ targetDir: string; displayDir: string; projectName: string }> {
   const problem = (dir: string) =>
-    dir.trim() === '' ? 'Please enter a directory name.' : targetProblem(path.resolve(ctx.cwd, dir), dir, ctx.args.force);
+    dir.trim() === ''
+      ? 'Please enter a directory name.'
+      : (insideCloneProblem(path.resolve(ctx.cwd, dir), ctx.env[CLONE_VARIABLE]) ?? targetProblem(path.resolve(ctx.cwd, dir), dir, ctx.args.force));
   const dir = await answer(ctx, {
     message: DIR_QUESTION,
     given: ctx.args.dir,
