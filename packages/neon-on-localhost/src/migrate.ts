@@ -20,7 +20,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { maskDatabaseUrl, parseEnvFile, UNPOOLED_KEY } from './database-url.ts';
+import { ConnectionFailed } from './connection-problem.ts';
+import { parseEnvFile, UNPOOLED_KEY } from './database-url.ts';
 
 export const MIGRATIONS_DIR = 'migrations';
 export const MIGRATIONS_TABLE = 'neon_on_localhost_migrations';
@@ -103,7 +104,7 @@ export async function migrate(url: string, dir: string, log: (line: string) => v
   try {
     await client.connect();
   } catch (err) {
-    throw new Error(`could not connect to ${maskDatabaseUrl(url)} to apply migrations: ${firstLine((err as Error).message)}`);
+    throw new ConnectionFailed(url, err);
   }
   try {
     await locked(client, () => client.query(`create table if not exists ${MIGRATIONS_TABLE} (name text primary key, checksum text not null, applied_at timestamptz not null default now())`));

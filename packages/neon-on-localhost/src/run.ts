@@ -14,6 +14,7 @@
 
 import { spawn } from 'node:child_process';
 import { nodeArgsFor } from './node-script.ts';
+import { connectionFailedLine } from './connection-problem.ts';
 import { checkedDatabaseUrl, envFileOf, isLocalDatabaseUrl, maskDatabaseUrl } from './database-url.ts';
 import { EMBEDDED_DATA_DIR, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
 import { originSettingsFromEnv } from './origin-guard.ts';
@@ -107,7 +108,8 @@ if (!databaseUrl) {
 }
 // The dev server starts on the current schema: pending migrations first (migrate.ts).
 await applyPendingMigrations(process.cwd(), embedded ? databaseUrl : (readMigrationUrl(process.cwd()) ?? databaseUrl)).catch(async (err: Error) => {
-  console.error(`✖ ${maskDatabaseUrl(err.message.split('\n')[0])}. Fix it (or add a migration that does), then start again.`);
+  const connection = connectionFailedLine(err, process.cwd(), 'then start again');
+  console.error(`✖ ${connection ?? `${maskDatabaseUrl(err.message.split('\n')[0])}. Fix it (or add a migration that does), then start again.`}`);
   await embedded?.close();
   process.exit(1);
 });

@@ -12,7 +12,7 @@ import { cleanEnv, REPO_ROOT, run } from '../../../test/support/cli.ts';
 import { startPostgres, type TestPostgres } from '../../../test/support/postgres.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/embedded.ts';
 import { migrate, MIGRATIONS_TABLE } from '../src/migrate.ts';
-import setup from '../src/vitest-setup.ts';
+import { setupOrThrow as setup } from '../src/vitest-setup.ts';
 
 const CLI = ['--experimental-strip-types', '--no-warnings', `${REPO_ROOT}packages/neon-on-localhost/src/cli.ts`];
 

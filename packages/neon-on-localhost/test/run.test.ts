@@ -88,10 +88,14 @@ describe('neon-on-localhost run', () => {
   );
   const compiled = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
   it.skipIf(!oldNode || !existsSync(compiled))('on Node older than 22.12 says which Node it needs, in one line', () => {
-    const ran = spawnSync(oldNode!, [compiled, 'run', 'true'], { cwd: projectDir(), encoding: 'utf8' });
+    // As `npm start` runs it: the line names the command that runs it under Node 22 from the registry.
+    const env = { ...process.env, npm_lifecycle_event: 'start', npm_config_user_agent: 'npm/11.6.2 node/v20.20.2 linux x64' };
+    const ran = spawnSync(oldNode!, [compiled, 'run', 'true'], { cwd: projectDir(), encoding: 'utf8', env });
     expect(ran.status).toBe(1);
     expect(ran.stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(/^✖ This project needs Node\.js 22\.12 or newer; this is Node\.js 2\d\.\d+\.\d+\. Install a current Node\.js/),
+      expect.stringMatching(
+        /^✖ This project needs Node\.js 22\.12 or newer; this is Node\.js 2\d\.\d+\.\d+\. Run it with Node\.js 22 from the npm registry: npx -y -p node@22 -- npm start \(or install Node\.js 22: https:\/\/nodejs\.org, or nvm install 22\)\.$/,
+      ),
     ]);
   });
 });
