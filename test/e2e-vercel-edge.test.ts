@@ -12,7 +12,7 @@ import { startDevServer } from './support/dev-server.ts';
 import type { TestPostgres } from './support/postgres.ts';
 import { expectAllPassed } from './support/vitest-output.ts';
 import { expectDeployUsesLocalVercel } from './support/vercel-cli.ts';
-import { scaffoldedProject } from './support/scaffolded.ts';
+import { describeUnreachableDatabase, scaffoldedProject } from './support/scaffolded.ts';
 
 const scaffolded = scaffoldedProject('edge', 'vercel-edge', ['--no-git']);
 let db: TestPostgres;
@@ -103,3 +103,5 @@ describe('create-neon-edge edge --template vercel-edge', () => {
     expect(dev.output()).toMatch(/Ready on http:\/\/127\.0\.0\.1:\d+/);
   }, 120_000);
 });
+
+describeUnreachableDatabase(scaffolded, '.env.local');

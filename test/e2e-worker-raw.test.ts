@@ -10,7 +10,7 @@ import { cleanEnv, run, type Ran } from './support/cli.ts';
 import { startDevServer } from './support/dev-server.ts';
 import type { TestPostgres } from './support/postgres.ts';
 import { expectAllPassed } from './support/vitest-output.ts';
-import { scaffoldedProject } from './support/scaffolded.ts';
+import { describeUnreachableDatabase, scaffoldedProject } from './support/scaffolded.ts';
 
 const scaffolded = scaffoldedProject('my-app', 'worker-raw', ['--git', '--install']);
 let db: TestPostgres;
@@ -76,3 +76,5 @@ describe('create-neon-edge my-app --template worker-raw', () => {
     expect(dev.output()).not.toContain(db.password);
   }, 120_000);
 });
+
+describeUnreachableDatabase(scaffolded, '.dev.vars');
