@@ -120,7 +120,8 @@ describe('writing', () => {
     const neon = 'postgresql://alice:pw@ep-cool-rain-123456-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require';
     const result = await runCli(['the-corner-shop-inventory-api', '-t', 'worker-hyperdrive', '--database-url', neon, '--package-manager', 'pnpm', '--no-install', '--no-git'], { cwd });
     expect(result.code, result.output).toBe(0);
-    const steps = result.stdout.slice(result.stdout.indexOf('Next steps:')).split('\n');
+    const from = result.stdout.slice(result.stdout.indexOf('Next steps:'));
+    const steps = from.slice(0, from.indexOf('\n│\n')).split('\n');
     expect(steps.join('\n')).toContain('hyperdrive create');
     for (const line of steps) expect(line.length, line).toBeLessThanOrEqual(100);
   });

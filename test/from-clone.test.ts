@@ -3,7 +3,8 @@
 // build, refuses to write the project inside the clone, and takes pnpm's way
 // of passing arguments (`pnpm run create -- dir`, the `--` included).
 
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,6 +52,27 @@ describe('npm run create', () => {
       `✖ ${path.join(root, 'my-app-inside-the-clone')} is inside this clone of create-neon-edge (${root}): choose a directory outside it, such as ${path.join(path.dirname(root), 'my-app-inside-the-clone')}.`,
     ]);
     expect(existsSync(path.join(root, 'my-app-inside-the-clone'))).toBe(false);
+  });
+});
+
+// The clone runs its scripts under its own Node 22 (the `node` devDependency); the shell's may be older.
+const oldNode = ['/usr/bin/node', '/bin/node', '/usr/local/bin/node'].find(
+  (node) => existsSync(node) && Number(spawnSync(node, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).stdout) < 22,
+);
+
+describe('npm run create from a shell whose node is older than the project needs', () => {
+  it.skipIf(!oldNode)('ends by saying so, with the npx command that runs the project under Node 22 from the registry', async () => {
+    const shell = path.join(dir, 'old-node-shell');
+    mkdirSync(shell);
+    symlinkSync(oldNode!, path.join(shell, 'node'));
+    // The shell of a newcomer: their old node first, the system's npm, none of this repository's tools.
+    const PATH = [shell, ...(process.env.PATH ?? '').split(':').filter((p) => !p.includes('node_modules'))].join(':');
+    const created = await run('npm', ['run', 'create', '--', path.join(dir, 'old-node'), ...FLAGS], { cwd: REPO_ROOT, env: cleanEnv({ PATH }), timeoutMs: 180_000 });
+    expect(created.code, created.output).toBe(0);
+    const version = spawnSync(oldNode!, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim();
+    expect(created.stdout.trim().split('\n').pop()).toBe(
+      `└  old-node is written, but not ready. The project needs Node.js 22.12 or newer, and \`node\` here is ${version}: run its commands with Node.js 22 from the npm registry, as in npx -y -p node@22 -- npm start (or install Node.js 22).`,
+    );
   });
 });
 

@@ -13,6 +13,8 @@ import { isLocalDatabaseUrl } from './validate.ts';
 export interface Outcome {
   secretStored: boolean;
   dataLoaded: boolean;
+  /** Why db:setup did not load the data, when it ran and failed. */
+  dataProblem?: string;
 }
 
 type Row = [command: string, comment?: string];

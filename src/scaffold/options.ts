@@ -49,6 +49,11 @@ export const OPTIONS = {
     value: PACKAGE_MANAGERS.join('|'),
     description: 'Package manager to install with (default: the one running this command)',
   },
+  check: {
+    type: 'boolean',
+    negatable: true,
+    description: 'Try the connection string before writing anything, and say what to fix when it fails (default: yes)',
+  },
   'db-setup': {
     type: 'boolean',
     negatable: true,
@@ -94,6 +99,7 @@ export interface CliArgs {
   orm?: Orm;
   install?: boolean;
   packageManager?: PackageManager;
+  check?: boolean;
   dbSetup?: boolean;
   agents?: boolean;
   ci?: boolean;
@@ -170,6 +176,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     orm: orm as Orm | undefined,
     install: values.install,
     packageManager: pm as PackageManager | undefined,
+    check: values.check,
     dbSetup: values['db-setup'],
     agents: values.agents,
     ci: values.ci,

@@ -139,6 +139,7 @@ function context(opts: {
   env?: NodeJS.ProcessEnv;
   answers?: [Method, Scripted][];
   cwd?: string;
+  connect?: Context['connect'];
 }): { ctx: Context; prompt: FakePrompter; log: RecordingLogger } {
   const prompt = new FakePrompter(opts.answers);
   const log = new RecordingLogger();
@@ -150,6 +151,8 @@ function context(opts: {
     interactive: opts.interactive ?? true,
     prompt,
     log,
+    // Every URL connects, unless a test says otherwise.
+    connect: opts.connect ?? (async () => undefined),
   };
   return { ctx, prompt, log };
 }

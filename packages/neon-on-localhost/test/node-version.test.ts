@@ -4,7 +4,7 @@
 // Node: run.test.ts.)
 
 import { describe, expect, it } from 'vitest';
-import { isNodeRecentEnough, nodeVersionProblem, withRegistryNode } from '../src/node-version.ts';
+import { isNodeRecentEnough, nodeVersionProblem, withRegistryNode } from '../src/node-requirement.ts';
 
 describe('node-version', () => {
   it('knows 22.12 and newer from older', () => {
