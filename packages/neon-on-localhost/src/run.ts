@@ -26,6 +26,7 @@ import { DEFAULT_LOCAL_PROXY, PROXY_VARIABLE } from './driver.ts';
 import { setHyperdriveLocalConnection } from './hyperdrive-local.ts';
 import { applyPendingMigrations, readMigrationUrl } from './migrate.ts';
 import { printQueries } from './query-lines.ts';
+import { isWranglerDev, quietOfflineCf } from './wrangler-cf.ts';
 
 // run's own options come before the command, in any order.
 let argv = process.argv.slice(2);
@@ -146,6 +147,9 @@ const childArgs = args.map((a) => a.replaceAll('{proxy}', proxyAddress));
 // wrangler dev and the local server take DATABASE_URL from here when no env file sets it.
 const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, [PROXY_VARIABLE]: proxyAddress };
 setHyperdriveLocalConnection(childEnv, databaseUrl);
+// Offline, wrangler would print a stack twice over request.cf: said once here instead (wrangler-cf.ts).
+const cfNote = isWranglerDev([command, ...args]) ? await quietOfflineCf(childEnv, process.cwd()) : undefined;
+if (cfNote) console.log(`[neon-on-localhost] ${cfNote}`);
 const child = spawn(process.execPath, [...nodeArgsFor(import.meta.url, 'watchdog'), command, ...childArgs], {
   stdio: 'inherit',
   env: childEnv,
