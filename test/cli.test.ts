@@ -54,6 +54,20 @@ describe('help and version', () => {
   });
 });
 
+describe('on a Node older than 22.12', () => {
+  const oldNode = ['/usr/bin/node', '/bin/node', '/usr/local/bin/node'].find(
+    (node) => existsSync(node) && Number(spawnSync(node, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).stdout) < 22,
+  );
+  it.skipIf(!oldNode)('says which Node it needs and the npx command that brings one from the npm registry, in one line', () => {
+    const ran = spawnSync(oldNode!, [CLI, 'app', '--yes'], { cwd, encoding: 'utf8', env: cleanEnv() });
+    expect(ran.status).toBe(1);
+    expect(ran.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^✖ create-neon-edge needs Node\.js 22\.12 or newer \(this is v2\d\.\d+\.\d+\): run it with Node\.js 22 from the npm registry, npx -y -p node@22 -- npm create neon-edge@latest, with your arguments after it \(or install Node\.js 22\)\.$/),
+    ]);
+    expect(entries()).toEqual([]);
+  });
+});
+
 describe('bad input: one line, non-zero exit, nothing written', () => {
   const cases: [string, string[], RegExp][] = [
     ['unknown option', ['app', '--frobnicate'], /Unknown option '--frobnicate'.*--help/],
