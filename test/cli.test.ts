@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import pkg from '../package.json' with { type: 'json' };
-import { CLI, cleanEnv, run, runCli } from './support/cli.ts';
+import { CLI, cleanEnv, oldSystemNode, run, runCli } from './support/cli.ts';
 
 const NEON_URL = 'postgresql://alice:s3cr%40t-Pa55@ep-cool-rain-123456.us-east-2.aws.neon.tech/neondb?sslmode=require';
 
@@ -55,9 +55,7 @@ describe('help and version', () => {
 });
 
 describe('on a Node older than 22.12', () => {
-  const oldNode = ['/usr/bin/node', '/bin/node', '/usr/local/bin/node'].find(
-    (node) => existsSync(node) && Number(spawnSync(node, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).stdout) < 22,
-  );
+  const oldNode = oldSystemNode();
   it.skipIf(!oldNode)('says which Node it needs and the npx command that brings one from the npm registry, in one line', () => {
     const ran = spawnSync(oldNode!, [CLI, 'app', '--yes'], { cwd, encoding: 'utf8', env: cleanEnv() });
     expect(ran.status).toBe(1);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STAMP } from '../scripts/build-inputs.ts';
-import { cleanEnv, CLI, REPO_ROOT, run } from './support/cli.ts';
+import { cleanEnv, CLI, oldSystemNode, REPO_ROOT, run } from './support/cli.ts';
 
 let dir: string;
 beforeAll(() => {
@@ -56,9 +56,7 @@ describe('npm run create', () => {
 });
 
 // The clone runs its scripts under its own Node 22 (the `node` devDependency); the shell's may be older.
-const oldNode = ['/usr/bin/node', '/bin/node', '/usr/local/bin/node'].find(
-  (node) => existsSync(node) && Number(spawnSync(node, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).stdout) < 22,
-);
+const oldNode = oldSystemNode();
 
 describe('npm run create from a shell whose node is older than the project needs', () => {
   it.skipIf(!oldNode)('ends by saying so, with the npx command that runs the project under Node 22 from the registry', async () => {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { oldSystemNode } from '../../../test/support/cli.ts';
 import { startPostgres, type TestPostgres } from '../../../test/support/postgres.ts';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
@@ -83,9 +84,7 @@ describe('neon-on-localhost run', () => {
   });
 
   // The package needs Node 22.12; an older one must say so in one line (run compiled, as installed).
-  const oldNode = ['/usr/bin/node', '/bin/node', '/usr/local/bin/node'].find(
-    (node) => existsSync(node) && Number(spawnSync(node, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).stdout) < 22,
-  );
+  const oldNode = oldSystemNode();
   const compiled = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
   it.skipIf(!oldNode || !existsSync(compiled))('on Node older than 22.12 says which Node it needs, in one line', () => {
     // As `npm start` runs it: the line names the command that runs it under Node 22 from the registry.
