@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, REPO_ROOT, run, type Ran } from './support/cli.ts';
 import { startDevServer } from './support/dev-server.ts';
+import { freePort } from './support/postgres.ts';
 
 let dir: string;
 let created: Ran;
@@ -46,6 +47,7 @@ describe('npm pack', () => {
   it('create-neon-edge ships the bundled CLI and the template folders, and nothing else', async () => {
     const files = await packedFiles('.');
     expect(files).toContain('dist/create-neon-edge.cjs');
+    expect(files).toContain('dist/pg-connect.cjs'); // required by the CLI only to try a connection string
     for (const file of ['worker-raw/_gitignore', 'worker-raw/AGENTS.md', 'worker-postgis/migrations/0000_places.sql', 'vercel-edge/_env.example']) {
       expect(files).toContain(`dist/templates/${file}`);
     }
@@ -101,6 +103,17 @@ describe('npm create neon-edge@latest my-app (from the registry)', () => {
       expect(await dev.stop()).toBe(true);
     }
   }, 120_000);
+
+  it('tries a connection string given at create time, with pg from its own file in the package', async () => {
+    const port = await freePort();
+    const tried = await run('npm', ['create', 'neon-edge@latest', 'tried', '--', '-t', 'worker-raw', '--database-url', `postgres://app:pw@127.0.0.1:${port}/app`, '--no-install', '--no-git'], {
+      cwd: dir,
+      env: cleanEnv({ npm_config_yes: 'true' }),
+      timeoutMs: 120_000,
+    });
+    expect(tried.code, tried.output).toBe(0);
+    expect(tried.output).toContain(`Could not connect: nothing answers at 127.0.0.1:${port} (connection refused).`);
+  }, 150_000);
 
   it('the deployed bundle carries none of the local toolkit', async () => {
     const out = path.join(dir, 'bundle');
