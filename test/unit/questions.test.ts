@@ -754,3 +754,51 @@ describe('the database question', () => {
     expect(answers.template.platform.envFile).toBe('.env.local');
   });
 });
+
+describe('a connection string that does not connect', () => {
+  const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+  const LOCAL = 'postgres://app:pw@127.0.0.1:5432/app';
+
+  it('pasted: "Choose another database" goes back to the choice, and the embedded database leaves no problem behind', async () => {
+    const { ctx, prompt } = context({
+      args: { dir: 'app', template: 'worker-raw', orm: 'none', install: false, agents: false, ci: false, git: false },
+      answers: [
+        ['select', 'url'],
+        ['password', LOCAL],
+        ['select', 'back'],
+        ['select', 'embedded'],
+      ],
+      connect: async () => refused,
+    });
+    const answers = await askAll(ctx);
+    expect(prompt.remaining).toBe(0);
+    expect(prompt.calls[2].message).toBe('Could not connect: nothing answers at 127.0.0.1:5432 (connection refused). What now?');
+    expect(prompt.calls[2].opts.options?.map((o) => o.value)).toEqual(['again', 'keep', 'back']);
+    expect(answers.databaseUrl).toBeUndefined();
+    expect(answers.databaseProblem).toBeUndefined();
+  });
+
+  it('given as a flag: said once, nothing asked, the problem kept for the end, and db:setup not offered', async () => {
+    const { ctx, prompt, log } = context({
+      args: { dir: 'app', template: 'worker-postgis', orm: 'none', databaseUrl: LOCAL, install: true, agents: false, ci: false, git: false },
+      connect: async () => refused,
+    });
+    const answers = await askAll(ctx);
+    expect(prompt.calls).toEqual([]);
+    expect(log.lines.filter((l) => l.kind === 'warn').map((l) => l.text)).toEqual([
+      'Could not connect: nothing answers at 127.0.0.1:5432 (connection refused). The project is written anyway; the end of the run says what to fix.',
+    ]);
+    expect(answers.databaseProblem?.fix).toBe('start PostgreSQL there, or fix the host and port of DATABASE_URL in app/.dev.vars');
+    expect(answers.dbSetup).toBe(false);
+  });
+
+  it('--no-check: never tried', async () => {
+    let tried = 0;
+    const { ctx } = context({
+      args: { dir: 'app', template: 'worker-raw', orm: 'none', databaseUrl: LOCAL, check: false, install: false, agents: false, ci: false, git: false },
+      connect: async () => (tried++, refused),
+    });
+    expect((await askAll(ctx)).databaseProblem).toBeUndefined();
+    expect(tried).toBe(0);
+  });
+});
