@@ -10,7 +10,10 @@ import module from 'node:module';
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 12)) {
-  process.stderr.write(`✖ create-neon-edge needs Node.js 22.12 or newer (this is ${process.version}): install a current Node.js and run it again.\n`);
+  // With only the npm registry at hand, npx can fetch a Node 22 for the one command.
+  process.stderr.write(
+    `✖ create-neon-edge needs Node.js 22.12 or newer (this is ${process.version}): run it with Node.js 22 from the npm registry, npx -y -p node@22 -- npm create neon-edge@latest, with your arguments after it (or install Node.js 22).\n`,
+  );
   process.exit(1);
 }
 module.enableCompileCache?.();

@@ -132,10 +132,11 @@ const failing: Failing[] = [
   { name: 'two names', args: ['my', 'app', ...FLAGS], error: /^Expected one project directory, got 2 arguments: quote a name with spaces/ },
 
   // Templates
-  ...['nope', '../../etc', '/etc', '', '_shared', 'worker-raw/../vercel-edge', 'Worker-Raw'].map((t) => ({
+  { name: 'template "Worker-Raw"', args: ['app', '-t', 'Worker-Raw', '--no-install', '--no-git'], error: /^Unknown template "Worker-Raw": did you mean --template worker-raw\? \(the templates: worker-hyperdrive\|worker-raw\|/ },
+  ...['nope', '../../etc', '/etc', '', '_shared', 'worker-raw/../vercel-edge'].map((t) => ({
     name: `template ${JSON.stringify(t)}`,
     args: ['app', '-t', t, '--no-install', '--no-git'],
-    error: /^Unknown template ".*": use --template worker-raw\|worker-postgis\|vercel-edge\|worker-hyperdrive\|vercel-node\.$/,
+    error: /^Unknown template ".*": use --template worker-hyperdrive\|worker-raw\|worker-postgis\|vercel-node\|vercel-edge\.$/,
   })),
 
   // Connection strings (the password is never printed)

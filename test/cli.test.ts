@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import pkg from '../package.json' with { type: 'json' };
-import { CLI, cleanEnv, run, runCli } from './support/cli.ts';
+import { CLI, cleanEnv, oldSystemNode, run, runCli } from './support/cli.ts';
 
 const NEON_URL = 'postgresql://alice:s3cr%40t-Pa55@ep-cool-rain-123456.us-east-2.aws.neon.tech/neondb?sslmode=require';
 
@@ -54,11 +54,24 @@ describe('help and version', () => {
   });
 });
 
+describe('on a Node older than 22.12', () => {
+  const oldNode = oldSystemNode();
+  it.skipIf(!oldNode)('says which Node it needs and the npx command that brings one from the npm registry, in one line', () => {
+    const ran = spawnSync(oldNode!, [CLI, 'app', '--yes'], { cwd, encoding: 'utf8', env: cleanEnv() });
+    expect(ran.status).toBe(1);
+    expect(ran.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^✖ create-neon-edge needs Node\.js 22\.12 or newer \(this is v2\d\.\d+\.\d+\): run it with Node\.js 22 from the npm registry, npx -y -p node@22 -- npm create neon-edge@latest, with your arguments after it \(or install Node\.js 22\)\.$/),
+    ]);
+    expect(entries()).toEqual([]);
+  });
+});
+
 describe('bad input: one line, non-zero exit, nothing written', () => {
   const cases: [string, string[], RegExp][] = [
     ['unknown option', ['app', '--frobnicate'], /Unknown option '--frobnicate'.*--help/],
-    ['unknown template', ['app', '-t', 'nope'], /Unknown template "nope": use --template worker-raw\|worker-postgis\|vercel-edge\|worker-hyperdrive\|vercel-node\./],
+    ['unknown template', ['app', '-t', 'nope'], /Unknown template "nope": use --template worker-hyperdrive\|worker-raw\|worker-postgis\|vercel-node\|vercel-edge\./],
     ['path-like template', ['app', '-t', '../../etc'], /Unknown template "\.\.\/\.\.\/etc"/],
+    ['mistyped template', ['app', '-t', 'worker-rwa'], /^✖ Unknown template "worker-rwa": did you mean --template worker-raw\? \(the templates: /],
     ['URL without scheme', ['app', '-t', 'worker-raw', '--database-url', 'alice:pw@host/db'], /no scheme|must start with postgres/],
     ['mysql URL', ['app', '-t', 'worker-raw', '--database-url', 'mysql://alice:pw@host/db'], /must start with postgres:\/\/ or postgresql:\/\//],
     ['URL without database', ['app', '-t', 'worker-raw', '--database-url', 'postgres://alice:pw@host'], /no database name/],
@@ -113,6 +126,16 @@ describe('writing', () => {
     expect(readFileSync(path.join(cwd, 'My Project', 'wrangler.jsonc'), 'utf8')).toContain('"name": "my-project"');
     expect(existsSync(path.join(cwd, 'My Project', '.dev.vars'))).toBe(false);
     expect(result.output).toContain('put DATABASE_URL=postgres://… in .dev.vars');
+  });
+
+  it('prints next steps no wider than 100 columns, the longest template and package manager included', async () => {
+    const neon = 'postgresql://alice:pw@ep-cool-rain-123456-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require';
+    const result = await runCli(['the-corner-shop-inventory-api', '-t', 'worker-hyperdrive', '--database-url', neon, '--package-manager', 'pnpm', '--no-install', '--no-git'], { cwd });
+    expect(result.code, result.output).toBe(0);
+    const from = result.stdout.slice(result.stdout.indexOf('Next steps:'));
+    const steps = from.slice(0, from.indexOf('\n│\n')).split('\n');
+    expect(steps.join('\n')).toContain('hyperdrive create');
+    for (const line of steps) expect(line.length, line).toBeLessThanOrEqual(100);
   });
 
   it('without a terminal, loads neither the terminal modules nor child_process (a faster start)', () => {

@@ -66,7 +66,8 @@ describe('worker-raw with no DATABASE_URL', () => {
     const created = await runCli(['raw', '--template', 'worker-raw', '--yes'], { cwd: workDir });
     expect(created.code, created.output).toBe(0);
     expect(created.output).toContain('embedded local database (PGlite) for now (default)');
-    expect(created.output).toContain('to switch to Neon: put DATABASE_URL=postgres://… in .dev.vars, then run npx wrangler secret put DATABASE_URL');
+    // (A note wrapped to the width of a terminal continues on the next line, after clack's gutter.)
+    expect(created.output.replace(/\n│ {2}# /g, ' ')).toContain('to switch to Neon: put DATABASE_URL=postgres://… in .dev.vars, then store it as the production secret (below)');
     project = path.join(workDir, 'raw');
   }, 300_000);
 

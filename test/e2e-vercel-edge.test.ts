@@ -13,7 +13,7 @@ import { expectFreePortWhenTaken, expectLocalOnly } from './support/local-only.t
 import type { TestPostgres } from './support/postgres.ts';
 import { expectAllPassed } from './support/vitest-output.ts';
 import { expectDeployUsesLocalVercel } from './support/vercel-cli.ts';
-import { scaffoldedProject } from './support/scaffolded.ts';
+import { describeUnreachableDatabase, scaffoldedProject } from './support/scaffolded.ts';
 
 const scaffolded = scaffoldedProject('edge', 'vercel-edge', ['--no-git']);
 let db: TestPostgres;
@@ -39,7 +39,8 @@ describe('create-neon-edge edge --template vercel-edge', () => {
     expect(created.output).not.toContain(db.password);
     expect(readFileSync(path.join(project, '.env.local'), 'utf8')).toBe(`DATABASE_URL=${db.url}\n`);
     expect(statSync(path.join(project, '.env.local')).mode & 0o777).toBe(0o600);
-    expect(created.output).toMatch(/npm start +# local: the api\/ functions in the edge-runtime sandbox/);
+    // (A comment wraps in its column to fit the terminal: read it joined.)
+    expect(created.output.replace(/\n│ +# /g, ' ')).toMatch(/npm start +# local: the api\/ functions in the edge-runtime sandbox/);
   });
 
   it("passes its own tests in edge-runtime and workerd, without a places table", async () => {
@@ -112,3 +113,5 @@ describe('create-neon-edge edge --template vercel-edge', () => {
     await expectFreePortWhenTaken(project, '/api/now');
   }, 120_000);
 });
+
+describeUnreachableDatabase(scaffolded, '.env.local');

@@ -8,7 +8,7 @@ import { run, type Ran } from './support/cli.ts';
 import { startDevServer } from './support/dev-server.ts';
 import type { TestPostgres } from './support/postgres.ts';
 import { expectAllPassed } from './support/vitest-output.ts';
-import { scaffoldedProject } from './support/scaffolded.ts';
+import { describeUnreachableDatabase, scaffoldedProject } from './support/scaffolded.ts';
 
 const scaffolded = scaffoldedProject('places', 'worker-postgis', ['--no-git']);
 let db: TestPostgres;
@@ -85,3 +85,5 @@ describe('create-neon-edge places --template worker-postgis', () => {
     }
   }, 120_000);
 });
+
+describeUnreachableDatabase(scaffolded, '.dev.vars');

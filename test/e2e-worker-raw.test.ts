@@ -11,7 +11,7 @@ import { startDevServer } from './support/dev-server.ts';
 import { listeningPorts, probeAsRebindingPage, type PortProbe } from './support/local-only.ts';
 import type { TestPostgres } from './support/postgres.ts';
 import { expectAllPassed } from './support/vitest-output.ts';
-import { scaffoldedProject } from './support/scaffolded.ts';
+import { describeUnreachableDatabase, scaffoldedProject } from './support/scaffolded.ts';
 
 const scaffolded = scaffoldedProject('my-app', 'worker-raw', ['--git', '--install']);
 let db: TestPostgres;
@@ -71,6 +71,8 @@ describe('create-neon-edge my-app --template worker-raw', () => {
         if (route === '/tx') expect(body.sameTransaction).toBe(true);
       }
       expect(dev.output()).toMatch(/\[neon-on-localhost\] proxy on 127\.0\.0\.1:\d+/);
+      // Offline, wrangler's two stacks about request.cf give way to one line of run's (wrangler-cf.ts).
+      expect(dev.output()).not.toContain('Unable to fetch the `Request.cf` object');
     } finally {
       expect(await dev.stop()).toBe(true);
     }
@@ -117,3 +119,5 @@ describe('create-neon-edge my-app --template worker-raw', () => {
     }
   }, 120_000);
 });
+
+describeUnreachableDatabase(scaffolded, '.dev.vars');

@@ -47,10 +47,10 @@ describe('worker-hyperdrive with a Neon URL', () => {
     expect(result.code, result.output).toBe(0);
     expectNoPassword('the output', result.output);
     const command = 'npx wrangler hyperdrive create app --connection-string="$DATABASE_URL_UNPOOLED" --binding HYPERDRIVE';
-    expect(result.output).toContain(command);
     expect(result.output).toContain('read -rs DATABASE_URL_UNPOOLED');
     // Hyperdrive wants the direct host: the pooled one without -pooler.
-    expect(result.output).toContain('host ep-quiet-sun-123456.us-east-2.aws.neon.tech, no -pooler');
+    // (The comment wraps to the terminal's width: read it joined.)
+    expect(result.output.replace(/\n│ {2}# /g, ' ')).toContain('host ep-quiet-sun-123456.us-east-2.aws.neon.tech, no -pooler');
     expect(result.output).not.toContain('wrangler secret put');
 
     const recorded = readdirSync(calls);
@@ -65,10 +65,16 @@ describe('worker-hyperdrive with a Neon URL', () => {
       expectNoPassword(path.relative(project, file), readFileSync(file, 'latin1'));
     }
 
-    // The printed line, run as the user would with the variable set, gives wrangler exactly these arguments.
-    const line = result.output.split('\n').find((l) => l.includes(command))!;
+    // The printed command (on two lines, continued with \, to fit the terminal), pasted line by line as the
+    // user would with the variable set, gives wrangler exactly these arguments.
+    const lines = result.output.split('\n').map((l) => l.replace(/^│ {2}/, ''));
+    const first = lines.findIndex((l) => l.startsWith('npx wrangler hyperdrive create'));
+    const last = lines.findIndex((l, i) => i >= first && !l.endsWith('\\'));
+    const printed = lines.slice(first, last + 1);
+    for (const line of printed) expect(line.length).toBeLessThanOrEqual(97);
+    expect(printed.join('\n').replace(/ \\\n\s*/g, ' ')).toBe(command);
     const direct = POOLED.replace('-pooler', '');
-    const ran = await run('sh', ['-c', line.slice(line.indexOf('npx'))], { cwd: project, env: { ...env(), DATABASE_URL_UNPOOLED: direct } });
+    const ran = await run('sh', ['-c', printed.join('\n')], { cwd: project, env: { ...env(), DATABASE_URL_UNPOOLED: direct } });
     expect(ran.code, ran.output).toBe(0);
     const npx = readdirSync(calls).filter((f) => f.startsWith('npx.') && f.endsWith('.argv'));
     expect(npx).toHaveLength(1);

@@ -4,19 +4,24 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CLI, cleanEnv, run, runCli } from './support/cli.ts';
 import { startNeonNewStandin } from './support/neon-new-standin.ts';
+import { startPostgres, type TestPostgres } from './support/postgres.ts';
 import { KEYS, Pty } from './support/pty.ts';
-
-const PASSWORD = 'pty-Secret-42';
-const URL_ = `postgres://app:${PASSWORD}@127.0.0.1:5432/app`;
 
 let cwd: string;
 beforeEach(() => {
   cwd = mkdtempSync(path.join(tmpdir(), 'neon-edge-pty-'));
 });
 afterEach(() => rmSync(cwd, { recursive: true, force: true }));
+
+// A real PostgreSQL: a URL typed at the prompt is tried before anything is written.
+let db: TestPostgres;
+beforeAll(async () => {
+  db = await startPostgres();
+}, 120_000);
+afterAll(() => db?.destroy());
 
 function tree(dir: string, prefix = ''): string[] {
   return readdirSync(dir, { withFileTypes: true })
@@ -32,7 +37,10 @@ describe('interactive prompts', () => {
       await pty.waitFor(/In which directory/);
       await pty.type('asked-app', KEYS.enter);
       await pty.waitFor(/Which template\?/);
-      expect(pty.screen).toContain('worker-raw');
+      // The recommended starts are marked on their rows, the first of them highlighted (the default).
+      await pty.waitFor(/vercel-node \(recommended for Vercel\)/);
+      expect(pty.screen).toMatch(/● worker-hyperdrive \(recommended for Cloudflare Workers\)/);
+      expect(pty.screen).toMatch(/○ worker-raw\n/);
       await pty.type(KEYS.enter);
       await pty.waitFor(/Add an ORM\?/);
       expect(pty.screen).toContain('Drizzle ORM');
@@ -41,10 +49,10 @@ describe('interactive prompts', () => {
       expect(pty.screen).toContain('An embedded local database for now');
       await pty.type(KEYS.down, KEYS.enter); // Neon or another Postgres
       await pty.waitFor(/DATABASE_URL/);
-      await pty.type(URL_, KEYS.enter);
+      await pty.type(db.url, KEYS.enter);
       await pty.waitFor(/Install dependencies\?/);
       // Answered, the URL shows as the flags print it: only the password masked.
-      expect(pty.screen).toContain('postgres://app:****@127.0.0.1:5432/app');
+      expect(pty.screen).toContain(`postgres://app:****@127.0.0.1:${db.port}/app`);
       await pty.type(KEYS.right, KEYS.enter); // No
       await pty.waitFor(/Add an AGENTS\.md/);
       await pty.type(KEYS.enter); // Yes
@@ -57,11 +65,11 @@ describe('interactive prompts', () => {
       pty.kill();
     }
     expect(pty.screen).toContain('Done: asked-app is ready.');
-    expect(pty.screen).not.toContain(PASSWORD); // the password prompt shows only masks
+    expect(pty.screen).not.toContain(db.password); // the password prompt shows only masks
 
-    const flagged = await runCli(['flagged-app', '-t', 'worker-raw', '--database-url', URL_, '--no-install', '--git', '--yes'], { cwd });
+    const flagged = await runCli(['flagged-app', '-t', 'worker-hyperdrive', '--database-url', db.url, '--no-install', '--git', '--yes'], { cwd });
     expect(flagged.code, flagged.output).toBe(0);
-    expect(flagged.output).toContain('Which database for local development?\n│  postgres://app:****@127.0.0.1:5432/app');
+    expect(flagged.output).toContain(`Which database for local development?\n│  postgres://app:****@127.0.0.1:${db.port}/app`);
 
     const asked = path.join(cwd, 'asked-app');
     const given = path.join(cwd, 'flagged-app');
@@ -73,6 +81,52 @@ describe('interactive prompts', () => {
     }
     expect(statSync(path.join(asked, '.dev.vars')).mode & 0o777).toBe(0o600);
     expect(readdirSync(asked)).toContain('.git');
+  });
+
+  it('a pasted URL that does not connect: the reason, then paste it again, before anything is written', async () => {
+    const wrong = db.url.replace(`:${db.password}@`, ':Wr0ngPassword@');
+    const pty = new Pty(`${process.execPath} ${CLI} retry-app --template worker-raw --orm none --no-install --no-git --no-agents --no-ci`, { cwd, env: cleanEnv() });
+    try {
+      await pty.waitFor(/Which database for local development\?/);
+      await pty.type(KEYS.down, KEYS.enter); // Neon or another Postgres
+      await pty.waitFor(/Leave empty to go back/);
+      await pty.type(wrong, KEYS.enter);
+      await pty.waitFor(/Could not connect: PostgreSQL at 127\.0\.0\.1:\d+ refused the password for user "app"\. What now\?/);
+      expect(readdirSync(cwd)).toEqual([]); // nothing written yet
+      expect(pty.screen).toMatch(/● Paste the connection string again/);
+      await pty.type(KEYS.enter);
+      await pty.waitFor(/Leave empty to go back[\s\S]*Leave empty to go back/);
+      await pty.type(db.url, KEYS.enter);
+      expect(await pty.exited).toBe(0);
+    } finally {
+      pty.kill();
+    }
+    expect(pty.screen).toContain('Done: retry-app is ready.');
+    expect(pty.screen).not.toContain(db.password);
+    expect(pty.screen).not.toContain('Wr0ngPassword');
+    expect(readFileSync(path.join(cwd, 'retry-app', '.dev.vars'), 'utf8')).toBe(`DATABASE_URL=${db.url}\n`);
+  });
+
+  it('a URL kept although it does not connect: the project is written, and the end says what to fix', async () => {
+    const wrong = db.url.replace(`:${db.password}@`, ':Wr0ngPassword@');
+    const pty = new Pty(`${process.execPath} ${CLI} kept-app --template worker-raw --orm none --no-install --no-git --no-agents --no-ci`, { cwd, env: cleanEnv() });
+    try {
+      await pty.waitFor(/Which database for local development\?/);
+      await pty.type(KEYS.down, KEYS.enter);
+      await pty.waitFor(/Leave empty to go back/);
+      await pty.type(wrong, KEYS.enter);
+      await pty.waitFor(/What now\?/);
+      await pty.type(KEYS.down, KEYS.enter); // Keep it
+      expect(await pty.exited).toBe(0);
+    } finally {
+      pty.kill();
+    }
+    expect(pty.screen).not.toContain('Done:');
+    expect(pty.screen).toMatch(
+      /kept-app is written, but not ready\. PostgreSQL at 127\.0\.0\.1:\d+ refused the password for user "app": fix the user or password in DATABASE_URL in kept-app\/\.dev\.vars, then npm test in kept-app tries it\./,
+    );
+    expect(readFileSync(path.join(cwd, 'kept-app', '.dev.vars'), 'utf8')).toBe(`DATABASE_URL=${wrong}\n`);
+    expect(pty.screen).not.toContain('Wr0ngPassword');
   });
 
   it('Ctrl-C at a prompt cancels with nothing written', async () => {

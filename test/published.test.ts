@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, REPO_ROOT, run, type Ran } from './support/cli.ts';
 import { startDevServer } from './support/dev-server.ts';
 import { installWithoutDevDependencies, packageOf, wranglerBundle } from './support/production.ts';
+import { freePort } from './support/postgres.ts';
 
 let dir: string;
 let created: Ran;
@@ -48,12 +49,14 @@ describe('npm pack', () => {
   it('create-neon-edge ships the bundled CLI and the template folders, and nothing else', async () => {
     const files = await packedFiles('.');
     expect(files).toContain('dist/create-neon-edge.cjs');
+    expect(files).toContain('dist/pg-connect.cjs'); // required by the CLI only to try a connection string
     for (const file of ['worker-raw/_gitignore', 'worker-raw/AGENTS.md', 'worker-postgis/migrations/0000_places.sql', 'vercel-edge/_env.example']) {
       expect(files).toContain(`dist/templates/${file}`);
     }
     // Each template's facts (template.ts) are bundled into the CLI, not shipped as TypeScript.
     expect(files.filter((f) => f.endsWith('/template.ts') || f.endsWith('/template.json'))).toEqual([]);
     expect(files.filter((f) => /^(src|test|bench|templates|packages)\//.test(f))).toEqual([]);
+    expect(files).not.toContain('dist/.build-inputs'); // the build's own record, for npm run create
     expect(files.filter((f) => /neon-on-localhost|worker-configuration\.d\.ts|node_modules|package-lock\.json$|\/\.dev\.vars$|\/\.env\.local$/.test(f))).toEqual([]);
     const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { dependencies?: object };
     expect(pkg.dependencies ?? {}).toEqual({});
@@ -102,6 +105,17 @@ describe('npm create neon-edge@latest my-app (from the registry)', () => {
       expect(await dev.stop()).toBe(true);
     }
   }, 120_000);
+
+  it('tries a connection string given at create time, with pg from its own file in the package', async () => {
+    const port = await freePort();
+    const tried = await run('npm', ['create', 'neon-edge@latest', 'tried', '--', '-t', 'worker-raw', '--database-url', `postgres://app:pw@127.0.0.1:${port}/app`, '--no-install', '--no-git'], {
+      cwd: dir,
+      env: cleanEnv({ npm_config_yes: 'true' }),
+      timeoutMs: 120_000,
+    });
+    expect(tried.code, tried.output).toBe(0);
+    expect(tried.output).toContain(`Could not connect: nothing answers at 127.0.0.1:${port} (connection refused).`);
+  }, 150_000);
 
   it('the deployed bundle holds src/ and the dependencies only, built from an install without devDependencies (npm ci --omit=dev): of the local toolkit, src/local-dev.ts', async () => {
     const production = await installWithoutDevDependencies(project());

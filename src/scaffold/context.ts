@@ -3,10 +3,14 @@
 // terminal) and the answers. A leaf: it imports only types, from modules that
 // import no step. Each step takes the part it uses (`Pick<Answers, …>`).
 
+import type { ConnectionProblem } from 'neon-on-localhost/connection-problem';
 import type { CliArgs } from './options.ts';
 import type { PackageManager } from './package-manager.ts';
 import type { Logger, Prompter } from './prompter.ts';
 import type { Orm, Template } from './template-config.ts';
+
+/** One connection attempt (database-check.ts): what the driver threw, or undefined when it connected. */
+export type Connect = (url: string, timeoutMs: number) => Promise<unknown>;
 
 export interface Context {
   args: CliArgs;
@@ -16,6 +20,8 @@ export interface Context {
   interactive: boolean;
   prompt: Prompter;
   log: Logger;
+  /** How a connection string given at create time is tried (database-check.ts). */
+  connect: Connect;
 }
 
 /** A new Neon database from neon.new, to be claimed (neon-new.ts). */
@@ -36,6 +42,8 @@ export interface Answers {
   projectName: string;
   template: Template;
   databaseUrl?: string;
+  /** Why databaseUrl could not be connected to when it was given (database-check.ts); kept as asked. */
+  databaseProblem?: ConnectionProblem;
   /** Set when databaseUrl is a new Neon claimable database (--neon-new). */
   neonNew?: ClaimableDatabase;
   /** `--orm`: the template's ORM variant; none when absent. */

@@ -13,6 +13,8 @@ import { isLocalDatabaseUrl } from './validate.ts';
 export interface Outcome {
   secretStored: boolean;
   dataLoaded: boolean;
+  /** Why db:setup did not load the data, when it ran and failed. */
+  dataProblem?: string;
 }
 
 type Row = [command: string, comment?: string];
@@ -30,18 +32,28 @@ function productionRows(answers: StepAnswers, secretStored: boolean): Row[] {
     });
   }
   if (secretStored) return [];
-  const local = answers.databaseUrl !== undefined && isLocalDatabaseUrl(answers.databaseUrl);
   const secretCommand = forPackageManager(answers.packageManager, platform.secretCommand);
-  return [[secretCommand, local ? 'once, before the first deploy: paste a Neon URL (production cannot reach a database on this machine)' : 'once, before the first deploy']];
+  return [[secretCommand, `once, before the first deploy${secretNeeds(answers)}`]];
+}
+
+/** What the secret must be when the URL the project has now cannot serve production. */
+function secretNeeds(answers: StepAnswers): string {
+  if (answers.databaseUrl === undefined) {
+    return answers.template.embeddedDatabase
+      ? ': paste a Neon URL (production cannot reach the embedded database; https://neon.new makes one, no sign-up)'
+      : ': paste your Neon URL';
+  }
+  return isLocalDatabaseUrl(answers.databaseUrl) ? ': paste a Neon URL (production cannot reach a database on this machine)' : '';
 }
 
 /** Switching from the embedded database to Neon ends with this. */
 function productionHint(answers: StepAnswers): string {
   const { production, platform } = answers.template;
-  return production.kind === 'hyperdrive' ? 'create the Hyperdrive configuration (below)' : `run ${forPackageManager(answers.packageManager, platform.secretCommand)}`;
+  return production.kind === 'hyperdrive' ? 'create the Hyperdrive configuration (below)' : 'store it as the production secret (below)';
 }
 
-export function nextSteps(answers: StepAnswers, { secretStored, dataLoaded }: Outcome): string {
+/** The steps as lines of at most `width` columns (tests read them unwrapped, with Infinity). */
+export function nextSteps(answers: StepAnswers, { secretStored, dataLoaded }: Outcome, width = NEXT_STEPS_WIDTH): string {
   const pm = answers.packageManager;
   const { platform, scripts } = answers.template;
   const rows: Row[] = [];
@@ -64,6 +76,57 @@ export function nextSteps(answers: StepAnswers, { secretStored, dataLoaded }: Ou
   rows.push([runScript(pm, 'test'), scripts.test]);
   rows.push(...productionRows(answers, secretStored));
   rows.push([runScript(pm, 'deploy'), scripts.deploy]);
-  const width = Math.max(...rows.filter(([, comment]) => comment).map(([command]) => command.length));
-  return rows.map(([command, comment]) => (comment ? `${command.padEnd(width)}   # ${comment}` : command)).join('\n');
+  return layOut(rows, width).join('\n');
+}
+
+/** Printed after clack's 3-column gutter (`│  `), the lines stay within 100 columns. */
+export const NEXT_STEPS_WIDTH = 97;
+
+const COMMENT = '   # ';
+/** A command gets its comment beside it when at least this much room is left for it. */
+const MIN_COMMENT_WIDTH = 30;
+
+/**
+ * The rows as lines of at most `width` columns (a single word longer than
+ * that is left whole): comments in one column beside their commands, wrapped
+ * at spaces and continued in the same column; a command too long for that
+ * column has its comment on the line above it; a command too long for a line
+ * continues on the next with a shell's ` \`.
+ */
+export function layOut(rows: readonly Row[], width: number): string[] {
+  const isNote = (command: string) => command.startsWith('#');
+  const fitsBeside = (command: string) => command.length <= width - COMMENT.length - MIN_COMMENT_WIDTH;
+  const column = Math.max(0, ...rows.filter(([command, comment]) => comment && !isNote(command) && fitsBeside(command)).map(([command]) => command.length));
+  const note = (text: string) => wrapWords(text, width - 2).map((line) => `# ${line}`);
+  return rows.flatMap(([command, comment]): string[] => {
+    if (isNote(command)) return note(command.replace(/^#\s*/, ''));
+    if (!comment) return wrapCommand(command, width);
+    if (command.length > column) return [...note(comment), ...wrapCommand(command, width)];
+    const [first, ...rest] = wrapWords(comment, width - column - COMMENT.length);
+    return [`${command.padEnd(column)}${COMMENT}${first}`, ...rest.map((line) => `${' '.repeat(column)}${COMMENT}${line}`)];
+  });
+}
+
+/** Words joined into lines of at most `width` columns. */
+function wrapWords(text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(' ')) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last].length + 1 + word.length <= width) lines[last] += ` ${word}`;
+    else lines.push(word);
+  }
+  return lines;
+}
+
+/** A shell command over several lines, each but the last ending in ` \`, broken between arguments (never inside quotes). */
+function wrapCommand(command: string, width: number): string[] {
+  if (command.length <= width) return [command];
+  const words = command.match(/(?:[^\s"']+|"[^"]*"|'[^']*')+/g) ?? [command];
+  const lines: string[] = [];
+  for (const word of words) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last].length + 1 + word.length + 2 <= width) lines[last] += ` ${word}`;
+    else lines.push(last >= 0 ? `  ${word}` : word);
+  }
+  return lines.map((line, i) => (i < lines.length - 1 ? `${line} \\` : line));
 }

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { CliError } from './errors.ts';
 import { PACKAGE_MANAGERS, type PackageManager } from './package-manager.ts';
-import { ORMS, type Orm } from './template-config.ts';
+import { ORMS, type Orm, recommendation, type Template } from './template-config.ts';
 import { oneLine } from './text.ts';
 
 interface OptionSpec {
@@ -48,6 +48,11 @@ export const OPTIONS = {
     type: 'string',
     value: PACKAGE_MANAGERS.join('|'),
     description: 'Package manager to install with (default: the one running this command)',
+  },
+  check: {
+    type: 'boolean',
+    negatable: true,
+    description: 'Try the connection string before writing anything, and say what to fix when it fails (default: yes)',
   },
   'db-setup': {
     type: 'boolean',
@@ -94,6 +99,7 @@ export interface CliArgs {
   orm?: Orm;
   install?: boolean;
   packageManager?: PackageManager;
+  check?: boolean;
   dbSetup?: boolean;
   agents?: boolean;
   ci?: boolean;
@@ -112,11 +118,32 @@ export function question(flag: Asked): string {
   return OPTIONS[flag].question;
 }
 
+/** `--template`, `-t`, `--no-git`, `--database-url=…`: one of our options, as typed. */
+function isOurOption(arg: string): boolean {
+  const long = /^--(no-)?([a-z-]+)(=|$)/.exec(arg);
+  if (long) return long[2] in OPTIONS;
+  return Object.values(OPTIONS).some((spec: OptionSpec) => spec.short !== undefined && arg === `-${spec.short}`);
+}
+
+/**
+ * npm drops the `--` of `npm create neon-edge app -- --template x` (and of
+ * `npm run create -- app`); pnpm, yarn and bun pass it on, which would make
+ * the flags after it directories. When our options follow it, it was such a
+ * separator and is dropped; otherwise it keeps its meaning (`-- -rf` names a
+ * directory).
+ */
+function withoutPassedOnSeparator(argv: readonly string[]): string[] {
+  const at = argv.indexOf('--');
+  if (at === -1 || !argv.slice(at + 1).some(isOurOption)) return [...argv];
+  return [...argv.slice(0, at), ...argv.slice(at + 1)];
+}
+
 /** Parses argv (without `node script`). Throws CliError with a one-line message. */
 export function parseCliArgs(argv: readonly string[]): CliArgs {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; allowNegative: true }>>;
+  const args = withoutPassedOnSeparator(argv);
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, allowNegative: true, strict: true });
+    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, allowNegative: true, strict: true });
   } catch (err) {
     throw new CliError(`${oneLine(err).replace(/\.$/, '')}. Run create-neon-edge --help for the options.`);
   }
@@ -149,6 +176,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     orm: orm as Orm | undefined,
     install: values.install,
     packageManager: pm as PackageManager | undefined,
+    check: values.check,
     dbSetup: values['db-setup'],
     agents: values.agents,
     ci: values.ci,
@@ -162,7 +190,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
 }
 
 /** The --help text, built from OPTIONS and the template list. */
-export function helpText(templates: readonly { name: string; description: string }[]): string {
+export function helpText(templates: readonly Pick<Template, 'name' | 'description' | 'recommended'>[]): string {
   const rows = Object.entries(OPTIONS).map(([name, spec]: [string, OptionSpec]) => {
     let flag = spec.short ? `-${spec.short}, --${name}` : `    --${name}`;
     if (spec.negatable) flag += `, --no-${name}`;
@@ -171,6 +199,10 @@ export function helpText(templates: readonly { name: string; description: string
   });
   const width = Math.max(...rows.map(([flag]) => flag.length)) + 2;
   const templateWidth = Math.max(...templates.map((t) => t.name.length)) + 2;
+  const templateLine = (t: Pick<Template, 'name' | 'description' | 'recommended'>, i: number) => {
+    const notes = [i === 0 ? 'default' : undefined, recommendation(t)].filter(Boolean);
+    return `  ${t.name.padEnd(templateWidth)}${notes.length ? `(${notes.join('; ')}) ` : ''}${t.description}`;
+  };
   return [
     'Create an edge project wired to Postgres through the Neon serverless driver.',
     '',
@@ -181,7 +213,7 @@ export function helpText(templates: readonly { name: string; description: string
     ...rows.map(([flag, description]) => `  ${flag.padEnd(width)}${description}`),
     '',
     'Templates:',
-    ...templates.map((t) => `  ${t.name.padEnd(templateWidth)}${t.description}`),
+    ...templates.map(templateLine),
     '',
     'Without a terminal (CI), pass the directory and --template (or --yes); nothing is asked.',
     '',

@@ -3,15 +3,17 @@
 // a question with a default takes it, and one without fails naming its flag.
 
 import path from 'node:path';
+import type { ConnectionProblem } from 'neon-on-localhost/connection-problem';
 import type { Answers, Context } from './context.ts';
+import { checkConnection } from './database-check.ts';
 import { CliError } from './errors.ts';
 import { refuseSecret } from './hyperdrive.ts';
 import { DIR_QUESTION, question } from './options.ts';
 import { NEON_NEW_CHOICE, NeonNewOffer } from './neon-new.ts';
 import { detectPackageManager, packageManagerVersion } from './package-manager.ts';
 import { secretTimeoutSeconds } from './secret.ts';
-import { targetProblem } from './target-dir.ts';
-import { ORMS, type Orm, type Template } from './template-config.ts';
+import { CLONE_VARIABLE, insideCloneProblem, targetProblem } from './target-dir.ts';
+import { ORMS, type Orm, recommendation, type Template } from './template-config.ts';
 import { DEFAULT_TEMPLATE, TEMPLATES } from './templates.ts';
 import { isLocalDatabaseUrl, maskDatabaseUrl, projectNameFor, validateDatabaseUrl, validateTemplateName } from './validate.ts';
 
@@ -54,7 +56,9 @@ const yesNo = (value: boolean) => (value ? 'yes' : 'no');
 
 export async function askProjectDir(ctx: Context): Promise<{ targetDir: string; displayDir: string; projectName: string }> {
   const problem = (dir: string) =>
-    dir.trim() === '' ? 'Please enter a directory name.' : targetProblem(path.resolve(ctx.cwd, dir), dir, ctx.args.force);
+    dir.trim() === ''
+      ? 'Please enter a directory name.'
+      : (insideCloneProblem(path.resolve(ctx.cwd, dir), ctx.env[CLONE_VARIABLE]) ?? targetProblem(path.resolve(ctx.cwd, dir), dir, ctx.args.force));
   const dir = await answer(ctx, {
     message: DIR_QUESTION,
     given: ctx.args.dir,
@@ -92,7 +96,8 @@ export async function askTemplate(ctx: Context): Promise<Template> {
     ask: () =>
       ctx.prompt.select({
         message: question('template'),
-        options: TEMPLATES.map((t) => ({ value: t.name, label: t.name, hint: t.description })),
+        // The recommendation is in the label, which every row shows (the hint shows only on the highlighted one).
+        options: TEMPLATES.map((t) => ({ value: t.name, label: t.recommended ? `${t.name} (${recommendation(t)})` : t.name, hint: t.description })),
         initialValue: DEFAULT_TEMPLATE,
       }),
   });
@@ -110,7 +115,13 @@ export const URL_QUESTION = 'Connection string (DATABASE_URL)? Leave empty to go
  * Asked or given by flag, the question has one label and the URL is shown
  * with only its password masked.
  */
-export async function askDatabaseUrl(ctx: Context, template: Template, neonNew = new NeonNewOffer(ctx)): Promise<string | undefined> {
+export async function askDatabaseUrl(
+  ctx: Context,
+  template: Template,
+  neonNew = new NeonNewOffer(ctx),
+  status: DatabaseStatus = {},
+  where = `DATABASE_URL in ${template.platform.envFile}`,
+): Promise<string | undefined> {
   const message = question('database-url');
   if (ctx.args.neonNew) {
     if (ctx.args.databaseUrl !== undefined) throw new CliError('--neon-new and --database-url both choose the database: keep one.');
@@ -152,7 +163,26 @@ export async function askDatabaseUrl(ctx: Context, template: Template, neonNew =
     if (choice !== 'url') return '';
     const url = await askForUrl(URL_QUESTION);
     // Nothing pasted: back to the choice, as create-cloudflare's "Go back".
-    return url === '' ? chooseDatabase('url') : url;
+    return url === '' ? chooseDatabase('url') : reachableOrKept(url);
+  };
+  // A pasted URL is tried at once: on failure, the reason, and paste it again, keep it, or choose another database.
+  const reachableOrKept = async (url: string): Promise<string> => {
+    status.problem = await checkConnection(ctx, url, where);
+    if (!status.problem) return url;
+    const next = await ctx.prompt.select({
+      message: `Could not connect: ${status.problem.cause}. What now?`,
+      options: [
+        { value: 'again', label: 'Paste the connection string again' },
+        { value: 'keep', label: 'Keep it', hint: `the project is written with it; fix it in ${template.platform.envFile} later` },
+        { value: 'back', label: 'Choose another database' },
+      ],
+      initialValue: 'again',
+    });
+    if (next === 'keep') return url;
+    status.problem = undefined;
+    if (next === 'back') return chooseDatabase('url');
+    const again = await askForUrl(URL_QUESTION);
+    return again === '' ? chooseDatabase('url') : reachableOrKept(again);
   };
   const url = await answer(ctx, {
     message,
@@ -162,7 +192,17 @@ export async function askDatabaseUrl(ctx: Context, template: Template, neonNew =
     fallback: '',
     ask: () => chooseDatabase(),
   });
+  if (fromFlag !== undefined && url !== '') {
+    // Given, not asked: said now and at the end, but the project is written as asked.
+    status.problem = await checkConnection(ctx, url, where);
+    if (status.problem) ctx.log.warn(`Could not connect: ${status.problem.cause}. The project is written anyway; the end of the run says what to fix.`);
+  }
   return url === '' ? undefined : url;
+}
+
+/** What askDatabaseUrl found when it tried the connection string (none for a new Neon database or no URL). */
+export interface DatabaseStatus {
+  problem?: ConnectionProblem;
 }
 
 export async function askConfirm(
@@ -200,8 +240,10 @@ export async function askSecret(ctx: Context, template: Template, databaseUrl: s
   return askConfirm(ctx, message, ctx.args.secret, false);
 }
 
-/** Only for templates with data, a database URL, and dependencies to run the loader. */
-export async function askDbSetup(ctx: Context, template: Template, databaseUrl: string | undefined, install: boolean): Promise<boolean> {
+/** Only for templates with data, a database URL that answered, and dependencies to run the loader. */
+export async function askDbSetup(ctx: Context, template: Template, databaseUrl: string | undefined, install: boolean, reachable = true): Promise<boolean> {
+  // An unreachable database is not asked about: the end of the run says to run db:setup once it is fixed.
+  if (template.dbSetup && databaseUrl && install && !reachable) return false;
   if (!template.dbSetup || !databaseUrl || !install) {
     if (ctx.args.dbSetup && template.dbSetup) {
       throw new CliError(
@@ -244,15 +286,16 @@ export async function askAll(ctx: Context): Promise<Answers> {
   const template = await askTemplate(ctx);
   const orm = await askOrm(ctx, template);
   const neonNew = new NeonNewOffer(ctx);
-  const databaseUrl = await askDatabaseUrl(ctx, template, neonNew);
+  const status: DatabaseStatus = {};
+  const databaseUrl = await askDatabaseUrl(ctx, template, neonNew, status, `DATABASE_URL in ${path.join(target.displayDir, template.platform.envFile)}`);
   const install = await askConfirm(ctx, question('install'), ctx.args.install, true);
   const packageManager = ctx.args.packageManager ?? detectPackageManager(ctx.env.npm_config_user_agent);
   const pmVersion = packageManagerVersion(ctx.env.npm_config_user_agent, packageManager);
-  const dbSetup = await askDbSetup(ctx, template, databaseUrl, install);
+  const dbSetup = await askDbSetup(ctx, template, databaseUrl, install, !status.problem);
   const agents = await askConfirm(ctx, question('agents'), ctx.args.agents, true);
   const ci = await askConfirm(ctx, question('ci'), ctx.args.ci, true);
   const git = await askConfirm(ctx, question('git'), ctx.args.git, true);
   const secret = await askSecret(ctx, template, databaseUrl);
   if (secret) secretTimeoutSeconds(ctx.env); // a bad value fails now, before anything is written
-  return { ...target, template, databaseUrl, neonNew: neonNew.created, ...(orm === 'none' ? {} : { orm }), install, packageManager, ...(pmVersion ? { packageManagerVersion: pmVersion } : {}), dbSetup, agents, ci, git, secret };
+  return { ...target, template, databaseUrl, ...(status.problem ? { databaseProblem: status.problem } : {}), neonNew: neonNew.created, ...(orm === 'none' ? {} : { orm }), install, packageManager, ...(pmVersion ? { packageManagerVersion: pmVersion } : {}), dbSetup, agents, ci, git, secret };
 }

@@ -4,7 +4,8 @@
 import path from 'node:path';
 import { isatty } from 'node:tty';
 import pkg from '../../package.json' with { type: 'json' };
-import type { Answers, Context } from './context.ts';
+import type { Answers, Connect, Context } from './context.ts';
+import { connectWithPg } from './database-check.ts';
 import { runDbSetup } from './db-setup.ts';
 import { CancelledError, CliError } from './errors.ts';
 import { stopChildren } from './exec.ts';
@@ -12,11 +13,13 @@ import { initGit } from './git.ts';
 import { generateTypes, installDependencies } from './install.ts';
 import { claimOutro } from './neon-new.ts';
 import { nextSteps, type Outcome } from './next-steps.ts';
+import { projectNodeProblem } from './node-check.ts';
 import { helpText, parseCliArgs } from './options.ts';
 import { addOrmToPackage } from './orm.ts';
 import { GENERATED_PATHS } from './project-files.ts';
 import { clackLogger, clackPrompter, type Logger, type Prompter } from './prompter.ts';
 import { askAll } from './questions.ts';
+import { notReady, outroMessage } from './readiness.ts';
 import { putSecret } from './secret.ts';
 import { refuseSymlinks, shownName } from './target-dir.ts';
 import { TEMPLATES, templatesRoot } from './templates.ts';
@@ -33,6 +36,7 @@ export interface RunOptions {
   interactive?: boolean;
   prompt?: Prompter;
   log?: Logger;
+  connect?: Connect;
 }
 
 const SIGNAL_EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
@@ -91,14 +95,15 @@ export async function scaffold(ctx: Context, answers: Answers): Promise<Outcome>
     // The project is complete here: data, secret and git only report their
     // problems. Until the run ends, though, an interruption (Ctrl-C at any
     // spinner) still stops the child and rolls the whole project back.
-    const dataLoaded = answers.dbSetup ? await runDbSetup(ctx, answers) : false;
+    const dataProblem = answers.dbSetup ? await runDbSetup(ctx, answers) : undefined;
+    const dataLoaded = answers.dbSetup && dataProblem === undefined;
     const secretStored =
       answers.secret && answers.databaseUrl
         ? await putSecret(ctx, answers, answers.databaseUrl)
         : false;
     if (answers.git) await initGit(ctx, answers.targetDir);
     workspace.commit();
-    return { secretStored, dataLoaded };
+    return { secretStored, dataLoaded, ...(dataProblem ? { dataProblem } : {}) };
   } catch (err) {
     if (signals.interrupted()) await new Promise(() => {}); // the signal handler exits
     try {
@@ -140,12 +145,15 @@ export async function main(argv: readonly string[], options: RunOptions = {}): P
       interactive,
       prompt: options.prompt ?? clackPrompter,
       log: options.log ?? clackLogger(interactive),
+      connect: options.connect ?? connectWithPg,
     };
     ctx.log.intro(`create-neon-edge ${version()}`);
     const answers = await askAll(ctx);
     const outcome = await scaffold(ctx, answers);
     ctx.log.step(`Next steps:\n${nextSteps(answers, outcome)}`);
-    ctx.log.outro(`Done: ${answers.projectName} is ready.${answers.neonNew ? ` ${claimOutro(answers.neonNew)}` : ''}`);
+    const unready = notReady(answers, outcome, projectNodeProblem(env, answers.packageManager));
+    if (unready.length > 1) for (const line of unready) ctx.log.warn(line);
+    ctx.log.outro(`${outroMessage(answers.projectName, unready)}${answers.neonNew ? ` ${claimOutro(answers.neonNew)}` : ''}`);
     return 0;
   } catch (err) {
     if (err instanceof CancelledError) {

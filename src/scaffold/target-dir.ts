@@ -37,6 +37,23 @@ function nearestExisting(dir: string): string {
   return current;
 }
 
+/** Set by `npm run create` (scripts/create-from-clone.ts): the clone of this repository it runs from. */
+export const CLONE_VARIABLE = 'CREATE_NEON_EDGE_CLONE';
+
+/**
+ * A project inside the clone it was made from would sit in the clone's git
+ * work tree (no repository of its own, its files the clone's untracked
+ * changes) and under its tsconfig and tests: refused, naming a place beside it.
+ */
+export function insideCloneProblem(dir: string, clone: string | undefined): string | undefined {
+  if (!clone) return undefined;
+  const root = path.resolve(clone);
+  const relative = path.relative(root, dir);
+  if (relative.startsWith('..') || path.isAbsolute(relative)) return undefined;
+  const beside = path.join(path.dirname(root), relative === '' ? 'my-neon-app' : path.basename(dir));
+  return `${shownName(dir)} is inside this clone of create-neon-edge (${shownName(root)}): choose a directory outside it, such as ${shownName(beside)}.`;
+}
+
 /** A name as one printable line: control characters escaped, very long names shortened. */
 export function shownName(name: string): string {
   const escaped = escapeControlCharacters(name);

@@ -65,6 +65,12 @@ export interface TemplateConfig {
   order: number;
   /** One line, shown in the template question and --help. */
   description: string;
+  /**
+   * Where it is the platforms' recommended start (the README's "Which one
+   * should I pick?"), shown on its row in the picker and in --help: e.g.
+   * 'Cloudflare Workers'. The first template offered should be one.
+   */
+  recommended?: string;
   platform: PlatformName;
   /** What `npm start`, `npm test` and `npm run deploy` do there, for the next steps. */
   scripts: { start: string; test: string; deploy: string };
@@ -84,6 +90,7 @@ export interface TemplateConfig {
 export interface Template {
   name: string;
   description: string;
+  recommended?: string;
   /** Where the project is deployed; decides the secret command and env file. */
   platform: Platform;
   scripts: TemplateConfig['scripts'];
@@ -96,6 +103,11 @@ export interface Template {
   ci: CiNeeds;
   allowBuilds: readonly string[];
   orms: Readonly<Partial<Record<Orm, OrmVariant>>>;
+}
+
+/** `recommended for Cloudflare Workers`, as the picker and --help note it beside the template's name. */
+export function recommendation(template: Pick<Template, 'recommended'>): string | undefined {
+  return template.recommended && `recommended for ${template.recommended}`;
 }
 
 /** The file beside each template that holds its TemplateConfig; never copied into a project. */

@@ -23,6 +23,7 @@ export function resolveTemplate(name: string, config: TemplateConfig): Template 
   return {
     name,
     description: config.description,
+    ...(config.recommended ? { recommended: config.recommended } : {}),
     platform: PLATFORMS[config.platform],
     scripts: config.scripts,
     dbSetup: config.dbSetup ?? false,
@@ -42,5 +43,5 @@ export function resolveTemplates(entries: readonly { name: string; config: Templ
 
 export const TEMPLATES: readonly Template[] = resolveTemplates(TEMPLATE_CONFIGS);
 
-/** The first template offered, chosen by --yes. */
+/** The first template offered (a recommended one), chosen by --yes and highlighted in the picker. */
 export const DEFAULT_TEMPLATE: string = TEMPLATES[0].name;

@@ -3,6 +3,7 @@
 
 import { builtinModules } from 'node:module';
 import path from 'node:path';
+import { closest, distance } from 'fastest-levenshtein';
 
 const PACKAGE_NAME = /^(?:@[a-z\d\-*~][a-z\d\-*._~]*\/)?[a-z\d\-~][a-z\d\-._~]*$/;
 const RESERVED_NAMES = new Set(['node_modules', 'favicon.ico']);
@@ -57,7 +58,26 @@ export interface TemplateInfo {
 
 export function validateTemplateName(name: string, templates: readonly TemplateInfo[]): string | undefined {
   if (templates.some((t) => t.name === name)) return undefined;
-  return `Unknown template "${name}": use --template ${templates.map((t) => t.name).join('|')}.`;
+  const names = templates.map((t) => t.name);
+  const nearest = nearestName(name, names);
+  if (nearest) return `Unknown template "${name}": did you mean --template ${nearest}? (the templates: ${names.join('|')})`;
+  return `Unknown template "${name}": use --template ${names.join('|')}.`;
+}
+
+/** A typo is a few edits from the name (worker-rwa, vercel_node, Worker-Raw): one per 3 characters typed, 3 at most. */
+const maxTypoEdits = (typed: string) => Math.min(3, Math.floor(typed.length / 3));
+
+/**
+ * The name meant by a mistyped one: the closest within a few edits, else the
+ * only name containing it (`postgis`). Undefined when none stands out.
+ */
+export function nearestName(typed: string, names: readonly string[]): string | undefined {
+  const wanted = typed.toLowerCase();
+  if (wanted === '') return undefined;
+  const best = closest(wanted, names);
+  if (distance(wanted, best) <= maxTypoEdits(wanted)) return best;
+  const containing = names.filter((n) => wanted.length >= 3 && n.includes(wanted));
+  return containing.length === 1 ? containing[0] : undefined;
 }
 
 // The generated projects print URLs, and check DATABASE_URL at `npm start`, with the same helpers.

@@ -3,7 +3,7 @@
 import { DRIZZLE, type TemplateConfig } from '../../src/scaffold/template-config.ts';
 
 export default {
-  order: 3,
+  order: 5,
   description: 'Vercel Edge Functions: neon() over HTTP, a Pool transaction, nearest places; tested in edge-runtime and workerd',
   platform: 'vercel',
   scripts: {

@@ -3,8 +3,9 @@
 import { DRIZZLE, type TemplateConfig } from '../../src/scaffold/template-config.ts';
 
 export default {
-  order: 5,
-  description: "Vercel Node.js functions — Vercel's recommendation over edge: pg Pool per instance with attachDatabasePool (Fluid compute)",
+  order: 4,
+  description: 'Vercel Node.js functions (Fluid compute): a pg Pool per instance, registered with attachDatabasePool',
+  recommended: 'Vercel',
   platform: 'vercel',
   scripts: {
     start: 'local: the api/ functions in Node on :3000, by file, reloaded on change (no Vercel account needed)',

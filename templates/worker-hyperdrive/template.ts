@@ -3,8 +3,9 @@
 import { DRIZZLE, type TemplateConfig } from '../../src/scaffold/template-config.ts';
 
 export default {
-  order: 4,
-  description: "Workers + Hyperdrive — Cloudflare's and Neon's recommendation for TCP drivers (pg through a Hyperdrive binding)",
+  order: 1,
+  description: 'Cloudflare Worker: pg through a Hyperdrive binding (pooled TCP near the database, cached reads)',
+  recommended: 'Cloudflare Workers',
   platform: 'cloudflare',
   scripts: {
     start: "local dev: wrangler dev, Hyperdrive's local connection straight to your database over TCP",

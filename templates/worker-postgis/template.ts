@@ -3,7 +3,7 @@
 import { DRIZZLE, type TemplateConfig } from '../../src/scaffold/template-config.ts';
 
 export default {
-  order: 2,
+  order: 3,
   description: 'Cloudflare Worker: the 10 nearest places with PostGIS KNN, cached per ~1 km cell at the edge',
   platform: 'cloudflare',
   scripts: {

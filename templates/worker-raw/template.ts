@@ -3,7 +3,7 @@
 import { DRIZZLE, type TemplateConfig } from '../../src/scaffold/template-config.ts';
 
 export default {
-  order: 1,
+  order: 2,
   description: 'Cloudflare Worker: raw SQL with Client/Pool over WebSockets and neon() over HTTP',
   platform: 'cloudflare',
   scripts: {

@@ -1,7 +1,8 @@
 // Runs the built CLI (dist/create-neon-edge.cjs) and other commands as a user
 // would, in real directories, and collects what they print.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -69,4 +70,11 @@ export function run(
 
 export function runCli(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number }): Promise<Ran> {
   return run(process.execPath, [CLI, ...args], options);
+}
+
+/** The system's Node when it is older than 22 (Debian's 20 here), for what an old Node is told; else undefined. */
+export function oldSystemNode(): string | undefined {
+  return ['/usr/bin/node', '/bin/node', '/usr/local/bin/node'].find(
+    (node) => existsSync(node) && Number(spawnSync(node, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).stdout) < 22,
+  );
 }

@@ -2,12 +2,13 @@
 // built CLI scaffolding a template against it into a temp dir (with install),
 // both removed after the file's tests.
 
-import { mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
-import { cleanEnv, runCli, type Ran } from './cli.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanEnv, run, runCli, type Ran } from './cli.ts';
 import { startPostgres, type TestPostgres } from './postgres.ts';
+import { expectStoppedWith } from './vitest-output.ts';
 
 export interface Scaffolded {
   db: TestPostgres;
@@ -66,4 +67,46 @@ export function scaffoldedEmbedded(dir: string, template: string, extraArgs: str
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
   return state;
+}
+
+/**
+ * The project's `npm test` when its database cannot be reached, with a wrong
+ * password in `envFile` and with PostgreSQL stopped: the reason and the fix,
+ * once, is all it prints. Registered last in a file: the database is stopped
+ * for a moment.
+ */
+export function describeUnreachableDatabase(scaffolded: Scaffolded, envFile: string): void {
+  describe('npm test when the database cannot be reached', () => {
+    it(`with a wrong password in ${envFile}: the reason and the fix, once, and nothing else`, async () => {
+      const { db, project } = scaffolded;
+      const file = path.join(project, envFile);
+      const saved = readFileSync(file, 'utf8');
+      writeFileSync(file, saved.replace(`:${db.password}@`, ':Wr0ngPassword@'));
+      try {
+        const result = await run('npm', ['test'], { cwd: project, timeoutMs: 120_000 });
+        expect(result.code).toBe(1);
+        expectStoppedWith(
+          result.output,
+          `✖ PostgreSQL at 127.0.0.1:${db.port} refused the password for user "app": fix the user or password in DATABASE_URL in ${envFile}, then run the tests again.`,
+        );
+      } finally {
+        writeFileSync(file, saved);
+      }
+    }, 180_000);
+
+    it('with PostgreSQL stopped: is it running?', async () => {
+      const { db, project } = scaffolded;
+      await db.stop();
+      try {
+        const result = await run('npm', ['test'], { cwd: project, timeoutMs: 120_000 });
+        expect(result.code).toBe(1);
+        expectStoppedWith(
+          result.output,
+          `✖ Nothing answers at 127.0.0.1:${db.port} (connection refused): start PostgreSQL there, or fix the host and port of DATABASE_URL in ${envFile}, then run the tests again.`,
+        );
+      } finally {
+        await db.start();
+      }
+    }, 180_000);
+  });
 }

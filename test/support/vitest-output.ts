@@ -16,3 +16,19 @@ export function expectQuiet(output: string): void {
   expect(output).not.toMatch(/stderr \|/);
   expect(output).not.toContain('Missing required secrets');
 }
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;]*m/g;
+
+/**
+ * A generated project's `npm test` stopped by its set-up: after npm's header
+ * (`> app@0.0.0 test`, `> vitest run`) and vitest's banner (`RUN v5.1.1 …`),
+ * the one line saying why and what to fix is all it printed.
+ */
+export function expectStoppedWith(output: string, line: string): void {
+  const said = output
+    .replace(ANSI, '')
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !l.startsWith('> ') && !/^\s*RUN\s+v\d/.test(l));
+  expect(said, output).toEqual([line]);
+}

@@ -205,6 +205,7 @@ function context(args: Partial<CliArgs>, opts: { interactive?: boolean; answers?
     interactive: opts.interactive ?? false,
     prompt,
     log,
+    connect: async () => undefined,
   };
   return { ctx, prompt, log };
 }

@@ -1,12 +1,12 @@
 // The next steps printed at the end: the package manager's own commands, the
 // production secret even for a local URL, and one column for the comments.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Answers } from '../../src/scaffold/context.ts';
-import { nextSteps } from '../../src/scaffold/next-steps.ts';
+import { layOut, NEXT_STEPS_WIDTH, nextSteps } from '../../src/scaffold/next-steps.ts';
 import type { Template } from '../../src/scaffold/template-config.ts';
 import { TEMPLATES } from '../../src/scaffold/templates.ts';
 
@@ -36,7 +36,7 @@ const commentColumns = (text: string) =>
 
 describe('nextSteps', () => {
   it('with a local URL still names the production secret, and says it needs a URL production can reach', () => {
-    const text = nextSteps(answers({ databaseUrl: 'postgres://app:pw@127.0.0.1:5432/app' }), { secretStored: false, dataLoaded: false });
+    const text = nextSteps(answers({ databaseUrl: 'postgres://app:pw@127.0.0.1:5432/app' }), { secretStored: false, dataLoaded: false }, Infinity);
     expect(text).toMatch(/^npx wrangler secret put DATABASE_URL\s+# once, before the first deploy: paste a Neon URL \(production cannot reach a database on this machine\)$/m);
   });
 
@@ -59,11 +59,11 @@ describe('nextSteps', () => {
 
   it("follows the template's facts, not its name: a Hyperdrive binding's set-up instead of the secret, in the package manager's terms", () => {
     const bound = { ...template('worker-raw'), production: { kind: 'hyperdrive', binding: 'DB' } as const };
-    const text = nextSteps(answers({ template: bound, packageManager: 'pnpm', databaseUrl: 'postgres://a:b@ep-x-pooler.us-east-2.aws.neon.tech/db' }), { secretStored: false, dataLoaded: false });
+    const text = nextSteps(answers({ template: bound, packageManager: 'pnpm', databaseUrl: 'postgres://a:b@ep-x-pooler.us-east-2.aws.neon.tech/db' }), { secretStored: false, dataLoaded: false }, Infinity);
     expect(text).toMatch(/^pnpm exec wrangler hyperdrive create app --connection-string="\$DATABASE_URL_UNPOOLED" --binding DB\s+# writes the id into wrangler.jsonc$/m);
     expect(text).toContain('host ep-x.us-east-2.aws.neon.tech, no -pooler');
     expect(text).not.toContain('secret put');
-    const embedded = nextSteps(answers({ template: bound }), { secretStored: false, dataLoaded: false });
+    const embedded = nextSteps(answers({ template: bound }), { secretStored: false, dataLoaded: false }, Infinity);
     expect(embedded).toContain('then create the Hyperdrive configuration (below)');
   });
 
@@ -85,5 +85,72 @@ describe('nextSteps', () => {
   it('leaves the secret out once it is stored', () => {
     const text = nextSteps(answers({ databaseUrl: 'postgres://a:b@ep-x.neon.tech/db' }), { secretStored: true, dataLoaded: false });
     expect(text).not.toContain('secret put');
+  });
+});
+
+describe('nextSteps within 100 columns', () => {
+  const typesDir = mkdtempSync(path.join(os.tmpdir(), 'next-steps-types-'));
+  writeFileSync(path.join(typesDir, 'package.json'), JSON.stringify({ scripts: { types: 'wrangler types' } }));
+  afterAll(() => rmSync(typesDir, { recursive: true, force: true }));
+
+  const neonNew = {
+    pooledUrl: 'postgresql://neondb_owner:pw@ep-cool-rain-12345678-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require',
+    directUrl: 'postgresql://neondb_owner:pw@ep-cool-rain-12345678.us-east-2.aws.neon.tech/neondb?sslmode=require',
+    claimUrl: 'https://neon.new/database/0f1e2d3c-4b5a-6978-8899-aabbccddeeff',
+    expiresAt: new Date('2026-12-05T12:00:00Z'),
+  };
+  const databases = {
+    none: {},
+    local: { databaseUrl: 'postgres://app:pw@127.0.0.1:5432/app' },
+    neon: { databaseUrl: neonNew.pooledUrl },
+    'neon.new': { databaseUrl: neonNew.pooledUrl, neonNew },
+  };
+  const names = ['my-neon-app', 'the-corner-shop-inventory-and-orders-api'];
+  const cases = TEMPLATES.flatMap((t) =>
+    (['npm', 'pnpm', 'yarn', 'bun'] as const).flatMap((pm) =>
+      Object.entries(databases).flatMap(([database, db]) =>
+        names.flatMap((name) =>
+          [true, false].flatMap((install) =>
+            [false, true].map((done) => ({ t, pm, database, db, name, install, done })),
+          ),
+        ),
+      ),
+    ),
+  );
+
+  it(`keeps every line of every template's next steps within ${NEXT_STEPS_WIDTH} columns, after clack's 3-column gutter (${cases.length} combinations)`, () => {
+    for (const { t, pm, database, db, name, install, done } of cases) {
+      const text = nextSteps(
+        answers({ template: t, packageManager: pm, projectName: name, displayDir: `/tmp/${name}`, targetDir: install ? dir : typesDir, install, ...db }),
+        { secretStored: done, dataLoaded: done },
+      );
+      const where = `${t.name}, ${pm}, ${database}, ${name}, install ${install}, done ${done}:\n${text}`;
+      for (const line of text.split('\n')) expect(`│  ${line}`.length, where).toBeLessThanOrEqual(100);
+      expect(commentColumns(text).size, where).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('wraps a long comment in its column, and puts a long command\'s comment above it, continuing the command with " \\\\"', () => {
+    const lines = layOut(
+      [
+        ['npm start', 'a comment long enough that it cannot fit beside the command within the width given here'],
+        ['npx wrangler hyperdrive create a-long-name --connection-string="$DATABASE_URL_UNPOOLED" --binding HYPERDRIVE', 'writes the id'],
+      ],
+      60,
+    );
+    expect(lines).toEqual([
+      'npm start   # a comment long enough that it cannot fit',
+      '            # beside the command within the width given here',
+      '# writes the id',
+      'npx wrangler hyperdrive create a-long-name \\',
+      '  --connection-string="$DATABASE_URL_UNPOOLED" --binding \\',
+      '  HYPERDRIVE',
+    ]);
+  });
+
+  it('says the production secret must be a Neon URL when the project runs on the embedded database', () => {
+    const text = nextSteps(answers(), { secretStored: false, dataLoaded: false }, Infinity);
+    expect(text).toMatch(/^npx wrangler secret put DATABASE_URL\s+# once, before the first deploy: paste a Neon URL \(production cannot reach the embedded database;/m);
+    expect(text).toContain('# to switch to Neon: put DATABASE_URL=postgres://… in .dev.vars, then store it as the production secret (below)');
   });
 });

@@ -45,6 +45,20 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(['--yes', 'after-flag']).dir).toBe('after-flag');
   });
 
+  it('ignores the `--` that pnpm, yarn and bun pass on (npm drops it)', () => {
+    // `pnpm run create -- app --template worker-raw` and `pnpm create neon-edge app -- --template worker-raw`.
+    const args = parseCliArgs(['--', 'app', '--template', 'worker-raw']);
+    expect(args.dir).toBe('app');
+    expect(args.template).toBe('worker-raw');
+    expect(parseCliArgs(['app', '--', '--yes']).yes).toBe(true);
+    expect(parseCliArgs(['--', 'app', '-t', 'worker-raw', '--no-git']).git).toBe(false);
+  });
+
+  it('keeps `--` as the end of the options when none of ours follows it', () => {
+    expect(parseCliArgs(['--', '-rf']).dir).toBe('-rf');
+    expect(parseCliArgs(['--yes', '--', '--frobnicate']).dir).toBe('--frobnicate');
+  });
+
   it('reads -t and --template', () => {
     expect(parseCliArgs(['-t', 'worker-raw']).template).toBe('worker-raw');
     expect(parseCliArgs(['--template', 'worker-raw']).template).toBe('worker-raw');
@@ -196,7 +210,7 @@ describe('helpText', () => {
   it('lists every template with its description', () => {
     expect(TEMPLATES.length).toBeGreaterThan(0);
     for (const t of TEMPLATES) {
-      expect(help).toMatch(new RegExp(`^  ${t.name}\\s+${t.description.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+      expect(help).toMatch(new RegExp(`^  ${t.name}\\s+(\\([^)]*\\) )?${t.description.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
     }
   });
 
@@ -205,7 +219,7 @@ describe('helpText', () => {
       { name: 'alpha', description: 'first one' },
       { name: 'beta-long-name', description: 'second one' },
     ]);
-    expect(text).toMatch(/^ {2}alpha\s+first one$/m);
+    expect(text).toMatch(/^ {2}alpha\s+\(default\) first one$/m);
     expect(text).toMatch(/^ {2}beta-long-name {2}second one$/m);
   });
 });

@@ -139,6 +139,7 @@ function context(opts: {
   env?: NodeJS.ProcessEnv;
   answers?: [Method, Scripted][];
   cwd?: string;
+  connect?: Context['connect'];
 }): { ctx: Context; prompt: FakePrompter; log: RecordingLogger } {
   const prompt = new FakePrompter(opts.answers);
   const log = new RecordingLogger();
@@ -150,6 +151,8 @@ function context(opts: {
     interactive: opts.interactive ?? true,
     prompt,
     log,
+    // Every URL connects, unless a test says otherwise.
+    connect: opts.connect ?? (async () => undefined),
   };
   return { ctx, prompt, log };
 }
@@ -346,6 +349,9 @@ describe('askAll interactively', () => {
     expect(database.opts.options?.map((o) => o.value)).toEqual(['embedded', 'url']);
     expect(template.opts.initialValue).toBe(DEFAULT_TEMPLATE);
     expect(template.opts.options?.map((o) => o.value)).toContain('worker-raw');
+    // Every row shows its label; only the highlighted one its hint: the recommendation is in the label.
+    expect(template.opts.options?.find((o) => o.value === 'vercel-node')?.label).toBe('vercel-node (recommended for Vercel)');
+    expect(template.opts.options?.find((o) => o.value === 'worker-raw')?.label).toBe('worker-raw');
     expect(install.opts.initialValue).toBe(true);
     expect(git.opts.initialValue).toBe(true);
     expect(secret.opts.initialValue).toBe(false);
@@ -472,7 +478,7 @@ describe('askAll with --yes', () => {
       targetDir: path.join(cwd, 'my-neon-app'),
       displayDir: 'my-neon-app',
       projectName: 'my-neon-app',
-      template: expect.objectContaining({ name: 'worker-raw' }),
+      template: expect.objectContaining({ name: 'worker-hyperdrive' }),
       databaseUrl: undefined,
       install: true,
       packageManager: 'npm',
@@ -484,7 +490,7 @@ describe('askAll with --yes', () => {
     });
     expect(log.answers).toEqual([
       [Q.dir, 'my-neon-app (default)'],
-      [Q.template, 'worker-raw (default)'],
+      [Q.template, 'worker-hyperdrive (default)'],
       [Q.orm, 'none (SQL) (default)'],
       [Q.url, `${EMBEDDED_CHOICE} (default)`],
       [Q.install, 'yes (default)'],
@@ -748,5 +754,53 @@ describe('the database question', () => {
     const { ctx } = context({ args: { dir: 'proj', template: 'vercel-edge', databaseUrl: NEON_URL, yes: true } });
     const answers = await askAll(ctx);
     expect(answers.template.platform.envFile).toBe('.env.local');
+  });
+});
+
+describe('a connection string that does not connect', () => {
+  const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+  const LOCAL = 'postgres://app:pw@127.0.0.1:5432/app';
+
+  it('pasted: "Choose another database" goes back to the choice, and the embedded database leaves no problem behind', async () => {
+    const { ctx, prompt } = context({
+      args: { dir: 'app', template: 'worker-raw', orm: 'none', install: false, agents: false, ci: false, git: false },
+      answers: [
+        ['select', 'url'],
+        ['password', LOCAL],
+        ['select', 'back'],
+        ['select', 'embedded'],
+      ],
+      connect: async () => refused,
+    });
+    const answers = await askAll(ctx);
+    expect(prompt.remaining).toBe(0);
+    expect(prompt.calls[2].message).toBe('Could not connect: nothing answers at 127.0.0.1:5432 (connection refused). What now?');
+    expect(prompt.calls[2].opts.options?.map((o) => o.value)).toEqual(['again', 'keep', 'back']);
+    expect(answers.databaseUrl).toBeUndefined();
+    expect(answers.databaseProblem).toBeUndefined();
+  });
+
+  it('given as a flag: said once, nothing asked, the problem kept for the end, and db:setup not offered', async () => {
+    const { ctx, prompt, log } = context({
+      args: { dir: 'app', template: 'worker-postgis', orm: 'none', databaseUrl: LOCAL, install: true, agents: false, ci: false, git: false },
+      connect: async () => refused,
+    });
+    const answers = await askAll(ctx);
+    expect(prompt.calls).toEqual([]);
+    expect(log.lines.filter((l) => l.kind === 'warn').map((l) => l.text)).toEqual([
+      'Could not connect: nothing answers at 127.0.0.1:5432 (connection refused). The project is written anyway; the end of the run says what to fix.',
+    ]);
+    expect(answers.databaseProblem?.fix).toBe('start PostgreSQL there, or fix the host and port of DATABASE_URL in app/.dev.vars');
+    expect(answers.dbSetup).toBe(false);
+  });
+
+  it('--no-check: never tried', async () => {
+    let tried = 0;
+    const { ctx } = context({
+      args: { dir: 'app', template: 'worker-raw', orm: 'none', databaseUrl: LOCAL, check: false, install: false, agents: false, ci: false, git: false },
+      connect: async () => (tried++, refused),
+    });
+    expect((await askAll(ctx)).databaseProblem).toBeUndefined();
+    expect(tried).toBe(0);
   });
 });

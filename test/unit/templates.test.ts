@@ -9,6 +9,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { registrySource, templateRegistryPlugin } from '../../scripts/template-registry-plugin.ts';
+import { helpText } from '../../src/scaffold/options.ts';
 import { TEMPLATE_CONFIG_FILE, type TemplateConfig } from '../../src/scaffold/template-config.ts';
 import { TEMPLATE_CONFIGS } from '../../src/scaffold/template-registry.ts';
 import { resolveTemplates, TEMPLATES, templatesRoot } from '../../src/scaffold/templates.ts';
@@ -50,8 +51,20 @@ describe('templates/', () => {
     const folders = readdirSync(root).filter((name) => lstatSync(path.join(root, name)).isDirectory());
     for (const folder of folders) expect(readdirSync(path.join(root, folder)), folder).toContain(TEMPLATE_CONFIG_FILE);
     expect(TEMPLATES.map((t) => t.name).sort()).toEqual(folders.sort());
-    expect(TEMPLATES[0].name).toBe('worker-raw');
     expect(new Set(TEMPLATE_CONFIGS.map((t) => t.config.order)).size, 'two templates share an order').toBe(TEMPLATE_CONFIGS.length);
+  });
+
+  it("offers a recommended start first (the default), and the README's advice, --help and the picker name the same ones", () => {
+    const recommended = TEMPLATES.filter((t) => t.recommended);
+    expect(recommended.map((t) => t.name)).toEqual(['worker-hyperdrive', 'vercel-node']);
+    expect(TEMPLATES[0]).toBe(recommended[0]);
+    const readme = readFileSync(path.join(REPO, 'README.md'), 'utf8');
+    const advice = readme.slice(readme.indexOf('### Which one should I pick?'));
+    expect([...advice.matchAll(/Start with \*\*([\w-]+)\*\*/g)].map((m) => m[1])).toEqual(recommended.map((t) => t.name));
+    expect(readme).toMatch(new RegExp(`^\\| \`-t, --template <name>\` \\| .* \\| \`${TEMPLATES[0].name}\` \\|$`, 'm'));
+    const help = helpText(TEMPLATES);
+    expect(help).toMatch(new RegExp(`^  ${TEMPLATES[0].name}\\s+\\(default; recommended for ${TEMPLATES[0].recommended}\\) `, 'm'));
+    for (const t of recommended.slice(1)) expect(help).toMatch(new RegExp(`^  ${t.name}\\s+\\(recommended for ${t.recommended}\\) `, 'm'));
   });
 
   it('the build bundles the same templates, with the same facts, as the tests see', async () => {

@@ -196,6 +196,23 @@ describe('validateTemplateName', () => {
     expect(validateTemplateName('worker', TEMPLATES)).toMatch(/^Unknown template/);
     expect(validateTemplateName('', TEMPLATES)).toMatch(/^Unknown template/);
   });
+
+  it.each([
+    ['worker-rwa', 'worker-raw'],
+    ['Worker-Raw', 'worker-raw'],
+    ['vercel_node', 'vercel-node'],
+    ['worker-hyperdirve', 'worker-hyperdrive'],
+    ['postgis', 'worker-postgis'],
+    ['hyperdrive', 'worker-hyperdrive'],
+  ])('suggests the template a typo meant: %s → %s', (typed, meant) => {
+    expect(validateTemplateName(typed, TEMPLATES)).toBe(
+      `Unknown template "${typed}": did you mean --template ${meant}? (the templates: ${TEMPLATES.map((t) => t.name).join('|')})`,
+    );
+  });
+
+  it.each(['worker', 'vercel', 'nope', 'x', '../../etc'])('suggests nothing when no template stands out: %s', (typed) => {
+    expect(validateTemplateName(typed, TEMPLATES)).toMatch(/^Unknown template "[^"]*": use --template /);
+  });
 });
 
 const PASSWORD = 'Sup3rS3cretPw';

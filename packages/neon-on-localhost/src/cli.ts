@@ -11,6 +11,7 @@
 import './node-version.ts';
 import { readFileSync } from 'node:fs';
 import { PROXY_VARIABLE } from './driver.ts';
+import { isWranglerDev } from './wrangler-command.ts';
 
 const USAGE = `neon-on-localhost: Neon's serverless driver against a local Postgres, or an embedded one
 
@@ -60,8 +61,7 @@ switch (subcommand) {
   case 'run': {
     const args = [...rest];
     // A Worker reads the proxy address from its env: hand it to `wrangler dev` as a var.
-    const wrangler = args.findIndex((a) => a === 'wrangler');
-    if (wrangler >= 0 && args[wrangler + 1] === 'dev') args.push('--var', `${PROXY_VARIABLE}:{proxy}`);
+    if (isWranglerDev(args)) args.push('--var', `${PROXY_VARIABLE}:{proxy}`);
     handOver(args);
     await import('./run.ts');
     break;

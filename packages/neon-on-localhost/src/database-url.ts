@@ -6,7 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isLoopbackHost } from './targets.ts';
 
-const ENV_FILES = ['.dev.vars', '.env.local', '.env'];
+/** The env files DATABASE_URL is read from, in order, after the environment. */
+export const ENV_FILES = ['.dev.vars', '.env.local', '.env'];
 
 /** The variable for Neon's direct (unpooled) connection string: migrations, data loading, Hyperdrive's origin. */
 export const UNPOOLED_KEY = 'DATABASE_URL_UNPOOLED';

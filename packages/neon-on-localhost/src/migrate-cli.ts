@@ -6,6 +6,7 @@
 
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { connectionFailedLine } from './connection-problem.ts';
 import { checkedDatabaseUrl, envFileOf, maskDatabaseUrl } from './database-url.ts';
 import { EMBEDDED_DATA_DIR, type EmbeddedPostgres } from './embedded.ts';
 import { startProjectDatabase } from './project-database.ts';
@@ -46,7 +47,7 @@ try {
   for (const line of summary(result, dir)) console.log(line);
 } catch (err) {
   process.exitCode = 1;
-  console.error(`✖ ${maskDatabaseUrl((err as Error).message.split('\n')[0])}`);
+  console.error(`✖ ${connectionFailedLine(err, cwd, 'then migrate again') ?? maskDatabaseUrl((err as Error).message.split('\n')[0])}`);
 } finally {
   await embedded?.close();
 }

@@ -24,6 +24,7 @@ import type { EventEmitter } from 'node:events';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
+import { ConnectionFailed } from './connection-problem.ts';
 import { findVariable, maskDatabaseUrl, UNPOOLED_KEY } from './database-url.ts';
 import { endsSession } from './pg-errors.ts';
 import { lineAt, MigrationRefused, NO_TRANSACTION_MARKER, planMigration, type MigrationPlan } from './migration-plan.ts';
@@ -126,7 +127,7 @@ export async function migrate(url: string, dir: string, log: (line: string) => v
   try {
     await client.connect();
   } catch (err) {
-    throw new Error(`could not connect to ${maskDatabaseUrl(url)} to apply migrations: ${firstLine((err as Error).message)}`);
+    throw new ConnectionFailed(url, err);
   }
   try {
     await locked(client, () => client.query(`create table if not exists ${MIGRATIONS_TABLE} (name text primary key, checksum text not null, applied_at timestamptz not null default now())`));

@@ -3,15 +3,7 @@
 // --experimental-strip-types`, an error from inside vitest): imported first by
 // the CLI and by the vitest config, this says so in one line instead.
 
-export const MINIMUM_NODE = '22.12.0';
-
-/** One line saying which Node is needed, or undefined when `version` is new enough. */
-export function nodeVersionProblem(version: string = process.versions.node): string | undefined {
-  const [major, minor] = version.split('.').map(Number);
-  const [needMajor, needMinor] = MINIMUM_NODE.split('.').map(Number);
-  if (major > needMajor || (major === needMajor && minor >= needMinor)) return undefined;
-  return `✖ This project needs Node.js ${needMajor}.${needMinor} or newer; this is Node.js ${version}. Install a current Node.js (https://nodejs.org, or \`nvm install 22\`) and run the command again.`;
-}
+import { nodeVersionProblem } from './node-requirement.ts';
 
 const problem = nodeVersionProblem();
 if (problem) {

@@ -20,6 +20,7 @@
 
 import { spawn } from 'node:child_process';
 import { nodeArgsFor } from './node-script.ts';
+import { connectionFailedLine } from './connection-problem.ts';
 import { checkedDatabaseUrl, envFileOf, isLocalDatabaseUrl, maskDatabaseUrl } from './database-url.ts';
 import { EMBEDDED_DATA_DIR, type EmbeddedPostgres } from './embedded.ts';
 import { startProjectDatabase } from './project-database.ts';
@@ -32,7 +33,9 @@ import { DEFAULT_LOCAL_PROXY, PROXY_VARIABLE } from './driver.ts';
 import { setHyperdriveLocalConnection } from './hyperdrive-local.ts';
 import { applyPendingMigrations } from './migrate.ts';
 import { printQueries } from './query-lines.ts';
-import { isWranglerDev, startWranglerFront, type WranglerFront } from './wrangler-front.ts';
+import { quietOfflineCf } from './wrangler-cf.ts';
+import { isWranglerDev } from './wrangler-command.ts';
+import { startWranglerFront, type WranglerFront } from './wrangler-front.ts';
 
 // run's own options come before the command, in any order.
 let argv = process.argv.slice(2);
@@ -109,7 +112,8 @@ if (!databaseUrl) {
 }
 // The dev server starts on the current schema: pending migrations first (migrate.ts).
 await applyPendingMigrations(process.cwd(), embedded ? databaseUrl : (checked.migrationUrl ?? databaseUrl)).catch(async (err: Error) => {
-  console.error(`✖ ${maskDatabaseUrl(err.message.split('\n')[0])}. Fix it (or add a migration that does), then start again.`);
+  const connection = connectionFailedLine(err, process.cwd(), 'then start again');
+  console.error(`✖ ${connection ?? `${maskDatabaseUrl(err.message.split('\n')[0])}. Fix it (or add a migration that does), then start again.`}`);
   await embedded?.close();
   process.exit(1);
 });
@@ -142,7 +146,7 @@ if (isLocalDatabaseUrl(databaseUrl)) {
 }
 
 let front: WranglerFront | undefined;
-if (isWranglerDev(command, args)) {
+if (isWranglerDev([command, ...args])) {
   front = await startWranglerFront(args, process.cwd()).catch(async (err: Error) => {
     console.error(`✖ ${err.message}`);
     await shutdown();
@@ -159,6 +163,9 @@ const childArgs = (front?.args ?? args).map((a) => a.replaceAll('{proxy}', proxy
 // wrangler dev and the local server take DATABASE_URL from here when no env file sets it.
 const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, [PROXY_VARIABLE]: proxyAddress };
 setHyperdriveLocalConnection(childEnv, databaseUrl);
+// Offline, wrangler would print a stack twice over request.cf: said once here instead (wrangler-cf.ts).
+const cfNote = isWranglerDev([command, ...args]) ? await quietOfflineCf(childEnv, process.cwd()) : undefined;
+if (cfNote) console.log(`[neon-on-localhost] ${cfNote}`);
 const child = spawn(process.execPath, [...nodeArgsFor(import.meta.url, 'watchdog'), command, ...childArgs], {
   stdio: 'inherit',
   env: childEnv,

@@ -8,6 +8,7 @@
 import './node-version.ts';
 import type {} from 'vitest';
 import { setHyperdriveLocalConnection } from './hyperdrive-local.ts';
+import { ConnectionFailed, connectionFailedLine } from './connection-problem.ts';
 import { checkedDatabaseUrl, envFileOf, isLocalDatabaseUrl, maskDatabaseUrl } from './database-url.ts';
 import { spawnProxy } from './spawn-proxy.ts';
 import { applyPendingMigrations } from './migrate.ts';
@@ -26,18 +27,44 @@ interface SetupProject {
   provide<K extends 'databaseUrl' | 'neonLocalhostProxy'>(key: K, value: string): void;
 }
 
+/** vitest's globalSetup: on failure, the one line saying why and what to fix is all the run prints (endTestRun). */
 export default async function setup(project: SetupProject): Promise<() => Promise<void>> {
+  try {
+    return await setupOrThrow(project);
+  } catch (err) {
+    return endTestRun((err as Error).message);
+  }
+}
+
+/** The set-up itself; a failure throws an Error whose message is the one line to print. */
+export async function setupOrThrow(project: SetupProject): Promise<() => Promise<void>> {
   try {
     return await start(project);
   } catch (err) {
-    // One line that says what to do, rather than a stack trace from inside vitest.
     const message =
-      err instanceof SetupError || (err as { migration?: boolean }).migration
-        ? `✖ ${(err as Error).message}`
+      err instanceof SetupError
+        ? `✖ ${err.message}`
         : `✖ neon-on-localhost could not start for the tests: ${(err as Error).message.split('\n')[0]}. Set DATABASE_URL in ${envFileOf(process.cwd())} to test against Neon or a local Postgres instead.`;
-    console.error(message);
     throw Object.assign(new Error(message), { stack: message });
   }
+}
+
+/**
+ * Ends the test run with `line` as the only thing it says after vitest's
+ * banner. An error thrown by a globalSetup is printed by vitest last: after
+ * "No test files found, exiting with code 1" and the include and exclude
+ * lists, with its stack and, for a driver's error, a "Serialized Error" dump
+ * of its fields. So a set-up that cannot go on prints its reason here and
+ * exits, having stopped what it started. Also for a project's own globalSetup.
+ */
+export async function endTestRun(line: string): Promise<never> {
+  await new Promise<void>((resolve) => process.stderr.write(`${line}\n`, () => resolve()));
+  process.exit(1);
+}
+
+/** For a project's own globalSetup: why `url` could not be connected to, and the fix, as one line. */
+export function connectionFailureLine(url: string, err: unknown): string {
+  return `✖ ${connectionFailedLine(new ConnectionFailed(url, err), process.cwd(), 'then run the tests again')}`;
 }
 
 /** A problem in the project itself, said as it is. */
@@ -47,8 +74,10 @@ class SetupError extends Error {}
 async function migrateFirst(url: string, stop: () => Promise<void>): Promise<void> {
   await applyPendingMigrations(process.cwd(), url).catch(async (err: Error) => {
     await stop();
-    const message = `${maskDatabaseUrl(err.message.split('\n')[0])}. Fix it (or add a migration that does), then run the tests again.`;
-    throw Object.assign(new Error(message), { migration: true });
+    throw new SetupError(
+      connectionFailedLine(err, process.cwd(), 'then run the tests again') ??
+        `${maskDatabaseUrl(err.message.split('\n')[0])}. Fix it (or add a migration that does), then run the tests again.`,
+    );
   });
 }
 

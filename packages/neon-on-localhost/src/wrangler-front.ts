@@ -18,10 +18,6 @@ import { createHttpRelay } from './http-relay.ts';
 export const WRANGLER_DEFAULT_PORT = 8787;
 const CONFIG_FILES = ['wrangler.json', 'wrangler.jsonc', 'wrangler.toml'];
 
-/** `wrangler dev …`: the command run fronts. */
-export function isWranglerDev(command: string, args: readonly string[]): boolean {
-  return path.basename(command) === 'wrangler' && args[0] === 'dev';
-}
 
 interface AddressArgs {
   port?: string;

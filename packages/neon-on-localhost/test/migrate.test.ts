@@ -14,7 +14,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/embedded.ts
 import { sameDatabase } from '../src/database-url.ts';
 import { migrate, MIGRATIONS_TABLE } from '../src/migrate.ts';
 import { NO_TRANSACTION_MARKER } from '../src/migration-plan.ts';
-import setup from '../src/vitest-setup.ts';
+import { setupOrThrow as setup } from '../src/vitest-setup.ts';
 
 const CLI = ['--experimental-strip-types', '--no-warnings', `${REPO_ROOT}packages/neon-on-localhost/src/cli.ts`];
 

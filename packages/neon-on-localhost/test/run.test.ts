@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { oldSystemNode } from '../../../test/support/cli.ts';
 import { startPostgres, type TestPostgres } from '../../../test/support/postgres.ts';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
@@ -83,15 +84,17 @@ describe('neon-on-localhost run', () => {
   });
 
   // The package needs Node 22.12; an older one must say so in one line (run compiled, as installed).
-  const oldNode = ['/usr/bin/node', '/bin/node', '/usr/local/bin/node'].find(
-    (node) => existsSync(node) && Number(spawnSync(node, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).stdout) < 22,
-  );
+  const oldNode = oldSystemNode();
   const compiled = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
   it.skipIf(!oldNode || !existsSync(compiled))('on Node older than 22.12 says which Node it needs, in one line', () => {
-    const ran = spawnSync(oldNode!, [compiled, 'run', 'true'], { cwd: projectDir(), encoding: 'utf8' });
+    // As `npm start` runs it: the line names the command that runs it under Node 22 from the registry.
+    const env = { ...process.env, npm_lifecycle_event: 'start', npm_config_user_agent: 'npm/11.6.2 node/v20.20.2 linux x64' };
+    const ran = spawnSync(oldNode!, [compiled, 'run', 'true'], { cwd: projectDir(), encoding: 'utf8', env });
     expect(ran.status).toBe(1);
     expect(ran.stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(/^✖ This project needs Node\.js 22\.12 or newer; this is Node\.js 2\d\.\d+\.\d+\. Install a current Node\.js/),
+      expect.stringMatching(
+        /^✖ This project needs Node\.js 22\.12 or newer; this is Node\.js 2\d\.\d+\.\d+\. Run it with Node\.js 22 from the npm registry: npx -y -p node@22 -- npm start \(or install Node\.js 22: https:\/\/nodejs\.org, or nvm install 22\)\.$/,
+      ),
     ]);
   });
 });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import setup from '../src/vitest-setup.ts';
+import { setupOrThrow as setup } from '../src/vitest-setup.ts';
 
 const saved = { ...process.env };
 const savedCwd = process.cwd();
