@@ -24,7 +24,7 @@ const FORMS = [PASSWORD, ENCODED, ENCODED.toLowerCase(), Buffer.from(PASSWORD).t
 
 const TEMPLATES = [
   { name: 'worker-raw', envFile: '.dev.vars', platformCli: 'wrangler', embeddedChoice: true, dbSetup: false, orm: true },
-  { name: 'worker-postgis', envFile: '.dev.vars', platformCli: 'wrangler', embeddedChoice: false, dbSetup: true, orm: true },
+  { name: 'worker-postgis', envFile: '.dev.vars', platformCli: 'wrangler', embeddedChoice: true, dbSetup: true, orm: true },
   { name: 'vercel-edge', envFile: '.env.local', platformCli: 'vercel', embeddedChoice: true, dbSetup: false, orm: true },
 ] as const;
 type TemplateCase = (typeof TEMPLATES)[number];
