@@ -28,7 +28,7 @@ function readmeTestCommand(): string {
   const readme = readFileSync(path.join(REPO, 'README.md'), 'utf8');
   const after = readme.slice(readme.indexOf("**Run this repository's tests**"));
   const block = /```sh\n([\s\S]*?)\n```/.exec(after);
-  if (!block) throw new Error("README.md has no shell block after \"Run this repository's tests\"");
+  if (!block) throw new Error('README.md has no shell block after "Run this repository\'s tests"');
   return block[1].trim();
 }
 
