@@ -1,6 +1,6 @@
 // This repository's own docs say only what is there: README.md stays a
-// user's page of one screen's reach, and in README.md, docs/*.md and the
-// changelogs every relative link leads to a file of the repository, every
+// user's page of one screen's reach, and in README.md, docs/*.md, the
+// changelogs and the toolkit's README every relative link leads to a file of the repository, every
 // `npm run x` is a script that exists, and every repository path in
 // backticks exists. README.md lists every option and every template.
 
@@ -18,6 +18,7 @@ const DOCS = [
   'README.md',
   'CHANGELOG.md',
   `${TOOLKIT}/CHANGELOG.md`,
+  `${TOOLKIT}/README.md`,
   ...readdirSync(path.join(REPO, 'docs'))
     .filter((f) => f.endsWith('.md'))
     .map((f) => `docs/${f}`),
