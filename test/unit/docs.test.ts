@@ -1,9 +1,9 @@
 // This repository's own docs say only what is there: README.md stays a
 // user's page of one screen's reach, and in README.md, docs/*.md, the
-// changelogs and the toolkit's README every relative link leads to a file of the repository, every
-// `npm run x` is a script that exists, and every repository path in
-// backticks exists. README.md lists every option and every template.
-
+// changelogs and the toolkit's README every relative link leads to a file of
+// the repository, every `npm run x` is a script that exists, and every
+// repository path in backticks exists. README.md lists every option and
+// every template.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
