@@ -1,7 +1,7 @@
 // npm run bench [-- --smoke] [-- --out file.md]
 // Measures scaffold speed, database round trips, latency, bundle size and
 // proxy overhead in one run on this machine, prints a Markdown report, writes
-// it to bench/results.md and into README.md between the bench markers.
+// it to bench/results.md and into docs/benchmarks.md between the bench markers.
 // --smoke: tiny counts, written only to --out (npm test runs it so it cannot rot).
 
 import { cpus, totalmem } from 'node:os';
@@ -224,9 +224,10 @@ process.stdout.write(report);
 if (values.out) writeFileSync(values.out, report);
 if (!smoke) {
   writeFileSync(`${root}bench/results.md`, `# Benchmark results\n\n${report}`);
-  const readme = readFileSync(`${root}README.md`, 'utf8');
-  const updated = readme.replace(/(<!-- bench:start -->\n)[\s\S]*?(<!-- bench:end -->)/, `$1${report}$2`);
-  if (updated === readme && !readme.includes(report)) throw new Error('README.md has no <!-- bench:start --> / <!-- bench:end --> markers');
-  writeFileSync(`${root}README.md`, updated);
-  log('wrote bench/results.md and the README section');
+  const page = `${root}docs/benchmarks.md`;
+  const text = readFileSync(page, 'utf8');
+  const updated = text.replace(/(<!-- bench:start -->\n)[\s\S]*?(<!-- bench:end -->)/, `$1${report}$2`);
+  if (updated === text && !text.includes(report)) throw new Error('docs/benchmarks.md has no <!-- bench:start --> / <!-- bench:end --> markers');
+  writeFileSync(page, updated);
+  log('wrote bench/results.md and docs/benchmarks.md');
 }

@@ -17,6 +17,7 @@ if (major < 22 || (major === 22 && minor < 12)) {
   process.exit(1);
 }
 module.enableCompileCache?.();
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- `require` skips the ES module loader (see the top of this file)
 const { main } = require('./cli.cjs') as typeof import('../src/scaffold/run.ts');
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;

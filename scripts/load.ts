@@ -10,7 +10,7 @@
 //   [--project <dir>]  reuse a project already scaffolded and installed for this template
 //                      (it is created there, and kept, when the folder does not exist yet)
 
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';

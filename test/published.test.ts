@@ -57,6 +57,7 @@ describe('npm pack', () => {
     expect(files.filter((f) => f.endsWith('/template.ts') || f.endsWith('/template.json'))).toEqual([]);
     expect(files.filter((f) => /^(src|test|bench|templates|packages)\//.test(f))).toEqual([]);
     expect(files).not.toContain('dist/.build-inputs'); // the build's own record, for npm run create
+    expect(files).toEqual(expect.arrayContaining(['README.md', 'LICENSE', 'CHANGELOG.md']));
     expect(files.filter((f) => /neon-on-localhost|worker-configuration\.d\.ts|node_modules|package-lock\.json$|\/\.dev\.vars$|\/\.env\.local$/.test(f))).toEqual([]);
     const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { dependencies?: object };
     expect(pkg.dependencies ?? {}).toEqual({});
@@ -67,7 +68,7 @@ describe('npm pack', () => {
     for (const file of ['cli.js', 'index.js', 'index.d.ts', 'driver.js', 'driver.d.ts', 'vitest-setup.js', 'vitest-setup.d.ts']) {
       expect(files).toContain(`dist/${file}`);
     }
-    expect(files).toContain('README.md');
+    expect(files).toEqual(expect.arrayContaining(['README.md', 'LICENSE', 'CHANGELOG.md']));
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
   });
 });

@@ -48,7 +48,7 @@ function secretNeeds(answers: StepAnswers): string {
 
 /** Switching from the embedded database to Neon ends with this. */
 function productionHint(answers: StepAnswers): string {
-  const { production, platform } = answers.template;
+  const { production } = answers.template;
   return production.kind === 'hyperdrive' ? 'create the Hyperdrive configuration (below)' : 'store it as the production secret (below)';
 }
 

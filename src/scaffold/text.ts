@@ -7,9 +7,11 @@ export function oneLine(err: unknown): string {
 }
 
 // C0, DEL and C1: fetch reads an HTTP reason phrase as UTF-8, so U+009B (CSI) can arrive too.
+// eslint-disable-next-line no-control-regex -- what this module escapes
 const CONTROL = /[\x00-\x1f\x7f-\x9f]/g;
 
 export function hasControlCharacters(text: string): boolean {
+  // eslint-disable-next-line no-control-regex -- what this module escapes
   return /[\x00-\x1f\x7f-\x9f]/.test(text);
 }
 

@@ -108,7 +108,9 @@ export async function probeAsRebindingPage(port: number, dataPath: string): Prom
   try {
     const parsed = JSON.parse(list?.body ?? '') as unknown;
     if (Array.isArray(parsed) && parsed.every((t) => typeof t?.webSocketDebuggerUrl === 'string')) probe.targets = parsed;
-  } catch {}
+  } catch {
+    // not a JSON list: no debugger targets
+  }
   if (probe.targets?.length) {
     const target = new URL(probe.targets[0].webSocketDebuggerUrl).pathname;
     probe.attached = await within(upgradeStatus(port, target, foreign).then((status) => status === 101)) ?? false;

@@ -44,7 +44,7 @@ async function asPostgresUser(bin: string, args: string[]): Promise<void> {
     await run(file, argv, { timeout: 60_000 });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`${bin} failed: ${e.stderr?.trim() || e.message}`);
+    throw new Error(`${bin} failed: ${e.stderr?.trim() || e.message}`, { cause: err });
   }
 }
 

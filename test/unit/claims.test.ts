@@ -159,6 +159,18 @@ function problems(text: string, project: Project): string[] {
   return found;
 }
 
+/** Where a template README sends the reader for the toolkit: its README, which the package page shows. */
+const TOOLKIT_README = 'https://www.npmjs.com/package/neon-on-localhost';
+/** What belongs to the toolkit's README: its ports and its variables. */
+const TOOLKIT_SETTINGS = /\b4444\b|\bNEON_LOCALHOST_\w+|--(?:rtt-ms|max-connections|queue-timeout-ms|allowed-host|allowed-origin)\b/g;
+
+/** What a template README says about the toolkit that it should leave to the toolkit's README. */
+function toolkitRestated(text: string): string[] {
+  const found = [...new Set([...text.matchAll(TOOLKIT_SETTINGS)].map((m) => m[0]))].map((setting) => `restates the toolkit's ${setting}`);
+  if (!text.includes(`](${TOOLKIT_README})`)) found.push(`does not link the toolkit's README (${TOOLKIT_README})`);
+  return found;
+}
+
 let cwd: string;
 beforeAll(async () => {
   cwd = mkdtempSync(path.join(tmpdir(), 'claims-'));
@@ -175,6 +187,24 @@ describe('what a generated project says about itself', () => {
     const project = load(path.join(cwd, `${c.template}-${c.orm}-${c.pm}`), c.pm);
     const found = DOCS.flatMap((doc) => problems(readFileSync(path.join(project.dir, doc), 'utf8'), project).map((p) => `${doc} ${p}`));
     expect(found, `\n${found.join('\n')}\n`).toEqual([]);
+  });
+});
+
+describe("what a generated README says about the toolkit: a link to its README, not its settings", () => {
+  const npmCases = cases.filter((c) => c.pm === 'npm');
+  it.each(npmCases.map((c) => [`${c.template} --orm ${c.orm}`, c] as const))('%s', (_, c) => {
+    const readme = readFileSync(path.join(cwd, `${c.template}-${c.orm}-${c.pm}`, 'README.md'), 'utf8');
+    expect(toolkitRestated(readme)).toEqual([]);
+  });
+
+  it('finds a restated port or variable, and a missing link', () => {
+    expect(toolkitRestated('The proxy listens on 127.0.0.1:4444; set NEON_LOCALHOST_RTT_MS=50 or --rtt-ms 50.')).toEqual([
+      "restates the toolkit's 4444",
+      "restates the toolkit's NEON_LOCALHOST_RTT_MS",
+      "restates the toolkit's --rtt-ms",
+      `does not link the toolkit's README (${TOOLKIT_README})`,
+    ]);
+    expect(toolkitRestated(`Its settings are in [its README](${TOOLKIT_README}).`)).toEqual([]);
   });
 });
 

@@ -1,7 +1,7 @@
 // A command's arguments are readable by every process on the machine (ps,
 // /proc) for as long as it runs, and CI logs them. So no command we show or
 // write passes a secret as an argument: not the READMEs, docs/, the
-// templates' README.md and AGENTS.md, the next steps printed for every
+// changelogs, the templates' and their ORM variants' README.md and AGENTS.md, the next steps printed for every
 // template, nor the generated CI workflows. The environment (or standard
 // input) carries it instead. The one exception is upstream and documented.
 
@@ -32,9 +32,16 @@ function offending(text: string): string[] {
 
 const markdown = [
   'README.md',
+  'CHANGELOG.md',
   'packages/neon-on-localhost/README.md',
+  'packages/neon-on-localhost/CHANGELOG.md',
   ...readdirSync(path.join(REPO, 'docs')).map((f) => `docs/${f}`),
-  ...TEMPLATES.flatMap((t) => [`templates/${t.name}/README.md`, `templates/${t.name}/AGENTS.md`]),
+  ...TEMPLATES.flatMap((t) => [
+    `templates/${t.name}/README.md`,
+    `templates/${t.name}/AGENTS.md`,
+    // An ORM variant's own README.md and AGENTS.md replace the template's.
+    ...Object.values(t.orms).flatMap((v) => (v ? [`templates/${t.name}/${v.files}/README.md`, `templates/${t.name}/${v.files}/AGENTS.md`] : [])),
+  ]),
 ].filter((f) => f.endsWith('.md'));
 
 describe('no secret in a command line', () => {

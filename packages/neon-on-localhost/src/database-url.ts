@@ -279,6 +279,7 @@ const DELIMITER_ESCAPES: Record<string, string> = { '/': '%2F', '?': '%3F', '#':
  */
 export function validateDatabaseUrl(value: string): string | undefined {
   const hint = 'expected postgres://user:password@host[:port]/database';
+  // eslint-disable-next-line no-control-regex -- refused on purpose
   if (/[\s\x00-\x1f\x7f]/.test(value)) return `The database URL contains spaces or control characters: ${hint}.`;
   if (value.includes('#')) return "The database URL contains '#': percent-encode it in the password (# as %23).";
   const scheme = /^([a-z][a-z\d+.-]*):\/\//i.exec(value)?.[1];

@@ -136,6 +136,7 @@ async function openPGlite(engine: Engine, dataDir: string, loadDataDir: Blob | u
       const madeBy = existsSync(engineFile(dataDir)) ? `made by ${readFileSync(engineFile(dataDir), 'utf8').trim()}, ` : '';
       throw new Error(
         `could not open the embedded database in ${dataDir} (${madeBy}opened with ${engine.versions}: ${firstLine(err)}): nothing was changed; move that folder away to start with an empty one`,
+        { cause: err },
       );
     }
     // A first initialisation that failed leaves nothing worth keeping: once more, from scratch.

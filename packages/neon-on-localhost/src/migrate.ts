@@ -25,7 +25,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { ConnectionFailed } from './connection-problem.ts';
-import { findVariable, maskDatabaseUrl, UNPOOLED_KEY } from './database-url.ts';
+import { findVariable, UNPOOLED_KEY } from './database-url.ts';
 import { endsSession } from './pg-errors.ts';
 import { lineAt, MigrationRefused, NO_TRANSACTION_MARKER, planMigration, type MigrationPlan } from './migration-plan.ts';
 

@@ -75,7 +75,9 @@ function validated(allowedHosts: readonly string[], allowedOrigins: readonly str
       let url: URL | undefined;
       try {
         url = new URL(raw.trim());
-      } catch {}
+      } catch {
+        // not a URL: refused just below
+      }
       const bare = url && /^https?:$/.test(url.protocol) && !url.username && !url.password && url.pathname === '/' && !url.search && !url.hash;
       if (!url || !bare) throw new Error(`neon-on-localhost: invalid allowed origin "${raw}" in ${settings.origins}: expected http(s)://host[:port], e.g. http://my-laptop.local:3000`);
       return url.origin;

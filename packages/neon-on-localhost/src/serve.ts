@@ -56,6 +56,7 @@ try {
 // "listening" line too) closes what has started, the embedded database included. During the
 // start it is acted on between steps, once what has started can be closed.
 let embedded: EmbeddedPostgres | undefined;
+// eslint-disable-next-line prefer-const -- assigned once, below; the signal handler above may run before that
 let proxy: LocalProxy | undefined;
 let started = false;
 let stopAsked = false;

@@ -37,6 +37,7 @@ export class TargetError extends Error {}
 export function sqlTargetOf(connectionString: string, policy: TargetPolicy): SqlTarget {
   // Spaces and stray `%` make pg-connection-string re-encode the string before parsing,
   // which could make it read the query differently from the check below: refused outright.
+  // eslint-disable-next-line no-control-regex -- refused on purpose
   if (/[\s\x00-\x1f\x7f]/.test(connectionString) || /%(?![0-9a-f]{2})/i.test(connectionString)) {
     throw new TargetError('Neon-Connection-String is not a valid URL');
   }

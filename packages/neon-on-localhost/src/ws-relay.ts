@@ -83,6 +83,7 @@ export class WebSocketRelay {
 
   /** Past the cap, waits for a slot like a connection pooler would, rather than fail a burst outright. */
   private requestSlot(req: IncomingMessage, socket: Duplex, head: Buffer, target: Target): void {
+    // eslint-disable-next-line prefer-const -- assigned once, below; the callbacks may run before that (inside request())
     let waiter: Waiter | undefined;
     const { queued, cancel } = this.slots.request({
       granted: () => {

@@ -155,7 +155,7 @@ select 1; Abort`, 2],
     ['COMMIT AND CHAIN', (t: string) => `create table ${t}_a (id int); commit and chain;`, 1],
     ['PREPARE TRANSACTION', (t: string) => `create table ${t}_a (id int);
 prepare transaction 'x';`, 2],
-    ['COMMIT PREPARED', (t: string) => `commit prepared 'x';`, 1],
+    ['COMMIT PREPARED', (_t: string) => `commit prepared 'x';`, 1],
   ])('refuses %s before anything runs, naming the file and the line', async (_case, sql, line) => {
     const url = await database();
     const t = `tc_${uid()}`;
