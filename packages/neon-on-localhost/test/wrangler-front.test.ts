@@ -96,6 +96,21 @@ describe('the front', () => {
     }
   });
 
+  it("takes a free port and says which when wrangler's default 8787 is taken and none was asked for", async () => {
+    // Hold 8787; if something else holds it already, it is taken all the same.
+    const holder = http.createServer();
+    await new Promise<void>((resolve) => holder.once('error', () => resolve()).listen(8787, '127.0.0.1', () => resolve()));
+    const dir = mkdtempSync(path.join(tmpdir(), 'wrangler-front-'));
+    try {
+      front = await startWranglerFront(['dev'], dir, {});
+      expect(front.front.port).not.toBe(8787);
+      expect(front.front.moved).toBe(`port 8787 is in use, so wrangler dev took ${front.front.port} instead (--port chooses one)`);
+    } finally {
+      holder.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('passes requests through unchanged, Host included, streaming the answer with its status and headers', async () => {
     const { port } = await start();
     const got = await send(port, { Host: `localhost:${port}`, 'Content-Type': 'text/plain' }, 'POST', 'hello');

@@ -102,7 +102,7 @@ app.get('/nearest/ws', async (c) => {
     return databaseError(c, err);
   }
 });
-app.notFound((c) => c.json({ error: 'not found', routes: ['/', '/nearest', '/nearest/ws'] }, 404));
+app.notFound((c) => c.json({ error: 'not found', routes: ['/', '/nearest', '/nearest/ws'] }, 404, { 'Cache-Control': 'no-store' }));
 app.onError((err, c) => {
   console.error('unexpected error:', errorMessage(err, c.env.DATABASE_URL));
   return c.json({ error: 'internal error' }, 500, { 'Cache-Control': 'no-store' });

@@ -250,6 +250,15 @@ describe('bad input is a 400, never a 500', () => {
   });
 });
 
+describe('an unknown path', () => {
+  it('is a 404 naming the routes, never cached', async () => {
+    const response = await exports.default.fetch('https://places.example/nowhere');
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ error: 'not found', routes: ['/', '/nearest', '/nearest/ws'] });
+    expect(response.headers.get('Cache-Control')).toBe('no-store');
+  });
+});
+
 describe('GET /nearest/ws (WebSocket, for comparison)', () => {
   it('gives the same answer as the HTTP path', async () => {
     const viaHttp = await nearest('/nearest?lat=-22.9068&lng=-43.1729');
