@@ -29,6 +29,8 @@ export function scaffoldedProject(dir: string, template: string, extraArgs: stri
     state.created = await runCli([dir, '--template', template, '--database-url', state.db.url, ...extraArgs], {
       cwd: workDir,
       env: cleanEnv({ npm_config_user_agent: 'npm/11.0.0 node/v22.23.3 linux x64' }),
+      // An install and, for worker-postgis, loading the places: the hook's budget, not run()'s default 2 minutes.
+      timeoutMs: 280_000,
     });
   }, 300_000);
   afterAll(async () => {
