@@ -154,13 +154,13 @@ describe('in the prompt', () => {
     return pty;
   }
 
-  it('is offered (first, for worker-postgis) when the service answers, and creates the database', async () => {
+  it('is offered (after the embedded database, the default) when the service answers, and creates the database', async () => {
     const work = mkdtempSync(path.join(tmpdir(), 'neon-edge-neon-new-pty-'));
     try {
       const pty = await ask(standin.base, work, async (p) => {
-        await p.waitFor(/Which database for local development\?/);
-        expect(p.screen).toContain('A new Neon database — free, no sign-up (claim it within 72 hours)');
-        await p.type(KEYS.enter);
+        await p.waitFor(/Neon or another Postgres/);
+        expect(p.screen).toMatch(/● An embedded local database for now[^\n]*\n[^\n]*○ A new Neon database — free, no sign-up \(claim it within 72 hours\)/);
+        await p.type(KEYS.down, KEYS.enter);
       });
       expect(pty.screen).toMatch(/Claim your Neon database at http:\/\/127\.0\.0\.1:\d+\/database\/[0-9a-f-]{36} before/);
       const env = parseEnvFile(readFileSync(path.join(work, 'app', '.dev.vars'), 'utf8'));
@@ -171,15 +171,16 @@ describe('in the prompt', () => {
     }
   }, 60_000);
 
-  it('is not offered when the service does not answer: the connection string is asked for as before', async () => {
+  it('is not offered when the service does not answer: the embedded database and a connection string are the choices', async () => {
     const work = mkdtempSync(path.join(tmpdir(), 'neon-edge-neon-new-pty-'));
     try {
       const closed = await startNeonNewStandin(async () => 'unused');
       const base = closed.base;
       await closed.close();
       const pty = await ask(base, work, async (p) => {
-        await p.waitFor(/Paste a Postgres connection string \(DATABASE_URL\), or leave empty/);
-        await p.type(KEYS.enter);
+        await p.waitFor(/Neon or another Postgres/);
+        expect(p.screen).toMatch(/● An embedded local database for now[^\n]*\n[^\n]*○ Neon or another Postgres/);
+        await p.type(KEYS.enter); // the embedded database
       });
       expect(pty.screen).not.toContain('A new Neon database');
     } finally {

@@ -216,9 +216,11 @@ describe('a new Neon database in the prompt', () => {
     });
     try {
       await pty.waitFor(/Which database for local development\?/);
-      await pty.type(KEYS.enter); // a new Neon database: first for worker-postgis
-      await pty.waitFor(/Paste a Postgres connection string/); // asked again, without it
-      await pty.type(KEYS.enter); // none for now
+      await pty.waitFor(/Neon or another Postgres/);
+      await pty.type(KEYS.down, KEYS.enter); // a new Neon database: after the embedded one
+      await pty.waitFor(/Choose the embedded database or paste a connection string/);
+      await pty.waitFor(/Which database for local development\?[^]*Which database for local development\?/); // asked again, without it
+      await pty.type(KEYS.enter); // the embedded database
       expect(await pty.exited).toBe(0);
     } finally {
       pty.kill();
