@@ -176,6 +176,17 @@ export function findVariable(name: string, projectDir: string, env: NodeJS.Proce
   return undefined;
 }
 
+/**
+ * `name` from where DATABASE_URL was found, and only there: a direct URL in
+ * .dev.vars belongs to that file's DATABASE_URL, not to one the environment
+ * overrides it with (a script run with DATABASE_URL=… would load the file's).
+ */
+function variableBeside(name: string, found: { from: string }, projectDir: string, env: NodeJS.ProcessEnv): { value: string; from: string } | undefined {
+  if (found.from === 'the environment') return env[name] ? { value: env[name], from: found.from } : undefined;
+  const value = parseEnvFile(readFileSync(path.join(projectDir, found.from), 'utf8'))[name];
+  return value ? { value, from: found.from } : undefined;
+}
+
 export interface ProjectDatabase {
   /** DATABASE_URL: what the app and the tests use (none: the embedded database). */
   url?: string;
@@ -198,7 +209,7 @@ export interface ProjectDatabase {
  */
 export function checkedDatabaseUrl(projectDir: string, env: NodeJS.ProcessEnv = process.env): ProjectDatabase {
   const found = findDatabaseUrl(projectDir, env);
-  const unpooled = findVariable(UNPOOLED_KEY, projectDir, env);
+  const unpooled = found ? variableBeside(UNPOOLED_KEY, found, projectDir, env) : findVariable(UNPOOLED_KEY, projectDir, env);
   const where = (name: string, from: string) => (from === 'the environment' ? `${name} in the environment` : `${name} in ${from}`);
   if (!found && unpooled) {
     return {

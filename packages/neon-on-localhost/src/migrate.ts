@@ -25,7 +25,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { ConnectionFailed } from './connection-problem.ts';
-import { findVariable, UNPOOLED_KEY } from './database-url.ts';
+import { checkedDatabaseUrl } from './database-url.ts';
 import { endsSession } from './pg-errors.ts';
 import { lineAt, MigrationRefused, NO_TRANSACTION_MARKER, planMigration, type MigrationPlan } from './migration-plan.ts';
 
@@ -108,13 +108,15 @@ export function readMigrations(dir: string): Migration[] {
 }
 
 /**
- * DATABASE_URL_UNPOOLED, else DATABASE_URL, each from the environment first,
- * then the env files: for scripts such as a template's db:setup. `migrate`,
- * `run` and the vitest setup use checkedDatabaseUrl, which also refuses the
- * two naming different databases.
+ * Where a script such as a template's db:setup writes: DATABASE_URL_UNPOOLED
+ * beside DATABASE_URL (same source), else DATABASE_URL, checked as `migrate`,
+ * `run` and the vitest setup check them. Throws the one-line problem (two URLs
+ * naming different databases, a malformed one); undefined: the embedded database.
  */
 export function readMigrationUrl(projectDir: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return (findVariable(UNPOOLED_KEY, projectDir, env) ?? findVariable('DATABASE_URL', projectDir, env))?.value;
+  const checked = checkedDatabaseUrl(projectDir, env);
+  if (checked.problem) throw new Error(checked.problem);
+  return checked.migrationUrl;
 }
 
 /** Applies the pending migrations in `dir` to the database at `url`. Throws MigrationError naming the file. */

@@ -11,8 +11,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { cleanEnv, REPO_ROOT, run } from '../../../test/support/cli.ts';
 import { startPostgres, type TestPostgres } from '../../../test/support/postgres.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/embedded.ts';
-import { sameDatabase } from '../src/database-url.ts';
-import { migrate, MIGRATIONS_TABLE } from '../src/migrate.ts';
+import { checkedDatabaseUrl, sameDatabase } from '../src/database-url.ts';
+import { migrate, MIGRATIONS_TABLE, readMigrationUrl } from '../src/migrate.ts';
 import { NO_TRANSACTION_MARKER } from '../src/migration-plan.ts';
 import { setupOrThrow as setup } from '../src/vitest-setup.ts';
 
@@ -333,6 +333,18 @@ describe('neon-on-localhost migrate', () => {
     }
     for (const url of [app, other]) expect(await query(url, "select to_regclass('notes') as t")).toEqual([{ t: null }]);
   }, 60_000);
+
+  it("takes DATABASE_URL_UNPOOLED only from where DATABASE_URL came from: a script run with DATABASE_URL=… never writes to .dev.vars' database", () => {
+    const [filed, direct, given] = ['postgres://u:p@127.0.0.1:5432/filed', 'postgres://u:p@127.0.0.1:5432/filed', 'postgres://u:p@127.0.0.1:5433/given'];
+    writeFileSync(path.join(project, '.dev.vars'), `DATABASE_URL=${filed}\nDATABASE_URL_UNPOOLED=${direct}\n`);
+    expect(readMigrationUrl(project, {})).toBe(direct);
+    expect(readMigrationUrl(project, { DATABASE_URL: given })).toBe(given);
+    expect(checkedDatabaseUrl(project, { DATABASE_URL: given })).toEqual({ url: given, migrationUrl: given });
+    const givenDirect = 'postgres://u:p@127.0.0.1:5433/given?sslmode=disable';
+    expect(readMigrationUrl(project, { DATABASE_URL: given, DATABASE_URL_UNPOOLED: givenDirect })).toBe(givenDirect);
+    // A leftover beside a DATABASE_URL of another database is still refused, in one line.
+    expect(() => readMigrationUrl(project, { DATABASE_URL: given, DATABASE_URL_UNPOOLED: filed })).toThrow(/name different databases/);
+  });
 
   it('takes the pooled and direct URLs of one Neon database as the same database, and nothing else', () => {
     const direct = 'postgres://u:p@ep-cool-1234.eu-central-1.aws.neon.tech/neondb?sslmode=require';

@@ -79,9 +79,16 @@ async function dbSetup(...args: string[]) {
   return dbSetupWith([], ...args);
 }
 
+/** The environment without the project's direct URL: db:setup would load into that database instead of the probe. */
+function envWith(urls: { DATABASE_URL: string; DATABASE_URL_UNPOOLED?: string }): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...urls };
+  if (!urls.DATABASE_URL_UNPOOLED) delete env.DATABASE_URL_UNPOOLED;
+  return env;
+}
+
 async function dbSetupWith(nodeOptions: string[], ...args: string[]) {
   return run(process.execPath, [...nodeOptions, '--experimental-strip-types', '--no-warnings', 'scripts/db-setup.ts', ...args], {
-    env: { ...process.env, DATABASE_URL: probeUrl() },
+    env: envWith({ DATABASE_URL: probeUrl() }),
     maxBuffer: 1 << 20,
   });
 }
@@ -91,7 +98,7 @@ async function dbSetupUnpooled(...args: string[]) {
   const pooled = new URL(probeUrl());
   pooled.port = '1'; // nothing listens there: db:setup must not use it
   return run(process.execPath, ['--experimental-strip-types', '--no-warnings', 'scripts/db-setup.ts', ...args], {
-    env: { ...process.env, DATABASE_URL: pooled.toString(), DATABASE_URL_UNPOOLED: probeUrl() },
+    env: envWith({ DATABASE_URL: pooled.toString(), DATABASE_URL_UNPOOLED: probeUrl() }),
     maxBuffer: 1 << 20,
   });
 }
