@@ -95,10 +95,14 @@ async function dbSetupWith(nodeOptions: string[], ...args: string[]) {
 
 /** As Neon's claimable databases write it: the pooled URL for the app, the direct one beside it. */
 async function dbSetupUnpooled(...args: string[]) {
-  const pooled = new URL(probeUrl());
-  pooled.port = '1'; // nothing listens there: db:setup must not use it
+  // The same database as Neon names it twice: the pooled host is the direct one with -pooler.
+  // Here that host resolves nowhere, so db:setup can only succeed over the direct one.
+  const direct = new URL(probeUrl());
+  direct.hostname = 'localhost';
+  const pooled = new URL(direct);
+  pooled.hostname = 'localhost-pooler';
   return run(process.execPath, ['--experimental-strip-types', '--no-warnings', 'scripts/db-setup.ts', ...args], {
-    env: envWith({ DATABASE_URL: pooled.toString(), DATABASE_URL_UNPOOLED: probeUrl() }),
+    env: envWith({ DATABASE_URL: pooled.toString(), DATABASE_URL_UNPOOLED: direct.toString() }),
     maxBuffer: 1 << 20,
   });
 }
