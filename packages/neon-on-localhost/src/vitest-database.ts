@@ -16,7 +16,7 @@
 // database (the project opted out, or the database is elsewhere) it is the
 // run's database, and `own` is false.
 
-import { afterAll, inject } from 'vitest';
+import { afterAll, expect, inject } from 'vitest';
 import type { TestDatabasesInfo } from './vitest-setup.ts';
 
 export interface FileDatabase {
@@ -32,7 +32,8 @@ export interface FileDatabase {
 
 const KEY = Symbol.for('neon-on-localhost/vitest/database');
 const RUN_URL = Symbol.for('neon-on-localhost/vitest/run-database-url');
-const holder = globalThis as { [KEY]?: FileDatabase; [RUN_URL]?: string };
+const FILE = Symbol.for('neon-on-localhost/vitest/database-file');
+const holder = globalThis as { [KEY]?: FileDatabase; [RUN_URL]?: string; [FILE]?: string };
 
 /** vitest's state in this worker, where inject() reads what the global setup provided. */
 const workerState = () => (globalThis as { __vitest_worker__?: { providedContext?: Record<string, unknown> } }).__vitest_worker__;
@@ -119,6 +120,9 @@ async function ownDatabase(control: string, token: string): Promise<FileDatabase
 
 /** Sets up this file's database: called once per test file, as the setup file runs. */
 export async function setUpFileDatabase(): Promise<FileDatabase> {
+  // Once per file: a test file that imports this module (for testDatabase) may run it again.
+  const file = expect.getState().testPath;
+  if (holder[KEY] && file && holder[FILE] === file) return holder[KEY];
   // The run's database, kept from the first file: without isolation, a worker runs several files in one state.
   const base = (holder[RUN_URL] ??= inject('databaseUrl'));
   const info = inject('neonLocalhostTestDatabases') as TestDatabasesInfo | undefined;
@@ -128,6 +132,7 @@ export async function setUpFileDatabase(): Promise<FileDatabase> {
       : { url: base, name: databaseNameOf(base), own: false, sharedBecause: info?.shared ?? 'the global setup neon-on-localhost/vitest did not run' };
   await pointAt(database, base, holder[KEY]?.url);
   holder[KEY] = database;
+  holder[FILE] = file;
   const provided = workerState()?.providedContext;
   if (provided) provided.databaseUrl = database.url;
   return database;
