@@ -20,13 +20,14 @@ import { measureScaffold } from './scaffold.ts';
 import { measureDistance } from './distance.ts';
 import { CONTENDERS, measureFirstRequest } from './first-request.ts';
 import { embeddedPostgisSection, measureEmbeddedPostgis } from './embedded-postgis.ts';
+import { measureTestDatabases, testDatabasesSection } from './test-databases.ts';
 import { kib, ms, table } from './stats.ts';
 
 const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' } } });
 const smoke = values.smoke ?? false;
 const COUNTS = smoke
-  ? { scaffoldRuns: 2, sequential: 3, clients: 2, perClient: 2, overheadRuns: 2, cache: 3, rtts: [0, 10], distanceRuns: 1, cacheRtt: 20, firstRequestRuns: 1 }
-  : { scaffoldRuns: 15, sequential: 100, clients: 10, perClient: 20, overheadRuns: 30, cache: 100, rtts: [0, 10, 50, 100], distanceRuns: 7, cacheRtt: 20, firstRequestRuns: 3 };
+  ? { scaffoldRuns: 2, sequential: 3, clients: 2, perClient: 2, overheadRuns: 2, cache: 3, rtts: [0, 10], distanceRuns: 1, cacheRtt: 20, firstRequestRuns: 1, testDatabaseRuns: 1 }
+  : { scaffoldRuns: 15, sequential: 100, clients: 10, perClient: 20, overheadRuns: 30, cache: 100, rtts: [0, 10, 50, 100], distanceRuns: 7, cacheRtt: 20, firstRequestRuns: 3, testDatabaseRuns: 5 };
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
@@ -210,6 +211,8 @@ try {
     log('worker-postgis on the embedded database');
     sections.push(embeddedPostgisSection(await measureEmbeddedPostgis(db.url, 3, log)));
   }
+
+  sections.push(testDatabasesSection(await measureTestDatabases(db.url, COUNTS.testDatabaseRuns, log)));
 } finally {
   await projects?.remove();
   await db?.destroy();

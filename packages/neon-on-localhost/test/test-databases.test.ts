@@ -6,7 +6,8 @@
 // dropped by the next.
 
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { lookup } from 'node:dns/promises';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,6 +87,9 @@ async function testDatabasesOn(url: string): Promise<string[]> {
   }
 }
 
+// This machine's name, when it resolves to loopback: a URL the toolkit takes for a database elsewhere, served here.
+const elsewhere = await lookup(hostname()).then((a) => (a.address.startsWith('127.') ? hostname() : undefined), () => undefined);
+
 const dirs: string[] = [];
 afterAll(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
@@ -149,6 +153,24 @@ describe('each test file its own database, on PostgreSQL', () => {
     expect(result.saw.map((s) => s.own)).toEqual([false, false, false]);
     expect(new Set(result.saw.map((s) => s.name))).toEqual(new Set(['app']));
     expect(Math.max(...result.saw.map((s) => s.count))).toBe(7); // the migrated row and all six
+  }, 240_000);
+
+  it.skipIf(!elsewhere)('shares a database elsewhere when NEON_API_KEY and NEON_PROJECT_ID are not set, and says so in one line', async () => {
+    const dir = makeProject();
+    dirs.push(dir);
+    const admin = new pg.Client(db.url);
+    await admin.connect();
+    await admin.query('drop table if exists notes; delete from neon_on_localhost_migrations');
+    await admin.end();
+    const remote = new URL(db.url);
+    remote.hostname = elsewhere!;
+    const result = await vitestIn(dir, { DATABASE_URL: remote.href });
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toContain(
+      '[neon-on-localhost] the test files share one database: it is not on this machine (set NEON_API_KEY and NEON_PROJECT_ID for a Neon branch per test run)',
+    );
+    expect(result.saw.map((s) => s.own)).toEqual([false, false, false]);
+    expect(result.output).not.toContain(db.password);
   }, 240_000);
 });
 
