@@ -203,7 +203,16 @@ try {
       ) +
       '\n\nOurs is the published package from the throwaway registry, with `--template worker-raw --yes --no-git`; its first 200 is a query on the embedded Postgres. ' +
       'create-cloudflare runs with `--accept-defaults --type hello-world --lang ts --no-deploy --no-git --no-open --no-auto-update` and its telemetry off; its first 200 is a static "Hello World!". ' +
-      'Both install through the same registry and both serve with `wrangler dev` on loopback.',
+      'Both install through the same registry and both serve with `wrangler dev` on loopback.' +
+      firstRequest
+        .filter((r) => r.wranglerAloneMs !== undefined)
+        .map(
+          (r) =>
+            `\n\nOn the same ${r.name} project, \`wrangler dev\` alone (no database: its first answer is the Worker's 503) answers in ${seconds(r.wranglerAloneMs!)}; ` +
+            `\`npm start\`'s first 200 takes ${(r.firstResponseMs / r.wranglerAloneMs!).toFixed(2)}× that on the first start after \`npm create\` and ` +
+            `${(r.laterResponseMs! / r.wranglerAloneMs!).toFixed(2)}× (${seconds(r.laterResponseMs!)}) on the next (goal ≤ 1.25× for both).`,
+        )
+        .join(''),
   );
 
   // Not in the smoke run: preparing PostGIS alone takes a minute or two (test/e2e-embedded.test.ts runs the same path).

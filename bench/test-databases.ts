@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { listenProjectDatabase } from '../packages/neon-on-localhost/src/project-database.ts';
-import { embeddedTestDatabases, postgresTestDatabases, withDatabaseName } from '../packages/neon-on-localhost/src/test-databases.ts';
+import { withDatabaseName } from '../packages/neon-on-localhost/src/database-name.ts';
+import { embeddedTestDatabases, postgresTestDatabases } from '../packages/neon-on-localhost/src/test-databases.ts';
 import { startPostgres } from '../test/support/postgres.ts';
 import { median, ms, percentile, table, timed } from './stats.ts';
 

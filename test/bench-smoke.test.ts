@@ -41,6 +41,8 @@ describe('npm run bench -- --smoke', () => {
       expect(report).toContain('(smoke run: tiny counts, not figures)');
       // npm create from the throwaway registry, npm start, a first 200, and what was installed.
       expect(report).toMatch(/\| create-neon-edge `worker-raw` \| [\d.]+ s \| [\d.]+ s \| [\d.]+ s \| \d+ MiB \|/);
+      // Issue 26's start goal: npm start against wrangler dev alone on the same project, first and later start.
+      expect(report).toMatch(/`wrangler dev` alone .* answers in [\d.]+ s; `npm start`'s first 200 takes [\d.]+× that .* and [\d.]+× \([\d.]+ s\) on the next/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

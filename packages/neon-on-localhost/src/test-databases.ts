@@ -23,6 +23,7 @@ import os from 'node:os';
 import pg from 'pg';
 import type { EmbeddedFront } from './embedded-front.ts';
 import { openEmbeddedDatabase, type OpenedDatabase } from './embedded.ts';
+import { databaseNameOf, withDatabaseName } from './database-name.ts';
 import { processStart } from './lock.ts';
 
 export const TEST_DATABASE_PREFIX = 'neon_localhost_test_';
@@ -63,19 +64,6 @@ export function isLeftover(name: string): boolean {
 }
 
 const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
-/** `url` naming database `name` instead. */
-export function withDatabaseName(url: string, name: string): string {
-  const copy = new URL(url);
-  copy.pathname = `/${encodeURIComponent(name)}`;
-  return copy.href;
-}
-
-/** The database a URL names (Postgres' default: the user's name). */
-export function databaseNameOf(url: string): string {
-  const parsed = new URL(url);
-  return decodeURIComponent(parsed.pathname.slice(1)) || decodeURIComponent(parsed.username);
-}
 
 const pgCode = (err: unknown) => (err as { code?: string }).code;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

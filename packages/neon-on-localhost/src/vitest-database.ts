@@ -17,6 +17,7 @@
 // run's database, and `own` is false.
 
 import { afterAll, expect, inject } from 'vitest';
+import { databaseNameOf, withDatabaseName } from './database-name.ts';
 import type { TestDatabasesInfo } from './vitest-setup.ts';
 
 export interface FileDatabase {
@@ -43,18 +44,6 @@ export function testDatabase(): FileDatabase {
   const database = holder[KEY];
   if (!database) throw new Error("no test database: add 'neon-on-localhost/vitest/database' to test.setupFiles in vitest.config.ts");
   return database;
-}
-
-/** The database a URL names (Postgres' default: the user's name). */
-function databaseNameOf(url: string): string {
-  const parsed = new URL(url);
-  return decodeURIComponent(parsed.pathname.slice(1)) || decodeURIComponent(parsed.username);
-}
-
-function withDatabaseName(url: string, name: string): string {
-  const copy = new URL(url);
-  copy.pathname = `/${encodeURIComponent(name)}`;
-  return copy.href;
 }
 
 interface HyperdriveLike {

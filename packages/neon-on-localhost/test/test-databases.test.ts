@@ -76,6 +76,18 @@ async function vitestIn(dir: string, env: NodeJS.ProcessEnv) {
   return { ...result, saw };
 }
 
+/** Every file passed, each on a database of its own holding the migrated row and its own rows only. */
+function expectOwnDatabases(result: Awaited<ReturnType<typeof vitestIn>>): void {
+    expect(result.code, result.output).toBe(0);
+    expect(result.saw.map(({ rows, count, own }) => ({ rows, count, own }))).toEqual([
+      { rows: 1, count: 2, own: true },
+      { rows: 2, count: 3, own: true },
+      { rows: 3, count: 4, own: true },
+    ]);
+    // One database per file, no more (a test file importing the setup file does not make another).
+    expect(result.saw.map((s) => s.name.split('_').pop()).sort()).toEqual(['1', '2', '3']);
+}
+
 async function testDatabasesOn(url: string): Promise<string[]> {
   const admin = new pg.Client(url);
   await admin.connect();
@@ -121,14 +133,7 @@ describe('each test file its own database, on PostgreSQL', () => {
     const dir = makeProject();
     dirs.push(dir);
     const result = await vitestIn(dir, { DATABASE_URL: db.url });
-    expect(result.code, result.output).toBe(0);
-    expect(result.saw.map(({ rows, count, own }) => ({ rows, count, own }))).toEqual([
-      { rows: 1, count: 2, own: true },
-      { rows: 2, count: 3, own: true },
-      { rows: 3, count: 4, own: true },
-    ]);
-    // One database per file, no more (a test file importing the setup file does not make another).
-    expect(result.saw.map((s) => s.name.split('_').pop()).sort()).toEqual(['1', '2', '3']);
+    expectOwnDatabases(result);
     for (const s of result.saw) expect(s.name.startsWith(TEST_DATABASE_PREFIX)).toBe(true);
     expect(result.output).toContain('dropped 1 test database left by a test run that ended without cleaning up');
     expect(await testDatabasesOn(db.url)).toEqual([]);
@@ -179,13 +184,6 @@ describe('each test file its own database, on the embedded database', () => {
     const dir = makeProject();
     dirs.push(dir);
     const result = await vitestIn(dir, {});
-    expect(result.code, result.output).toBe(0);
-    expect(result.saw.map(({ rows, count, own }) => ({ rows, count, own }))).toEqual([
-      { rows: 1, count: 2, own: true },
-      { rows: 2, count: 3, own: true },
-      { rows: 3, count: 4, own: true },
-    ]);
-    // One database per file, no more (a test file importing the setup file does not make another).
-    expect(result.saw.map((s) => s.name.split('_').pop()).sort()).toEqual(['1', '2', '3']);
+    expectOwnDatabases(result);
   }, 240_000);
 });
