@@ -23,6 +23,8 @@ export interface Contender {
   project: string;
   /** The npm script that serves the project; `-- --port N --ip 127.0.0.1` is appended. */
   script: string[];
+  /** Also time a later start, and `wrangler dev` alone on the same project (issue 26's goal: npm start ≤ 1.25× that). */
+  againstWrangler?: boolean;
 }
 
 export const CONTENDERS: Contender[] = [
@@ -31,6 +33,7 @@ export const CONTENDERS: Contender[] = [
     create: ['create', 'neon-edge@latest', 'ours', '--', '--template', 'worker-raw', '--yes', '--no-git'],
     project: 'ours',
     script: ['start'],
+    againstWrangler: true,
   },
   {
     name: `create-cloudflare ${CREATE_CLOUDFLARE_VERSION} hello-world (TypeScript)`,
@@ -63,6 +66,9 @@ export interface FirstRequest {
   firstResponseMs: number;
   /** `du -sk node_modules`, in MiB. */
   nodeModulesMiB: number;
+  /** With againstWrangler: a second `npm start` → first 200, and `wrangler dev` alone → its first answer (any status). */
+  laterResponseMs?: number;
+  wranglerAloneMs?: number;
 }
 
 /**
@@ -95,11 +101,20 @@ function groupAlive(pgid: number): boolean {
   }
 }
 
-/** Starts the dev server in its own process group, times the first 200 on `/`, then stops the whole group. */
-export async function firstResponse(contender: Pick<Contender, 'name' | 'script'>, project: string, env: NodeJS.ProcessEnv): Promise<number> {
+/**
+ * Starts the dev server in its own process group, times the first 200 on `/`
+ * (`anyAnswer`: the first answer of any status), then stops the whole group.
+ */
+export async function firstResponse(
+  contender: Pick<Contender, 'name' | 'script'>,
+  project: string,
+  env: NodeJS.ProcessEnv,
+  { anyAnswer = false, npx = false } = {},
+): Promise<number> {
   const port = await freePort();
   const started = performance.now();
-  const server = spawn('npm', [...contender.script, '--', '--port', String(port), '--ip', '127.0.0.1'], {
+  const listen = ['--port', String(port), '--ip', '127.0.0.1'];
+  const server = spawn(npx ? 'npx' : 'npm', npx ? [...contender.script, ...listen] : [...contender.script, '--', ...listen], {
     cwd: project,
     env,
     detached: true,
@@ -117,7 +132,7 @@ export async function firstResponse(contender: Pick<Contender, 'name' | 'script'
         async (r) => (await r.arrayBuffer(), r.status),
         () => 0,
       );
-      if (status === 200) return performance.now() - started;
+      if (status === 200 || (anyAnswer && status !== 0)) return performance.now() - started;
       if (server.exitCode !== null || Date.now() > deadline) {
         throw new Error(`${contender.name}: npm ${contender.script.join(' ')} gave no 200 on / (last status ${status}):\n${output.slice(-3000)}`);
       }
@@ -171,7 +186,7 @@ export async function measureFirstRequest(options: FirstRequestOptions): Promise
         rmSync(dir, { recursive: true, force: true });
       }
     }
-    const samples = contenders.map(() => ({ create: [] as number[], first: [] as number[], size: [] as number[] }));
+    const samples = contenders.map(() => ({ create: [] as number[], first: [] as number[], size: [] as number[], later: [] as number[], alone: [] as number[] }));
     for (let i = 0; i < options.runs; i++) {
       for (const [j, contender] of contenders.entries()) {
         options.log?.(`first request: ${contender.name}, run ${i + 1}/${options.runs}`);
@@ -180,6 +195,11 @@ export async function measureFirstRequest(options: FirstRequestOptions): Promise
         samples[j].create.push(await create(contender, dir, env));
         samples[j].first.push(await firstResponse(contender, project, env));
         samples[j].size.push(nodeModulesMiB(project));
+        if (contender.againstWrangler) {
+          samples[j].later.push(await firstResponse(contender, project, env));
+          // wrangler dev alone: no database, so the Worker's first answer is its 503; the time is wrangler's.
+          samples[j].alone.push(await firstResponse({ name: 'wrangler dev', script: ['wrangler', 'dev'] }, project, env, { anyAnswer: true, npx: true }));
+        }
         rmSync(dir, { recursive: true, force: true });
       }
     }
@@ -188,6 +208,7 @@ export async function measureFirstRequest(options: FirstRequestOptions): Promise
       createMs: median(samples[j].create),
       firstResponseMs: median(samples[j].first),
       nodeModulesMiB: median(samples[j].size),
+      ...(contender.againstWrangler ? { laterResponseMs: median(samples[j].later), wranglerAloneMs: median(samples[j].alone) } : {}),
     }));
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -20,13 +20,14 @@ import { measureScaffold } from './scaffold.ts';
 import { measureDistance } from './distance.ts';
 import { CONTENDERS, measureFirstRequest } from './first-request.ts';
 import { embeddedPostgisSection, measureEmbeddedPostgis } from './embedded-postgis.ts';
+import { measureTestDatabases, testDatabasesSection } from './test-databases.ts';
 import { kib, ms, table } from './stats.ts';
 
 const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' } } });
 const smoke = values.smoke ?? false;
 const COUNTS = smoke
-  ? { scaffoldRuns: 2, sequential: 3, clients: 2, perClient: 2, overheadRuns: 2, cache: 3, rtts: [0, 10], distanceRuns: 1, cacheRtt: 20, firstRequestRuns: 1 }
-  : { scaffoldRuns: 15, sequential: 100, clients: 10, perClient: 20, overheadRuns: 30, cache: 100, rtts: [0, 10, 50, 100], distanceRuns: 7, cacheRtt: 20, firstRequestRuns: 3 };
+  ? { scaffoldRuns: 2, sequential: 3, clients: 2, perClient: 2, overheadRuns: 2, cache: 3, rtts: [0, 10], distanceRuns: 1, cacheRtt: 20, firstRequestRuns: 1, testDatabaseRuns: 1 }
+  : { scaffoldRuns: 15, sequential: 100, clients: 10, perClient: 20, overheadRuns: 30, cache: 100, rtts: [0, 10, 50, 100], distanceRuns: 7, cacheRtt: 20, firstRequestRuns: 3, testDatabaseRuns: 5 };
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
@@ -202,7 +203,16 @@ try {
       ) +
       '\n\nOurs is the published package from the throwaway registry, with `--template worker-raw --yes --no-git`; its first 200 is a query on the embedded Postgres. ' +
       'create-cloudflare runs with `--accept-defaults --type hello-world --lang ts --no-deploy --no-git --no-open --no-auto-update` and its telemetry off; its first 200 is a static "Hello World!". ' +
-      'Both install through the same registry and both serve with `wrangler dev` on loopback.',
+      'Both install through the same registry and both serve with `wrangler dev` on loopback.' +
+      firstRequest
+        .filter((r) => r.wranglerAloneMs !== undefined)
+        .map(
+          (r) =>
+            `\n\nOn the same ${r.name} project, \`wrangler dev\` alone (no database: its first answer is the Worker's 503) answers in ${seconds(r.wranglerAloneMs!)}; ` +
+            `\`npm start\`'s first 200 takes ${(r.firstResponseMs / r.wranglerAloneMs!).toFixed(2)}× that on the first start after \`npm create\` and ` +
+            `${(r.laterResponseMs! / r.wranglerAloneMs!).toFixed(2)}× (${seconds(r.laterResponseMs!)}) on the next (goal ≤ 1.25× for both).`,
+        )
+        .join(''),
   );
 
   // Not in the smoke run: preparing PostGIS alone takes a minute or two (test/e2e-embedded.test.ts runs the same path).
@@ -210,6 +220,8 @@ try {
     log('worker-postgis on the embedded database');
     sections.push(embeddedPostgisSection(await measureEmbeddedPostgis(db.url, 3, log)));
   }
+
+  sections.push(testDatabasesSection(await measureTestDatabases(db.url, COUNTS.testDatabaseRuns, log)));
 } finally {
   await projects?.remove();
   await db?.destroy();

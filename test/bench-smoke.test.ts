@@ -19,7 +19,7 @@ describe('npm run bench -- --smoke', () => {
       });
       expect(result.code, result.output).toBe(0);
       const report = readFileSync(out, 'utf8');
-      for (const heading of ['1. Scaffold time', '2. Database round trips', '3. Latency', '4. Bundle size', '5. Local proxy overhead', '6. Time to first query at a distance', '7. From `npm create` to the first request']) {
+      for (const heading of ['1. Scaffold time', '2. Database round trips', '3. Latency', '4. Bundle size', '5. Local proxy overhead', '6. Time to first query at a distance', '7. From `npm create` to the first request', '9. Each test file its own database']) {
         expect(report).toContain(heading);
       }
       // A cache hit costs the database nothing.
@@ -41,6 +41,8 @@ describe('npm run bench -- --smoke', () => {
       expect(report).toContain('(smoke run: tiny counts, not figures)');
       // npm create from the throwaway registry, npm start, a first 200, and what was installed.
       expect(report).toMatch(/\| create-neon-edge `worker-raw` \| [\d.]+ s \| [\d.]+ s \| [\d.]+ s \| \d+ MiB \|/);
+      // Issue 26's start goal: npm start against wrangler dev alone on the same project, first and later start.
+      expect(report).toMatch(/`wrangler dev` alone .* answers in [\d.]+ s; `npm start`'s first 200 takes [\d.]+× that .* and [\d.]+× \([\d.]+ s\) on the next/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -15,7 +15,7 @@ import { chromium } from 'playwright-core';
 import { cleanEnv, REPO_ROOT, run, runCli } from './support/cli.ts';
 import { startDevServer, type DevServer } from './support/dev-server.ts';
 import { followReadme } from './support/readme-path.ts';
-import { expectAllPassed, expectQuiet } from './support/vitest-output.ts';
+import { expectAllPassed, expectOwnDatabases, expectQuiet } from './support/vitest-output.ts';
 
 let workDir: string;
 
@@ -76,6 +76,7 @@ describe('worker-raw with no DATABASE_URL', () => {
     expect(result.code, result.output).toBe(0);
     expect(result.output).toContain('No DATABASE_URL: testing against an embedded Postgres (PGlite, in memory)');
     expectAllPassed(result.output);
+    expectOwnDatabases(result.output);
     expectQuiet(result.output);
   }, 300_000);
 
@@ -168,6 +169,7 @@ describe('vercel-edge with no DATABASE_URL', () => {
     expect(result.code, result.output).toBe(0);
     expect(result.output).toContain('set DATABASE_URL in .env.local to test against Neon');
     expectAllPassed(result.output);
+    expectOwnDatabases(result.output);
     expectQuiet(result.output);
     expect(result.output).not.toContain('isolate: false'); // vitest's hint
   }, 300_000);
@@ -214,6 +216,7 @@ describe('worker-postgis with no DATABASE_URL', () => {
     expect(second.code, second.output).toBe(0);
     expect(second.output).not.toContain('preparing the embedded database');
     expectAllPassed(second.output);
+    expectOwnDatabases(second.output);
   }, 1_300_000);
 
   it('npm start serves the places from it, JSON for a client and a map for a browser (screenshot in test-artifacts/)', async () => {

@@ -11,7 +11,7 @@ import { run, type Ran } from './support/cli.ts';
 import { startDevServer } from './support/dev-server.ts';
 import { expectFreePortWhenTaken, expectLocalOnly } from './support/local-only.ts';
 import type { TestPostgres } from './support/postgres.ts';
-import { expectAllPassed } from './support/vitest-output.ts';
+import { expectAllPassed, expectOwnDatabases } from './support/vitest-output.ts';
 import { expectDeployUsesLocalVercel } from './support/vercel-cli.ts';
 import { describeUnreachableDatabase, scaffoldedProject } from './support/scaffolded.ts';
 
@@ -49,6 +49,7 @@ describe('create-neon-edge edge --template vercel-edge', () => {
     expect(result.output).toMatch(/edge-runtime/);
     expect(result.output).toMatch(/workerd/);
     expectAllPassed(result.output);
+    expectOwnDatabases(result.output);
     expect(result.output).not.toContain(db.password);
   }, 300_000);
 
@@ -64,6 +65,7 @@ describe('create-neon-edge edge --template vercel-edge', () => {
     const result = await run('npm', ['test'], { cwd: project, timeoutMs: 240_000 });
     expect(result.code, result.output).toBe(0);
     expectAllPassed(result.output);
+    expectOwnDatabases(result.output);
   }, 300_000);
 
   it("npm run deploy runs the project's own Vercel CLI, with none installed globally", async () => {

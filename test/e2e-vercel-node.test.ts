@@ -14,6 +14,7 @@ import type { TestPostgres } from './support/postgres.ts';
 import { expectVercelFunctionsRunInProduction } from './support/production.ts';
 import { expectDeployUsesLocalVercel } from './support/vercel-cli.ts';
 import { scaffoldedProject, withoutEnvFile } from './support/scaffolded.ts';
+import { expectOwnDatabases } from './support/vitest-output.ts';
 
 const scaffolded = scaffoldedProject('my-app', 'vercel-node', ['--install', '--no-git']);
 let db: TestPostgres;
@@ -46,7 +47,8 @@ describe('create-neon-edge my-app --template vercel-node', () => {
   it("passes the generated project's own npm test in Node against PostgreSQL", async () => {
     const result = await run('npm', ['test'], { cwd: project, timeoutMs: 240_000 });
     expect(result.code, result.output).toBe(0);
-    expect(result.output).toMatch(/Tests\s+4 passed/);
+    expect(result.output).toMatch(/Tests\s+5 passed/); // own-database.test.ts among them
+    expectOwnDatabases(result.output);
     expect(result.output).not.toContain(db.password);
   }, 300_000);
 
@@ -54,7 +56,8 @@ describe('create-neon-edge my-app --template vercel-node', () => {
     const result = await withoutEnvFile(project, '.env.local', () => run('npm', ['test'], { cwd: project, timeoutMs: 240_000 }));
     expect(result.code, result.output).toBe(0);
     expect(result.output).toContain('No DATABASE_URL: testing against an embedded Postgres');
-    expect(result.output).toMatch(/Tests\s+4 passed/);
+    expect(result.output).toMatch(/Tests\s+5 passed/); // own-database.test.ts among them
+    expectOwnDatabases(result.output);
   }, 300_000);
 
   it("npm run deploy runs the project's own Vercel CLI, with none installed globally", async () => {

@@ -11,6 +11,7 @@ import { run, type Ran } from './support/cli.ts';
 import { startDevServer } from './support/dev-server.ts';
 import type { TestPostgres } from './support/postgres.ts';
 import { scaffoldedProject, withoutEnvFile } from './support/scaffolded.ts';
+import { expectOwnDatabases } from './support/vitest-output.ts';
 
 const scaffolded = scaffoldedProject('my-app', 'worker-hyperdrive', ['--install', '--no-git']);
 let db: TestPostgres;
@@ -45,7 +46,8 @@ describe('create-neon-edge my-app --template worker-hyperdrive', () => {
   it("passes the generated project's own npm test inside workerd against PostgreSQL", async () => {
     const result = await run('npm', ['test'], { cwd: project, timeoutMs: 240_000 });
     expect(result.code, result.output).toBe(0);
-    expect(result.output).toMatch(/Tests\s+7 passed/);
+    expect(result.output).toMatch(/Tests\s+8 passed/); // own-database.test.ts among them
+    expectOwnDatabases(result.output);
     expect(result.output).not.toContain(db.password);
   }, 300_000);
 
@@ -53,7 +55,8 @@ describe('create-neon-edge my-app --template worker-hyperdrive', () => {
     const result = await withoutEnvFile(project, '.dev.vars', () => run('npm', ['test'], { cwd: project, timeoutMs: 240_000 }));
     expect(result.code, result.output).toBe(0);
     expect(result.output).toContain('No DATABASE_URL: testing against an embedded Postgres');
-    expect(result.output).toMatch(/Tests\s+7 passed/);
+    expect(result.output).toMatch(/Tests\s+8 passed/); // own-database.test.ts among them
+    expectOwnDatabases(result.output);
   }, 300_000);
 
   it('type-checks', async () => {

@@ -5,12 +5,13 @@
 
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, run, type Ran } from './support/cli.ts';
 import { startDevServer } from './support/dev-server.ts';
 import { listeningPorts, probeAsRebindingPage, type PortProbe } from './support/local-only.ts';
 import type { TestPostgres } from './support/postgres.ts';
-import { expectAllPassed } from './support/vitest-output.ts';
+import { expectAllPassed, expectOwnDatabases } from './support/vitest-output.ts';
 import { describeUnreachableDatabase, scaffoldedProject } from './support/scaffolded.ts';
 
 const scaffolded = scaffoldedProject('my-app', 'worker-raw', ['--git', '--install']);
@@ -45,7 +46,14 @@ describe('create-neon-edge my-app --template worker-raw', () => {
     const result = await run('npm', ['test'], { cwd: project, timeoutMs: 240_000 });
     expect(result.code, result.output).toBe(0);
     expectAllPassed(result.output);
+    expectOwnDatabases(result.output);
     expect(result.output).not.toContain(db.password);
+    // Each file's database was dropped after: nothing is left in the user's PostgreSQL.
+    const client = new pg.Client(db.url);
+    await client.connect();
+    const left = await client.query("select datname from pg_database where datname like 'neon\\_localhost\\_test\\_%'");
+    await client.end();
+    expect(left.rows).toEqual([]);
   }, 300_000);
 
   it('type-checks', async () => {

@@ -7,11 +7,12 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     globalSetup: ['neon-on-localhost/vitest'],
+    // Each test file (in each runtime) its own database, a copy of the migrated one: setupFiles below.
     // One test file per runtime: a fresh worker per file buys nothing here (and vitest says so on every run).
     isolate: false,
     testTimeout: 20_000,
     projects: [
-      { test: { name: 'edge-runtime', environment: 'edge-runtime', include: ['test/*.test.ts'] } },
+      { test: { name: 'edge-runtime', environment: 'edge-runtime', include: ['test/*.test.ts'], setupFiles: ['neon-on-localhost/vitest/database'] } },
       {
         plugins: [
           cloudflareTest(({ inject }) => ({
@@ -21,7 +22,7 @@ export default defineConfig({
             },
           })),
         ],
-        test: { name: 'workerd', include: ['test/*.test.ts'] },
+        test: { name: 'workerd', include: ['test/*.test.ts'], setupFiles: ['neon-on-localhost/vitest/database'] },
       },
     ],
   },

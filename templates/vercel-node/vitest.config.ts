@@ -8,6 +8,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     environment: 'node',
     globalSetup: ['neon-on-localhost/vitest'],
+    // Each test file its own database, a copy of the migrated one (neon-on-localhost/vitest/database).
+    setupFiles: ['neon-on-localhost/vitest/database'],
     testTimeout: 20_000,
   },
 });

@@ -19,7 +19,8 @@ export default defineConfig({
             },
           })),
         ],
-        test: { name: 'workerd', include: ['test/*.test.ts'] },
+        // Each test file its own database, a copy of the migrated and loaded one.
+        test: { name: 'workerd', include: ['test/*.test.ts'], setupFiles: ['neon-on-localhost/vitest/database'] },
       },
       { test: { name: 'node', include: ['test/node/*.test.ts'], environment: 'node' } },
     ],

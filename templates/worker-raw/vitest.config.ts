@@ -15,6 +15,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['neon-on-localhost/vitest'],
+    // Each test file its own database, a copy of the migrated one (neon-on-localhost/vitest/database).
+    setupFiles: ['neon-on-localhost/vitest/database'],
     testTimeout: 20_000,
   },
 });

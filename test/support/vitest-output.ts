@@ -11,6 +11,12 @@ export function expectAllPassed(output: string): void {
   expect(m![1], output).toBe(m![2]);
 }
 
+/** Each test file ran on a database of its own (neon-on-localhost/vitest/database), the template's own-database test among them. */
+export function expectOwnDatabases(output: string): void {
+  expect(output).toMatch(/✓ .*test\/own-database\.test\.ts/);
+  expect(output).not.toContain('the test files share one database');
+}
+
 /** Noise a passing run must not print: captured console output, wrangler's missing-secret warning. */
 export function expectQuiet(output: string): void {
   expect(output).not.toMatch(/stderr \|/);

@@ -142,6 +142,7 @@ const SPECIFIC: Readonly<Record<string, string>> = {
   'index.ts': "the template's routes, or its Drizzle client",
   'index.test.ts': "the template's routes",
   'api.test.ts': "the template's routes",
+  'own-database.test.ts': "each file's own database, written with the template's driver",
   'now.ts': 'a route per runtime (edge: neon(); Node: the pool)',
   'tx.ts': 'a route per runtime (edge: a Pool per request; Node: the instance pool)',
   'server.ts': 'the local server per runtime (edge-runtime or Node)',

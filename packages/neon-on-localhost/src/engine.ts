@@ -10,13 +10,15 @@
 // built for another release fails deep inside Postgres ("could not load
 // library plpgsql.so"), so versions are checked first and a mismatch is one line.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const PGLITE = '@electric-sql/pglite';
 const PGLITE_SOCKET = '@electric-sql/pglite-socket';
+/** What PGlite's initdb makes, made once by PGlite's authors for each release: a new database starts from it. */
+const PGLITE_INITIALISED = '@electric-sql/pglite-prepopulatedfs';
 
 /** The Postgres major version of the pinned PGlite: a data directory of another major cannot be opened. */
 export const ENGINE_POSTGRES_MAJOR = '18';
@@ -125,6 +127,19 @@ export function engineVersions(extensions: readonly string[], projectDir = proce
     versions.push(known ? `${known.packageName.replace('@electric-sql/', '')} ${version ?? 'missing'}` : name);
   }
   return versions.join(', ');
+}
+
+/**
+ * The engine's initialised data directory (a .tar.gz), when the installed
+ * pglite-prepopulatedfs was made by the installed PGlite; undefined otherwise
+ * (PGlite then runs initdb, about 6 s).
+ */
+export function initialisedDataDir(): string | undefined {
+  const found = packageJsonOf(PGLITE_INITIALISED);
+  const pglite = packageJsonOf(PGLITE)?.json.version;
+  if (!found || !pglite || found.json.peerDependencies?.[PGLITE] !== pglite) return undefined;
+  const tarball = path.join(found.dir, 'dist', 'prepopulatedfs.tgz');
+  return existsSync(tarball) ? tarball : undefined;
 }
 
 /** Loads PGlite, pglite-socket and the plugins for `extensions` (Postgres extension names). */

@@ -107,6 +107,14 @@ export function readMigrations(dir: string): Migration[] {
     });
 }
 
+/** The migrations in `<projectDir>/migrations` as one hash (names and contents), and how many there are. */
+export function migrationsFingerprint(projectDir: string): { hash: string; count: number } {
+  const migrations = readMigrations(path.join(projectDir, MIGRATIONS_DIR));
+  const hash = createHash('sha256');
+  for (const m of migrations) hash.update(`${m.name}\0${m.checksum}\0`);
+  return { hash: hash.digest('hex'), count: migrations.length };
+}
+
 /**
  * Where a script such as a template's db:setup writes: DATABASE_URL_UNPOOLED
  * beside DATABASE_URL (same source), else DATABASE_URL, checked as `migrate`,

@@ -4,7 +4,7 @@
 // kept as a data directory tarball (PGlite's dumpDataDir) in
 // `.neon-localhost/prepared.tar.gz`, with `prepared.json` saying what it was
 // made from. Every later embedded database of the project (the tests' in-memory
-// one, a new `.neon-localhost/pgdata`) starts from a copy of it.
+// ones, a new `.neon-localhost/pgdata`) starts from a copy of it.
 //
 // It is made again when its fingerprint changes: the toolkit's and the
 // engine's versions, the extensions, the migrations (names and contents), the
@@ -14,7 +14,6 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { EmbeddedPostgres } from './embedded.ts';
 import { MIGRATIONS_DIR, readMigrations } from './migrate.ts';
 import type { ProjectConfig, Seed } from './project-config.ts';
 
@@ -79,8 +78,8 @@ const paths = (projectDir: string) => ({
 
 export const preparedLockFile = (projectDir: string) => paths(projectDir).lock;
 
-/** The prepared tarball when it matches `fingerprint`, else undefined. */
-export function freshPrepared(projectDir: string, fingerprint: string): Blob | undefined {
+/** The prepared tarball's path when it matches `fingerprint`, else undefined. */
+export function freshPrepared(projectDir: string, fingerprint: string): string | undefined {
   const { tarball, manifest } = paths(projectDir);
   if (!existsSync(tarball) || !existsSync(manifest)) return undefined;
   try {
@@ -88,11 +87,11 @@ export function freshPrepared(projectDir: string, fingerprint: string): Blob | u
   } catch {
     return undefined;
   }
-  return new Blob([readFileSync(tarball)]);
+  return tarball;
 }
 
-/** Keeps `db`'s data directory as the prepared one: the tarball first, then the manifest that vouches for it. */
-export async function savePrepared(db: EmbeddedPostgres, projectDir: string, manifest: Omit<PreparedManifest, 'preparedAt'>): Promise<void> {
+/** Keeps `db`'s data directory as the prepared one: the tarball first, then the manifest that vouches for it. Returns the tarball's path. */
+export async function savePrepared(db: { dump(): Promise<Blob> }, projectDir: string, manifest: Omit<PreparedManifest, 'preparedAt'>): Promise<string> {
   const { tarball, manifest: manifestFile } = paths(projectDir);
   mkdirSync(path.dirname(tarball), { recursive: true, mode: 0o700 });
   const data = Buffer.from(await (await db.dump()).arrayBuffer());
@@ -100,6 +99,7 @@ export async function savePrepared(db: EmbeddedPostgres, projectDir: string, man
   renameSync(`${tarball}.tmp`, tarball);
   writeFileSync(`${manifestFile}.tmp`, `${JSON.stringify({ ...manifest, preparedAt: new Date().toISOString() }, null, 2)}\n`, { mode: 0o600 });
   renameSync(`${manifestFile}.tmp`, manifestFile);
+  return tarball;
 }
 
 /**

@@ -3,6 +3,7 @@
 //   http://127.0.0.1:PORT/sql                 SQL over HTTP (neon())
 //   http://127.0.0.1:PORT/_neon_localhost/stats   counters, for tests and benchmarks
 //   http://127.0.0.1:PORT/explorer            what reached the database, live (explorer.ts)
+//   http://127.0.0.1:PORT/_neon_localhost/test-databases   per-file test databases, with the run's token
 // It listens on loopback only, relays only to allowed targets, and answers
 // only to loopback Host names and to pages on this machine (origin-guard.ts).
 
@@ -19,6 +20,7 @@ import { redact } from './redact.ts';
 import { emptyStats, statsSnapshot, type ProxyStats } from './stats.ts';
 import { startLatencyFront, type LatencyFront } from './latency.ts';
 import { TargetPolicy } from './targets.ts';
+import { handleTestDatabases, isTestDatabasesPath, type TestDatabasesEndpoint } from './test-database-endpoint.ts';
 import { refuseUpgrade, WebSocketRelay } from './ws-relay.ts';
 
 export interface ProxyOptions {
@@ -66,6 +68,8 @@ export interface ProxyOptions {
    * many statements it keeps (default 2,000).
    */
   explorer?: { databaseUrl?: string; showValues?: boolean; capacity?: number };
+  /** Per-file test databases, made and dropped at /_neon_localhost/test-databases with the run's token. */
+  testDatabases?: TestDatabasesEndpoint;
 }
 
 export interface LocalProxy {
@@ -146,6 +150,7 @@ export async function startProxy(options: ProxyOptions): Promise<LocalProxy> {
       // Only allowed pages may read the answers, each named back, never '*'.
       if (verdict.corsOrigin) res.setHeader('Access-Control-Allow-Origin', verdict.corsOrigin);
       if (path === '/sql') return void sql.handleRequest(req, res);
+      if (options.testDatabases && isTestDatabasesPath(path)) return void handleTestDatabases(req, res, path, options.testDatabases);
       if (path === '/_neon_localhost/stats' && req.method === 'GET') {
         res.writeHead(200, { 'Content-Type': 'application/json' });
         return void res.end(JSON.stringify(statsSnapshot(stats)));

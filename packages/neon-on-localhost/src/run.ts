@@ -3,7 +3,9 @@
 // one starts as a copy of the prepared database, project-database.ts); for a
 // database on this machine it starts the local proxy; then it runs the dev
 // server given as arguments, with `{proxy}` replaced by the proxy's address
-// and DATABASE_URL in its environment. Ctrl-C stops the dev server, then the
+// and DATABASE_URL in its environment. The embedded database listens at once
+// and opens while the dev server starts (both take seconds; a login waits
+// until it is ready); a DATABASE_URL gets its pending migrations first. Ctrl-C stops the dev server, then the
 // proxy, then the database (flushed to disk), and nothing is left running:
 // also when the shell or npm above it dies (it watches its parent), and when
 // it is killed outright (the dev server runs under watchdog.ts, which watches
@@ -22,8 +24,8 @@ import { spawn } from 'node:child_process';
 import { nodeArgsFor } from './node-script.ts';
 import { connectionFailedLine } from './connection-problem.ts';
 import { checkedDatabaseUrl, envFileOf, isLocalDatabaseUrl, maskDatabaseUrl } from './database-url.ts';
-import { EMBEDDED_DATA_DIR, type EmbeddedPostgres } from './embedded.ts';
-import { startProjectDatabase } from './project-database.ts';
+import { EMBEDDED_DATA_DIR } from './embedded.ts';
+import { listenProjectDatabase, type ListeningDatabase } from './project-database.ts';
 import { originSettingsFromEnv } from './origin-guard.ts';
 import { rttFromEnv } from './latency.ts';
 import { sessionLimitsFromEnv, startProxy, type LocalProxy } from './proxy.ts';
@@ -31,7 +33,7 @@ import { targetOf } from './targets.ts';
 import { DEFAULTS } from './defaults.ts';
 import { DEFAULT_LOCAL_PROXY, PROXY_VARIABLE } from './driver.ts';
 import { setHyperdriveLocalConnection } from './hyperdrive-local.ts';
-import { applyPendingMigrations } from './migrate.ts';
+import { applyPendingMigrations, MigrationError } from './migrate.ts';
 import { printQueries } from './query-lines.ts';
 import { quietOfflineCf } from './wrangler-cf.ts';
 import { isWranglerDev } from './wrangler-command.ts';
@@ -80,10 +82,12 @@ let origins: ReturnType<typeof originSettingsFromEnv>;
 let rttMs: number;
 let logQueries: boolean;
 let showValues: boolean;
+let limits: ReturnType<typeof sessionLimitsFromEnv>;
 try {
   logQueries = switchFromEnv('NEON_LOCALHOST_LOG_QUERIES', logQueriesFlag);
   showValues = switchFromEnv('NEON_LOCALHOST_SHOW_VALUES', showValuesFlag);
   rttMs = rttFromEnv(process.env, rttFlag);
+  limits = sessionLimitsFromEnv();
   // Pages on other hosts or origins get 403 unless NEON_LOCALHOST_ALLOWED_HOSTS / _ORIGINS name them.
   origins = originSettingsFromEnv();
 } catch (err) {
@@ -92,42 +96,47 @@ try {
 }
 
 const envFile = envFileOf(process.cwd());
+
+/** A migration's failure (or the database refusing the connection), with the fix. */
+function migrationFailureLine(err: Error): string {
+  return connectionFailedLine(err, process.cwd(), 'then start again') ?? `${maskDatabaseUrl(err.message.split('\n')[0])}. Fix it (or add a migration that does), then start again.`;
+}
+
+/** Why the embedded database is not there, with the way out. */
+function embeddedFailureLine(err: Error): string {
+  if (err instanceof MigrationError) return migrationFailureLine(err);
+  return `The embedded database did not start: ${err.message.split('\n')[0]}. Set DATABASE_URL in ${envFile} to use Neon or a local Postgres instead.`;
+}
 const checked = checkedDatabaseUrl(process.cwd());
 if (checked.problem) {
   console.error(`✖ ${checked.problem}`);
   process.exit(1);
 }
 let databaseUrl = checked.url;
-let embedded: EmbeddedPostgres | undefined;
+let embedded: ListeningDatabase | undefined;
 let proxy: LocalProxy | undefined;
 if (!databaseUrl) {
-  embedded = await startProjectDatabase(process.cwd(), EMBEDDED_DATA_DIR, { extensions: requiresPostgis ? ['postgis'] : [] }).catch((err: Error) => {
-    console.error(`✖ The embedded database did not start: ${err.message.split('\n')[0]}. Set DATABASE_URL in ${envFile} to use Neon or a local Postgres instead.`);
+  // It listens at once and opens behind its front while the dev server starts: logins wait until it
+  // is ready, migrations applied (project-database.ts).
+  embedded = await listenProjectDatabase(process.cwd(), EMBEDDED_DATA_DIR, { extensions: requiresPostgis ? ['postgis'] : [] }).catch((err: Error) => {
+    console.error(`✖ ${embeddedFailureLine(err)}`);
     return process.exit(1);
   });
   databaseUrl = embedded.url;
   console.log(
     `[neon-on-localhost] No DATABASE_URL: using embedded Postgres (PGlite) at ${EMBEDDED_DATA_DIR}, serving on ${embedded.address} (user postgres, password in ${EMBEDDED_DATA_DIR}.password) — set DATABASE_URL in ${envFile} to use Neon`,
   );
+} else {
+  // The dev server starts on the current schema: pending migrations first (migrate.ts).
+  await applyPendingMigrations(process.cwd(), checked.migrationUrl ?? databaseUrl).catch((err: Error) => {
+    console.error(`✖ ${migrationFailureLine(err)}`);
+    return process.exit(1);
+  });
 }
-// The dev server starts on the current schema: pending migrations first (migrate.ts).
-await applyPendingMigrations(process.cwd(), embedded ? databaseUrl : (checked.migrationUrl ?? databaseUrl)).catch(async (err: Error) => {
-  const connection = connectionFailedLine(err, process.cwd(), 'then start again');
-  console.error(`✖ ${connection ?? `${maskDatabaseUrl(err.message.split('\n')[0])}. Fix it (or add a migration that does), then start again.`}`);
-  await embedded?.close();
-  process.exit(1);
-});
 if (isLocalDatabaseUrl(databaseUrl)) {
   const port = Number(process.env.NEON_LOCALHOST_PORT ?? DEFAULTS.port);
   let moved = false;
   const allow = [targetOf(databaseUrl)];
-  let limits: ReturnType<typeof sessionLimitsFromEnv>;
-  try {
-    limits = sessionLimitsFromEnv();
-  } catch (err) {
-    console.error(`✖ ${(err as Error).message}`);
-    process.exit(1);
-  }
   // The explorer reads the tables with DATABASE_URL's own credentials, in this process; they are never shown.
   const settings = { allow, ...limits, ...origins, rttMs, explorer: { databaseUrl, showValues } };
   proxy = await startProxy({ ...settings, port }).catch((err: NodeJS.ErrnoException) => {
@@ -171,6 +180,17 @@ const child = spawn(process.execPath, [...nodeArgsFor(import.meta.url, 'watchdog
   env: childEnv,
 });
 
+// The embedded database got ready meanwhile, or says why not and stops everything.
+let failed = false;
+embedded?.ready.then(
+  () => {},
+  (err: Error) => {
+    console.error(`✖ ${embeddedFailureLine(err)}`);
+    failed = true;
+    child.kill('SIGTERM');
+  },
+);
+
 async function shutdown(): Promise<void> {
   front?.close();
   await proxy?.close();
@@ -194,6 +214,7 @@ child.on('error', async (err) => {
 });
 child.on('exit', async (code) => {
   await shutdown();
+  if (failed) process.exit(1);
   if (embedded) console.log(`[neon-on-localhost] embedded Postgres closed; data kept in ${EMBEDDED_DATA_DIR}`);
   process.exit(code ?? 0);
 });

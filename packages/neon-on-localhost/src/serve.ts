@@ -8,7 +8,9 @@
 // with --project too, that project's (its extensions, migrations and seed,
 // from a copy of its prepared database: project-database.ts).
 // Prints `neon-on-localhost database HOST:PORT` (embedded only) and then
-// `neon-on-localhost listening on HOST:PORT` once it accepts connections;
+// `neon-on-localhost listening on HOST:PORT` once it accepts connections (a
+// project's embedded database may still be opening: logins wait for it), and
+// `neon-on-localhost ready` once the database is ready too;
 // SIGINT/SIGTERM stop it (and flush the embedded database). The embedded
 // database's password is never on the command line or in the output: a folder
 // keeps its own in <dir>.password; 'memory' takes NEON_LOCALHOST_EMBEDDED_PASSWORD
@@ -19,10 +21,11 @@
 // that long, as from an edge location far from the database (latency.ts).
 
 import { parseArgs } from 'node:util';
-import { readDatabaseUrl } from './database-url.ts';
+import { maskDatabaseUrl, readDatabaseUrl } from './database-url.ts';
 import { DEFAULTS } from './defaults.ts';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
-import { startProjectDatabase } from './project-database.ts';
+import { startEmbeddedPostgres } from './embedded.ts';
+import { listenProjectDatabase, type ListeningDatabase } from './project-database.ts';
+import { embeddedTestDatabases, postgresTestDatabases, SharedDatabase, type TestDatabases } from './test-databases.ts';
 import { originSettingsFromEnv } from './origin-guard.ts';
 import { rttFromEnv } from './latency.ts';
 import { sessionLimitsFromEnv, startProxy, type LocalProxy } from './proxy.ts';
@@ -39,6 +42,7 @@ const { values } = parseArgs({
     'allowed-host': { type: 'string', multiple: true },
     'allowed-origin': { type: 'string', multiple: true },
     'rtt-ms': { type: 'string' },
+    'test-databases': { type: 'boolean', default: false },
   },
 });
 
@@ -52,10 +56,26 @@ try {
   process.exit(2);
 }
 
+// Settings are checked before anything starts.
+let limits: ReturnType<typeof sessionLimitsFromEnv>;
+try {
+  limits = sessionLimitsFromEnv({
+    ...process.env,
+    NEON_LOCALHOST_MAX_CONNECTIONS: values['max-connections'] ?? process.env.NEON_LOCALHOST_MAX_CONNECTIONS,
+    NEON_LOCALHOST_QUEUE_TIMEOUT_MS: values['queue-timeout-ms'] ?? process.env.NEON_LOCALHOST_QUEUE_TIMEOUT_MS,
+  });
+} catch (err) {
+  console.error((err as Error).message);
+  process.exit(2);
+}
+
 // Ready for SIGINT/SIGTERM before anything starts: a signal at any moment (right after the
 // "listening" line too) closes what has started, the embedded database included. During the
 // start it is acted on between steps, once what has started can be closed.
-let embedded: EmbeddedPostgres | undefined;
+let embedded: { url: string; address: string; ready: Promise<unknown>; close(): Promise<void> } | undefined;
+let project: ListeningDatabase | undefined;
+let embeddedReady: Promise<void> = Promise.resolve();
+let testDatabases: TestDatabases | undefined;
 // eslint-disable-next-line prefer-const -- assigned once, below; the signal handler above may run before that
 let proxy: LocalProxy | undefined;
 let started = false;
@@ -63,6 +83,7 @@ let stopAsked = false;
 let stopping: Promise<void> | undefined;
 function stop(): Promise<void> {
   stopping ??= (async () => {
+    await testDatabases?.close().catch(() => {});
     await proxy?.close();
     await embedded?.close();
     process.exit(0);
@@ -75,20 +96,40 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (started) void stop();
   });
 }
+// Started by spawnProxy (a test run): its parent gone, even killed outright, it stops too.
+if (process.channel) {
+  process.channel.unref();
+  process.once('disconnect', () => {
+    stopAsked = true;
+    if (started) void stop();
+  });
+}
 const stopIfAsked = async () => {
   if (stopAsked) await stop();
 };
 
+// Progress goes to stderr: stdout carries the lines spawnProxy waits for.
+const log = (line: string) => console.error(`[neon-on-localhost] ${line}`);
+
 if (values.embedded) {
   const password = values.embedded === 'memory' ? process.env.NEON_LOCALHOST_EMBEDDED_PASSWORD || undefined : undefined;
-  const project = values.project;
-  // Progress goes to stderr: stdout carries the lines spawnProxy waits for.
-  const log = (line: string) => console.error(`[neon-on-localhost] ${line}`);
-  const opened = project ? startProjectDatabase(project, values.embedded, { password, log }) : startEmbeddedPostgres(values.embedded, { password });
-  embedded = await opened.catch((err: Error) => {
+  // A project's database listens at once and is made ready behind its front (project-database.ts).
+  const listening = values.project
+    ? listenProjectDatabase(values.project, values.embedded, { password, log }).then((db) => (project = db))
+    : startEmbeddedPostgres(values.embedded, { password }).then((db) => ({ ...db, ready: Promise.resolve(db), close: () => db.close() }));
+  embedded = await listening.catch((err: Error) => {
     console.error(`neon-on-localhost: the embedded database did not start: ${err.message.split('\n')[0]}`);
     return process.exit(1);
   });
+  embeddedReady = embedded.ready.then(
+    () => {},
+    async (err: Error) => {
+      console.error(`neon-on-localhost: the embedded database did not start: ${err.message.split('\n')[0]}`);
+      await testDatabases?.close().catch(() => {});
+      await proxy?.close();
+      process.exit(1);
+    },
+  );
   await stopIfAsked();
   console.log(`neon-on-localhost database ${embedded.address}`);
 }
@@ -99,20 +140,44 @@ if (allow.length === 0) {
   process.exit(2);
 }
 
-let limits: ReturnType<typeof sessionLimitsFromEnv>;
-try {
-  limits = sessionLimitsFromEnv({
-    ...process.env,
-    NEON_LOCALHOST_MAX_CONNECTIONS: values['max-connections'] ?? process.env.NEON_LOCALHOST_MAX_CONNECTIONS,
-    NEON_LOCALHOST_QUEUE_TIMEOUT_MS: values['queue-timeout-ms'] ?? process.env.NEON_LOCALHOST_QUEUE_TIMEOUT_MS,
-  });
-} catch (err) {
-  console.error((err as Error).message);
-  await embedded?.close();
-  process.exit(2);
+/**
+ * --test-databases (the vitest setup's): a database of its own per test file,
+ * on the project's embedded database or on the PostgreSQL the tests use
+ * (NEON_LOCALHOST_TESTS_URL, managed over NEON_LOCALHOST_TESTS_ADMIN_URL);
+ * or the reason the files share one.
+ */
+async function perFileDatabases(): Promise<TestDatabases | string> {
+  if (project) {
+    const expected = Number(process.env.NEON_LOCALHOST_TESTS_FILES ?? 0) || 0;
+    return embeddedTestDatabases({ front: project.front, tarball: project.prepared, extensions: project.extensions, projectDir: values.project!, expected });
+  }
+  const url = process.env.NEON_LOCALHOST_TESTS_URL;
+  if (!url) return 'no database URL was given for them';
+  try {
+    return await postgresTestDatabases(url, process.env.NEON_LOCALHOST_TESTS_ADMIN_URL || url, log);
+  } catch (err) {
+    if (err instanceof SharedDatabase) return err.message;
+    return `they could not be made (${maskDatabaseUrl((err as Error).message.split('\n')[0])})`;
+  }
 }
 
-proxy = await startProxy({ allow, port: Number(values.port), ...limits, ...origins, rttMs, explorer: { databaseUrl } }).catch(async (err: Error) => {
+const token = process.env.NEON_LOCALHOST_TESTS_TOKEN;
+let sharedBecause: string | undefined;
+if (values['test-databases'] && token) {
+  const made = await perFileDatabases();
+  if (typeof made === 'string') sharedBecause = made;
+  else testDatabases = made;
+}
+
+proxy = await startProxy({
+  allow,
+  port: Number(values.port),
+  ...limits,
+  ...origins,
+  rttMs,
+  explorer: { databaseUrl },
+  ...(testDatabases && token ? { testDatabases: { token, databases: testDatabases } } : {}),
+}).catch(async (err: Error) => {
   console.error(`neon-on-localhost: the proxy did not start: ${err.message.split('\n')[0]}`);
   await embedded?.close();
   return process.exit(1);
@@ -122,3 +187,6 @@ await stopIfAsked();
 if (rttMs) console.error(`neon-on-localhost: emulating ${rttMs} ms round trips to the proxy (NEON_LOCALHOST_RTT_MS)`);
 console.log(`neon-on-localhost listening on ${proxy.address}`);
 console.log(`neon-on-localhost explorer ${proxy.explorerUrl}`);
+if (values['test-databases']) console.log(`neon-on-localhost test-databases ${testDatabases ? 'per-file' : `shared ${sharedBecause ?? 'no token was given'}`}`);
+await embeddedReady;
+console.log('neon-on-localhost ready');

@@ -416,7 +416,7 @@ describe('the vitest setup', () => {
 
   function collect() {
     const provided: Record<string, string> = {};
-    return { provided, provide: (key: string, value: string) => void (provided[key] = value) };
+    return { provided, provide: (key: string, value: unknown) => void (provided[key] = value as string) };
   }
 
   it('applies the migrations to the throwaway embedded database before the tests', async () => {

@@ -32,7 +32,7 @@ function inProject(files: Record<string, string>): () => void {
 
 function project() {
   const provided: Record<string, string> = {};
-  return { provided, provide: (key: string, value: string) => void (provided[key] = value) };
+  return { provided, provide: (key: string, value: unknown) => void (provided[key] = value as string) };
 }
 
 describe('vitest-setup', () => {

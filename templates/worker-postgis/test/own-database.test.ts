@@ -1,0 +1,23 @@
+// Each test file runs on a database of its own: neon-on-localhost/vitest/database
+// (a setup file in vitest.config.ts) copies the migrated and loaded database
+// for it and drops the copy after, so a test may write freely: no other file
+// sees its rows, and it sees none of theirs. inject('databaseUrl') names this copy.
+
+import { neon, neonConfig } from '@neondatabase/serverless';
+import { testDatabase } from 'neon-on-localhost/vitest/database';
+import { expect, inject, it } from 'vitest';
+import { configureNeonDriver } from '../src/local-dev.ts';
+
+it('inserts places and counts only its own: the database is this file’s', async () => {
+  const { url, own, sharedBecause } = testDatabase();
+  configureNeonDriver(neonConfig, url, inject('neonLocalhostProxy'));
+  const sql = neon(url);
+  const added = `own-database test`;
+  await sql`insert into places (id, name, location)
+    select -n, ${added}, st_point(0, 0)::geography from generate_series(1, 3) as n`;
+  const [{ count }] = await sql`select count(*)::int as count from places where name = ${added}`;
+  // Shared (opted out, or a remote database without a Neon branch): the rows stay, and another run's clash.
+  if (own) expect(count).toBe(3);
+  else expect(count, sharedBecause).toBeGreaterThanOrEqual(3);
+  if (!own) await sql`delete from places where name = ${added}`;
+});
