@@ -205,7 +205,7 @@ try {
       'Both install through the same registry and both serve with `wrangler dev` on loopback.',
   );
 
-  // Not in the smoke run: preparing PostGIS alone takes a minute or two (test/e2e-embedded.test.ts runs the same path).
+  // Not in the smoke run: preparing PostGIS alone takes a minute or two (test/e2e-embedded-places.test.ts runs the same path).
   if (!smoke) {
     log('worker-postgis on the embedded database');
     sections.push(embeddedPostgisSection(await measureEmbeddedPostgis(db.url, 3, log)));
