@@ -6,15 +6,19 @@ import { defineConfig } from 'vitest/config';
 //   toolkit   neon-on-localhost: the proxy, auth, faults, embedded database
 //   cli       the built CLI as a process, installs from a throwaway registry,
 //             and end-to-end runs of the generated projects
+//   clone     `npm run create` from this clone (test/from-clone.test.ts)
 export default defineConfig({
   // The scaffolder imports neon-on-localhost by its package exports; in this
   // repository they resolve to its sources (as in tsconfig.json and the build).
   ssr: { resolve: { conditions: ['neon-on-localhost-source', ...defaultServerConditions] } },
   test: {
     reporters: ['default', './test/support/summary-reporter.ts'],
-    // The end-to-end files install packages and start Postgres clusters; on
-    // two cores they are faster one after another than all at once.
-    fileParallelism: false,
+    // Two files at a time, on two cores too: the end-to-end files spend much of
+    // their time waiting on installs, and every file takes its own free ports,
+    // temp dirs and Postgres cluster (no test needs 3000, 4444 or 8787 free:
+    // test/support/local-only.ts holds 3000 itself). `--maxWorkers=1` runs
+    // them one after another.
+    maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 120_000,
     projects: [
@@ -22,7 +26,19 @@ export default defineConfig({
       { extends: true, test: { name: 'toolkit', include: ['packages/neon-on-localhost/test/**/*.test.ts'] } },
       {
         extends: true,
-        test: { name: 'cli', include: ['test/*.test.ts'], globalSetup: ['test/support/build.ts'] },
+        test: { name: 'cli', include: ['test/*.test.ts'], exclude: ['test/from-clone.test.ts'], globalSetup: ['test/support/build.ts'] },
+      },
+      // `npm run create` from the clone removes and rebuilds dist/, which the
+      // cli files run: alone, once everything else has finished.
+      {
+        extends: true,
+        test: {
+          name: 'clone',
+          include: ['test/from-clone.test.ts'],
+          globalSetup: ['test/support/build-if-changed.ts'],
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
       },
     ],
   },

@@ -215,7 +215,7 @@ try {
         .join(''),
   );
 
-  // Not in the smoke run: preparing PostGIS alone takes a minute or two (test/e2e-embedded.test.ts runs the same path).
+  // Not in the smoke run: preparing PostGIS alone takes a minute or two (test/e2e-embedded-places.test.ts runs the same path).
   if (!smoke) {
     log('worker-postgis on the embedded database');
     sections.push(embeddedPostgisSection(await measureEmbeddedPostgis(db.url, 3, log)));

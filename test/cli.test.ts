@@ -218,7 +218,7 @@ describe('install failures and interruptions roll back', () => {
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     it(`${signal} during the install stops it and removes the project`, async () => {
-      standIn('npm', `touch "${bin}/installing"\nsleep 30`);
+      standIn('npm', `touch "${bin}/installing"\nsleep 30.11`);
       const child = spawn(process.execPath, [CLI, 'app', '-t', 'worker-raw', '--no-git'], { cwd, env: withBin() });
       let stderr = '';
       child.stderr.on('data', (c: Buffer) => (stderr += c));
@@ -230,14 +230,14 @@ describe('install failures and interruptions roll back', () => {
       expect(await exited).toBe(signal === 'SIGINT' ? 130 : 143);
       expect(stderr).toMatch(new RegExp(`Cancelled by ${signal}: removed .*app`));
       expect(entries()).toEqual([]);
-      const sleepers = await run('pgrep', ['-f', `sleep 30`], { cwd });
+      const sleepers = await run('pgrep', ['-f', `sleep 30.11`], { cwd });
       expect(sleepers.stdout.trim()).toBe('');
     });
   }
 
   it('a second SIGINT while the installer is slow to exit still rolls back', async () => {
     // The installer ignores SIGINT (as its whole process group does), so the first one only starts the stop.
-    standIn('npm', `trap '' INT\ntouch "${bin}/installing"\nsleep 20`);
+    standIn('npm', `trap '' INT\ntouch "${bin}/installing"\nsleep 20.12`);
     const child = spawn(process.execPath, [CLI, 'app', '-t', 'worker-raw', '--database-url', NEON_URL, '--no-git'], { cwd, env: withBin() });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c));
@@ -251,7 +251,7 @@ describe('install failures and interruptions roll back', () => {
     expect(await exited).toEqual([130, null]);
     expect(stderr).toMatch(/Cancelled by SIGINT: removed .*app/);
     expect(entries()).toEqual([]);
-    expect((await run('pgrep', ['-f', 'sleep 20'], { cwd })).stdout.trim()).toBe('');
+    expect((await run('pgrep', ['-f', 'sleep 20.12'], { cwd })).stdout.trim()).toBe('');
   });
 
   it('in a pre-existing directory (--force), removes only what it added', async () => {
@@ -293,7 +293,7 @@ describe('--secret runs wrangler with the URL on stdin only', () => {
   });
 
   it('stops a wrangler that never returns, after $CREATE_NEON_EDGE_SECRET_TIMEOUT seconds', async () => {
-    standIn('wrangler', 'sleep 30');
+    standIn('wrangler', 'sleep 30.13');
     const started = Date.now();
     const result = await runCli(['app', '-t', 'worker-raw', '--database-url', NEON_URL, '--secret', '--no-install', '--no-git'], {
       cwd,
@@ -305,7 +305,7 @@ describe('--secret runs wrangler with the URL on stdin only', () => {
     expect(result.output).toContain('npx wrangler secret put DATABASE_URL   # once');
     expect(result.output).not.toContain('Pa55');
     expect(existsSync(path.join(cwd, 'app', 'src', 'index.ts'))).toBe(true);
-    expect((await run('pgrep', ['-f', 'sleep 30'], { cwd })).stdout.trim()).toBe('');
+    expect((await run('pgrep', ['-f', 'sleep 30.13'], { cwd })).stdout.trim()).toBe('');
   });
 
   it('refuses a CREATE_NEON_EDGE_SECRET_TIMEOUT that is not a number of seconds, before writing', async () => {

@@ -248,7 +248,7 @@ describe('Ctrl-C in a real terminal while a task runs', () => {
     ['the install', 'npm', ['--no-git'], /Installing dependencies/],
     ['storing the secret', 'wrangler', ['--database-url', 'postgres://a:pw-9@ep-x.neon.tech/db', '--secret', '--no-install', '--no-git'], /Storing DATABASE_URL/],
   ])('during %s stops the child, rolls back and exits 130', async (_step, command, flags, spinner) => {
-    standIn(command, `touch "${bin}/started"\nexec sleep 41`);
+    standIn(command, `touch "${bin}/started"\nexec sleep 41.14`);
     const pty = new Pty(`${process.execPath} ${CLI} app -t worker-raw --yes ${flags.join(' ')}`, {
       cwd,
       env: cleanEnv({ PATH: `${bin}:${cleanEnv().PATH}` }),
@@ -264,6 +264,6 @@ describe('Ctrl-C in a real terminal while a task runs', () => {
     }
     expect(pty.screen).toMatch(/Cancelled by SIGINT: removed .*app/);
     expect(entries()).toEqual([]);
-    expect((await run('pgrep', ['-f', 'sleep 41'], { cwd })).stdout.trim()).toBe('');
+    expect((await run('pgrep', ['-f', 'sleep 41.14'], { cwd })).stdout.trim()).toBe('');
   });
 });

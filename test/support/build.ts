@@ -5,8 +5,13 @@ import { execFileSync } from 'node:child_process';
 import { REPO_ROOT, TEST_REGISTRY } from './cli.ts';
 import { startRegistry } from './registry.ts';
 
-export default async function setup(): Promise<() => Promise<void>> {
+/** `npm run build`: dist/ and packages/neon-on-localhost/dist, removed and written again. */
+export function buildBothPackages(): void {
   execFileSync(process.execPath, ['--experimental-strip-types', '--no-warnings', 'scripts/build.ts'], { cwd: REPO_ROOT, stdio: 'ignore' });
+}
+
+export default async function setup(): Promise<() => Promise<void>> {
+  buildBothPackages();
   const registry = await startRegistry();
   // Inherited by the test workers, which start after this.
   process.env[TEST_REGISTRY] = registry.url;

@@ -64,7 +64,10 @@ export async function startRegistry(): Promise<TestRegistry> {
     path.join(dir, 'config.yaml'),
     JSON.stringify({
       storage: path.join(dir, 'storage'),
-      uplinks: { upstream: { url: upstream, timeout: '60s', max_fails: 5 } },
+      // maxage: a package's metadata, once fetched, is served from here for the
+      // rest of the run (Verdaccio's default asks upstream again after 2 minutes,
+      // for each of the hundreds of packages every install resolves).
+      uplinks: { upstream: { url: upstream, timeout: '60s', max_fails: 5, maxage: '60m' } },
       packages: {
         'create-neon-edge': local,
         'neon-on-localhost': local,
