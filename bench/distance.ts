@@ -93,7 +93,8 @@ export async function measureDistance(databaseUrl: string, rtts: readonly number
     },
     {
       path: '`pg` over TCP to Postgres (worker-hyperdrive, local)',
-      published: '7 before the query without a pool (Cloudflare: TCP 1, TLS 3, auth 3); Hyperdrive pools near the database, so in production the Worker pays them once',
+      published:
+        '7 before the query without a pool (Cloudflare: TCP 1, TLS 3, auth 3); Hyperdrive pools near the database, so in production the Worker pays them once',
       once: async (_proxy, tcp) => {
         const url = new URL(databaseUrl);
         url.host = tcp;

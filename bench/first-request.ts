@@ -186,7 +186,13 @@ export async function measureFirstRequest(options: FirstRequestOptions): Promise
         rmSync(dir, { recursive: true, force: true });
       }
     }
-    const samples = contenders.map(() => ({ create: [] as number[], first: [] as number[], size: [] as number[], later: [] as number[], alone: [] as number[] }));
+    const samples = contenders.map(() => ({
+      create: [] as number[],
+      first: [] as number[],
+      size: [] as number[],
+      later: [] as number[],
+      alone: [] as number[],
+    }));
     for (let i = 0; i < options.runs; i++) {
       for (const [j, contender] of contenders.entries()) {
         options.log?.(`first request: ${contender.name}, run ${i + 1}/${options.runs}`);

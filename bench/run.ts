@@ -26,8 +26,32 @@ import { kib, ms, table } from './stats.ts';
 const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' } } });
 const smoke = values.smoke ?? false;
 const COUNTS = smoke
-  ? { scaffoldRuns: 2, sequential: 3, clients: 2, perClient: 2, overheadRuns: 2, cache: 3, rtts: [0, 10], distanceRuns: 1, cacheRtt: 20, firstRequestRuns: 1, testDatabaseRuns: 1 }
-  : { scaffoldRuns: 15, sequential: 100, clients: 10, perClient: 20, overheadRuns: 30, cache: 100, rtts: [0, 10, 50, 100], distanceRuns: 7, cacheRtt: 20, firstRequestRuns: 3, testDatabaseRuns: 5 };
+  ? {
+      scaffoldRuns: 2,
+      sequential: 3,
+      clients: 2,
+      perClient: 2,
+      overheadRuns: 2,
+      cache: 3,
+      rtts: [0, 10],
+      distanceRuns: 1,
+      cacheRtt: 20,
+      firstRequestRuns: 1,
+      testDatabaseRuns: 1,
+    }
+  : {
+      scaffoldRuns: 15,
+      sequential: 100,
+      clients: 10,
+      perClient: 20,
+      overheadRuns: 30,
+      cache: 100,
+      rtts: [0, 10, 50, 100],
+      distanceRuns: 7,
+      cacheRtt: 20,
+      firstRequestRuns: 3,
+      testDatabaseRuns: 5,
+    };
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
@@ -67,9 +91,10 @@ try {
         tripRows.push([template.name, `\`${route.path.split('?')[0]}\``, route.transport, ...tripCells(count)]);
       }
       for (const route of template.routes.filter((r) => !/cache HIT/.test(r.transport))) {
-        const path = route.path.includes('/nearest') && template.name === 'worker-postgis' && route.path.startsWith('/nearest?')
-          ? (i: number) => `${dev.base}/nearest?${missPoint(i)}`
-          : () => `${dev.base}${route.path}`;
+        const path =
+          route.path.includes('/nearest') && template.name === 'worker-postgis' && route.path.startsWith('/nearest?')
+            ? (i: number) => `${dev.base}/nearest?${missPoint(i)}`
+            : () => `${dev.base}${route.path}`;
         const seq: Latency = await sequential(path, COUNTS.sequential);
         const conc: Latency = await concurrent(path, COUNTS.clients, COUNTS.perClient);
         latencyRows.push([template.name, `\`${route.path.split('?')[0]}\``, route.transport, ms(seq.p50), ms(seq.p95), ms(conc.p50), ms(conc.p95)]);
@@ -122,11 +147,14 @@ try {
       table(['template', 'route', 'transport', 'TCP connections', 'chunks in / out', 'turns'], tcpRows) +
       '\n\nLocally Hyperdrive is a plain TCP connection from the Worker to Postgres, so every request pays the whole connect (startup and SCRAM, 3 turns, then the query). ' +
       "In production the Worker's connection ends at Hyperdrive in the same Cloudflare location, and Hyperdrive keeps a pool of connections to the database in the region nearest it: " +
-      "the new-connection cost Cloudflare gives for Postgres without Hyperdrive, 7 round trips before the first query (TCP 1, TLS 3, authentication 3), is paid once per pooled connection, not per request, " +
+      'the new-connection cost Cloudflare gives for Postgres without Hyperdrive, 7 round trips before the first query (TCP 1, TLS 3, authentication 3), is paid once per pooled connection, not per request, ' +
       'leaving each query (and each statement of a transaction) one round trip to the database ([How Hyperdrive works](https://developers.cloudflare.com/hyperdrive/concepts/how-hyperdrive-works/)). ' +
       "vercel-node's Pool pays the connect on an instance's first request and reuses the connection after it, as above." +
       '\n\nThe driver alone, from Node, against a cluster with cleartext `password` auth (so pipelining can be tried):\n\n' +
-      table(['connection', 'WebSocket sessions', 'messages in / out', 'turns', 'HTTP /sql requests'], modes.map((m) => [m.mode, ...tripCells(m.count)])),
+      table(
+        ['connection', 'WebSocket sessions', 'messages in / out', 'turns', 'HTTP /sql requests'],
+        modes.map((m) => [m.mode, ...tripCells(m.count)]),
+      ),
   );
 
   sections.push(
@@ -134,10 +162,10 @@ try {
       table(['template', 'route', 'transport', 'sequential p50', 'p95', 'concurrent p50', 'p95'], latencyRows) +
       (cacheRow
         ? `\n\nworker-postgis \`/nearest\`, ${COUNTS.cache} requests each:\n\n` +
-          table(['round trip to the proxy', 'cache MISS p50', 'MISS p95', 'cache HIT p50', 'HIT p95', 'MISS / HIT (goal ≥ 10×)'], [
-            ['0 (loopback)', ...cacheRow],
-            ...(distantCacheRow ? [distantCacheRow] : []),
-          ])
+          table(
+            ['round trip to the proxy', 'cache MISS p50', 'MISS p95', 'cache HIT p50', 'HIT p95', 'MISS / HIT (goal ≥ 10×)'],
+            [['0 (loopback)', ...cacheRow], ...(distantCacheRow ? [distantCacheRow] : [])],
+          )
         : ''),
   );
 
@@ -155,12 +183,18 @@ try {
   }
   sections.push(
     '### 4. Bundle size and startup\n\n' +
-      table(['template', 'upload', 'gzip (goal < 150 KiB; Workers free plan limit 3 MB)', 'local startup CPU (`wrangler check startup`; limit 1 s)'], bundleRows),
+      table(
+        ['template', 'upload', 'gzip (goal < 150 KiB; Workers free plan limit 3 MB)', 'local startup CPU (`wrangler check startup`; limit 1 s)'],
+        bundleRows,
+      ),
   );
 
   log('proxy overhead');
   const overheadRows: (string | number)[][] = [];
-  for (const [auth, cluster] of [['cleartext `password`', passwordDb], ['`scram-sha-256`', db]] as const) {
+  for (const [auth, cluster] of [
+    ['cleartext `password`', passwordDb],
+    ['`scram-sha-256`', db],
+  ] as const) {
     const o = await measureProxyOverhead(cluster.url, COUNTS.overheadRuns);
     overheadRows.push([
       auth,
@@ -173,7 +207,17 @@ try {
   }
   sections.push(
     `### 5. Local proxy overhead (time to first answer on a new connection, from Node, median of ${COUNTS.overheadRuns})\n\n` +
-      table(['auth', 'direct `pg` over TCP', 'driver `Client` over WebSocket via the proxy (pipelined)', 'ratio (goal ≤ 1.5)', 'driver `neon()` over HTTP via the proxy', 'ratio'], overheadRows),
+      table(
+        [
+          'auth',
+          'direct `pg` over TCP',
+          'driver `Client` over WebSocket via the proxy (pipelined)',
+          'ratio (goal ≤ 1.5)',
+          'driver `neon()` over HTTP via the proxy',
+          'ratio',
+        ],
+        overheadRows,
+      ),
   );
 
   log('time to first query at a distance');
@@ -199,7 +243,13 @@ try {
     `### 7. From \`npm create\` to the first request (npm; ${smoke ? 'smoke run: ours only, once, npm cache as found; create-cloudflare skipped' : `a fresh npm cache shared by both, warmed by one unmeasured \`npm create\` of each; median of ${COUNTS.firstRequestRuns}`})\n\n` +
       table(
         ['project', '`npm create` (scaffold + install)', '`npm start` → first 200 on `/`', 'total', '`node_modules` (`du`)'],
-        firstRequest.map((r) => [r.name, seconds(r.createMs), seconds(r.firstResponseMs), seconds(r.createMs + r.firstResponseMs), `${r.nodeModulesMiB.toFixed(0)} MiB`]),
+        firstRequest.map((r) => [
+          r.name,
+          seconds(r.createMs),
+          seconds(r.firstResponseMs),
+          seconds(r.createMs + r.firstResponseMs),
+          `${r.nodeModulesMiB.toFixed(0)} MiB`,
+        ]),
       ) +
       '\n\nOurs is the published package from the throwaway registry, with `--template worker-raw --yes --no-git`; its first 200 is a query on the embedded Postgres. ' +
       'create-cloudflare runs with `--accept-defaults --type hello-world --lang ts --no-deploy --no-git --no-open --no-auto-update` and its telemetry off; its first 200 is a static "Hello World!". ' +

@@ -40,7 +40,10 @@ function files(root: string, relative: string): string[] {
 export function buildInputsHash(root: string): string {
   const hash = createHash('sha256');
   for (const file of INPUTS.flatMap((input) => files(root, input))) {
-    hash.update(`${file}\0`).update(readFileSync(path.join(root, file))).update('\0');
+    hash
+      .update(`${file}\0`)
+      .update(readFileSync(path.join(root, file)))
+      .update('\0');
   }
   return hash.digest('hex');
 }

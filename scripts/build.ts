@@ -34,7 +34,9 @@ const loadTerminalModulesOnUse: Plugin = {
     b.onResolve({ filter }, (args) => (args.namespace === 'on-use' ? { path: args.path, external: true } : { path: args.path, namespace: 'on-use' }));
     b.onLoad({ filter: /.*/, namespace: 'on-use' }, async (args) => {
       const names = Object.keys(await import(args.path)).filter((name) => name !== 'default');
-      const getters = names.map((name) => `${JSON.stringify(name)}: { get: () => require(${JSON.stringify(args.path)})[${JSON.stringify(name)}], enumerable: true }`);
+      const getters = names.map(
+        (name) => `${JSON.stringify(name)}: { get: () => require(${JSON.stringify(args.path)})[${JSON.stringify(name)}], enumerable: true }`,
+      );
       return { contents: `module.exports = Object.defineProperties({}, { ${getters.join(', ')} });`, loader: 'js' };
     });
   },

@@ -299,7 +299,12 @@ export function formatReports(reports: readonly LoadReport[]): string {
     ),
   ];
   for (const r of reports) {
-    lines.push('', `${r.template}: ${Object.entries(r.perRoute).map(([route, n]) => `${route} ${n}`).join(', ')}`);
+    lines.push(
+      '',
+      `${r.template}: ${Object.entries(r.perRoute)
+        .map(([route, n]) => `${route} ${n}`)
+        .join(', ')}`,
+    );
     for (const [reason, count] of r.failureReasons) lines.push(`- ${count} × ${reason}`);
     if (r.failures > 0) for (const [error, count] of r.serverErrors) lines.push(`  - logged ${count} × ${error}`);
     if (r.pgAfter > r.pgBaseline) {

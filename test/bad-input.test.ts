@@ -7,7 +7,22 @@
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -117,22 +132,42 @@ const url = (u: string) => ['app', ...FLAGS, '--database-url', u];
 
 const failing: Failing[] = [
   // Project names
-  { name: 'name ".." (the parent, not empty)', args: ['..', ...FLAGS], error: /^Directory \.\. is not empty: choose another directory, or pass --force to write into it\.$/ },
+  {
+    name: 'name ".." (the parent, not empty)',
+    args: ['..', ...FLAGS],
+    error: /^Directory \.\. is not empty: choose another directory, or pass --force to write into it\.$/,
+  },
   {
     name: 'name "." in a folder that is not empty',
     args: ['.', ...FLAGS],
     setup: () => writeFileSync(path.join(work, 'notes.txt'), 'mine'),
     error: /^Directory \. is not empty: choose another directory, or pass --force/,
   },
-  { name: 'a 300-character name', args: ['n'.repeat(300), ...FLAGS], error: /^The directory name "n{40}…n{10}" is 300 bytes long, more than file systems allow \(255\): choose a shorter name\.$/ },
+  {
+    name: 'a 300-character name',
+    args: ['n'.repeat(300), ...FLAGS],
+    error: /^The directory name "n{40}…n{10}" is 300 bytes long, more than file systems allow \(255\): choose a shorter name\.$/,
+  },
   { name: 'a 300-character name below a new folder', args: [`new/${'é'.repeat(150)}`, ...FLAGS], error: /is 300 bytes long, .*choose a shorter name\.$/ },
-  { name: 'a name with a newline', args: ['my\napp', ...FLAGS], error: /^The directory name "my\\napp" contains a control character: choose a name without one\.$/ },
+  {
+    name: 'a name with a newline',
+    args: ['my\napp', ...FLAGS],
+    error: /^The directory name "my\\napp" contains a control character: choose a name without one\.$/,
+  },
   { name: 'an empty name', args: ['', ...FLAGS], error: /^Please enter a directory name\.$/ },
-  { name: 'a name that looks like an option', args: ['-rf', ...FLAGS], error: /^Unknown option '-r'\. .*after '--'.*Run create-neon-edge --help for the options\.$/ },
+  {
+    name: 'a name that looks like an option',
+    args: ['-rf', ...FLAGS],
+    error: /^Unknown option '-r'\. .*after '--'.*Run create-neon-edge --help for the options\.$/,
+  },
   { name: 'two names', args: ['my', 'app', ...FLAGS], error: /^Expected one project directory, got 2 arguments: quote a name with spaces/ },
 
   // Templates
-  { name: 'template "Worker-Raw"', args: ['app', '-t', 'Worker-Raw', '--no-install', '--no-git'], error: /^Unknown template "Worker-Raw": did you mean --template worker-raw\? \(the templates: worker-hyperdrive\|worker-raw\|/ },
+  {
+    name: 'template "Worker-Raw"',
+    args: ['app', '-t', 'Worker-Raw', '--no-install', '--no-git'],
+    error: /^Unknown template "Worker-Raw": did you mean --template worker-raw\? \(the templates: worker-hyperdrive\|worker-raw\|/,
+  },
   ...['nope', '../../etc', '/etc', '', '_shared', 'worker-raw/../vercel-edge'].map((t) => ({
     name: `template ${JSON.stringify(t)}`,
     args: ['app', '-t', t, '--no-install', '--no-git'],
@@ -141,18 +176,46 @@ const failing: Failing[] = [
 
   // Connection strings (the password is never printed)
   { name: 'URL without a scheme', args: url(`alice:${SECRET}@host/db`), error: /^The database URL has no scheme: start it with postgres:\/\// },
-  { name: 'mysql:// URL', args: url(`mysql://alice:${SECRET}@host/db`), error: /^The database URL must start with postgres:\/\/ or postgresql:\/\/, not mysql:\/\/\.$/ },
+  {
+    name: 'mysql:// URL',
+    args: url(`mysql://alice:${SECRET}@host/db`),
+    error: /^The database URL must start with postgres:\/\/ or postgresql:\/\/, not mysql:\/\/\.$/,
+  },
   { name: 'URL without a host', args: url(`postgres://alice:${SECRET}@/db`), error: /^The database URL has no host: expected postgres:\/\/user:password@host/ },
   { name: 'URL without host or user', args: url('postgres:///db'), error: /^The database URL has no host/ },
   { name: 'URL without a user', args: url(`postgres://:${SECRET}@host/db`), error: /^The database URL has no user/ },
   { name: 'URL without a database', args: url(`postgres://alice:${SECRET}@host`), error: /^The database URL has no database name: expected/ },
   { name: 'URL with an empty database', args: url(`postgres://alice:${SECRET}@host:5432/`), error: /^The database URL has no database name/ },
-  { name: "unencoded '#' in the password (p@ss#word)", args: url(`postgres://alice:${SECRET}p@ss#word@host/db`), error: /^The database URL contains '#': percent-encode it in the password \(# as %23\)\.$/ },
-  { name: "unencoded '@' in the password", args: url(`postgres://alice:${SECRET}p@ss@host/db`), error: /^The database URL's user or password contains '@': percent-encode it \(@ as %40\)\.$/ },
-  { name: "unencoded '/' in the password (pa/ss)", args: url(`postgres://alice:${SECRET}pa/ss@host/db`), error: /^The database URL's password contains '\/': percent-encode it \(\/ as %2F\)\.$/ },
-  { name: "unencoded '?' in the password", args: url(`postgres://alice:${SECRET}pa?ss@host/db`), error: /^The database URL's password contains '\?': percent-encode it \(\? as %3F\)\.$/ },
-  { name: 'malformed %-escape in the password', args: url(`postgres://alice:${SECRET}%zz@host/db`), error: /^The database URL has a malformed %-escape .*% as %25/ },
-  { name: 'port out of range', args: url(`postgres://alice:${SECRET}@host:99999/db`), error: /^The database URL has an invalid port: use a number from 1 to 65535/ },
+  {
+    name: "unencoded '#' in the password (p@ss#word)",
+    args: url(`postgres://alice:${SECRET}p@ss#word@host/db`),
+    error: /^The database URL contains '#': percent-encode it in the password \(# as %23\)\.$/,
+  },
+  {
+    name: "unencoded '@' in the password",
+    args: url(`postgres://alice:${SECRET}p@ss@host/db`),
+    error: /^The database URL's user or password contains '@': percent-encode it \(@ as %40\)\.$/,
+  },
+  {
+    name: "unencoded '/' in the password (pa/ss)",
+    args: url(`postgres://alice:${SECRET}pa/ss@host/db`),
+    error: /^The database URL's password contains '\/': percent-encode it \(\/ as %2F\)\.$/,
+  },
+  {
+    name: "unencoded '?' in the password",
+    args: url(`postgres://alice:${SECRET}pa?ss@host/db`),
+    error: /^The database URL's password contains '\?': percent-encode it \(\? as %3F\)\.$/,
+  },
+  {
+    name: 'malformed %-escape in the password',
+    args: url(`postgres://alice:${SECRET}%zz@host/db`),
+    error: /^The database URL has a malformed %-escape .*% as %25/,
+  },
+  {
+    name: 'port out of range',
+    args: url(`postgres://alice:${SECRET}@host:99999/db`),
+    error: /^The database URL has an invalid port: use a number from 1 to 65535/,
+  },
   { name: 'space in the URL', args: url(`postgres://alice:${SECRET} x@host/db`), error: /^The database URL contains spaces or control characters: expected/ },
   {
     name: 'bad DATABASE_URL from the environment',
@@ -160,7 +223,11 @@ const failing: Failing[] = [
     env: cleanEnv({ DATABASE_URL: `mysql://alice:${SECRET}@host/db` }),
     error: /^The database URL must start with postgres:\/\/ or postgresql:\/\/, not mysql:\/\/\.$/,
   },
-  { name: '--secret with a local URL', args: [...url(`postgres://alice:${SECRET}@127.0.0.1/db`), '--secret'], error: /^--secret with a local database URL .*: pass a Neon URL or drop --secret\.$/ },
+  {
+    name: '--secret with a local URL',
+    args: [...url(`postgres://alice:${SECRET}@127.0.0.1/db`), '--secret'],
+    error: /^--secret with a local database URL .*: pass a Neon URL or drop --secret\.$/,
+  },
 
   // Target directories
   {
@@ -197,7 +264,9 @@ const failing: Failing[] = [
       rmSync(path.join(work, 'app', link), { recursive: true, force: true });
       symlinkSync(path.join(root, to), path.join(work, 'app', link));
     },
-    error: new RegExp(`^app/${link.replace('.', '\\.')} is a symbolic link \\(to .*/${to}\\), and the template writes ${says}: move the link away, or choose another directory\\.$`),
+    error: new RegExp(
+      `^app/${link.replace('.', '\\.')} is a symbolic link \\(to .*/${to}\\), and the template writes ${says}: move the link away, or choose another directory\\.$`,
+    ),
   })),
   {
     name: 'a target that is a file',
@@ -251,7 +320,11 @@ const failing: Failing[] = [
   },
 
   // No terminal, no flags
-  { name: 'no terminal and no arguments', args: [], error: /^No terminal to ask "In which directory should the project be created\?": pass the project directory as the first argument \(or --yes\)\.$/ },
+  {
+    name: 'no terminal and no arguments',
+    args: [],
+    error: /^No terminal to ask "In which directory should the project be created\?": pass the project directory as the first argument \(or --yes\)\.$/,
+  },
   { name: 'no terminal and no template', args: ['app'], error: /^No terminal to ask "Which template\?": pass --template <name> \(or --yes\)\.$/ },
 ];
 
@@ -367,7 +440,11 @@ describe('names that derive a valid package name and succeed', () => {
 });
 
 describe('connection strings that are valid', () => {
-  for (const value of ['postgres://u:p@[::1]:5432/db', `postgresql://alice:${SECRET}@ep-x-1.eu-central-1.aws.neon.tech/neondb?sslmode=require`, 'postgres://alice:p%40ss%23w%2Ford@host/db']) {
+  for (const value of [
+    'postgres://u:p@[::1]:5432/db',
+    `postgresql://alice:${SECRET}@ep-x-1.eu-central-1.aws.neon.tech/neondb?sslmode=require`,
+    'postgres://alice:p%40ss%23w%2Ford@host/db',
+  ]) {
     it(value, async () => {
       freshRoot();
       try {

@@ -25,10 +25,7 @@ afterEach(() => rmSync(cwd, { recursive: true, force: true }));
 /** An executable on PATH that records its argv and stdin, then runs `body`. */
 function standIn(name: string, body: string): void {
   const file = path.join(bin, name);
-  writeFileSync(
-    file,
-    `#!/bin/sh\nprintf '%s\\n' "$@" > "${bin}/${name}.argv"\ncat > "${bin}/${name}.stdin"\n${body}\n`,
-  );
+  writeFileSync(file, `#!/bin/sh\nprintf '%s\\n' "$@" > "${bin}/${name}.argv"\ncat > "${bin}/${name}.stdin"\n${body}\n`);
   chmodSync(file, 0o755);
 }
 
@@ -60,7 +57,9 @@ describe('on a Node older than 22.12', () => {
     const ran = spawnSync(oldNode!, [CLI, 'app', '--yes'], { cwd, encoding: 'utf8', env: cleanEnv() });
     expect(ran.status).toBe(1);
     expect(ran.stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(/^✖ create-neon-edge needs Node\.js 22\.12 or newer \(this is v2\d\.\d+\.\d+\): run it with Node\.js 22 from the npm registry, npx -y -p node@22 -- npm create neon-edge@latest, with your arguments after it \(or install Node\.js 22\)\.$/),
+      expect.stringMatching(
+        /^✖ create-neon-edge needs Node\.js 22\.12 or newer \(this is v2\d\.\d+\.\d+\): run it with Node\.js 22 from the npm registry, npx -y -p node@22 -- npm create neon-edge@latest, with your arguments after it \(or install Node\.js 22\)\.$/,
+      ),
     ]);
     expect(entries()).toEqual([]);
   });
@@ -69,7 +68,11 @@ describe('on a Node older than 22.12', () => {
 describe('bad input: one line, non-zero exit, nothing written', () => {
   const cases: [string, string[], RegExp][] = [
     ['unknown option', ['app', '--frobnicate'], /Unknown option '--frobnicate'.*--help/],
-    ['unknown template', ['app', '-t', 'nope'], /Unknown template "nope": use --template worker-hyperdrive\|worker-raw\|worker-postgis\|vercel-node\|vercel-edge\./],
+    [
+      'unknown template',
+      ['app', '-t', 'nope'],
+      /Unknown template "nope": use --template worker-hyperdrive\|worker-raw\|worker-postgis\|vercel-node\|vercel-edge\./,
+    ],
     ['path-like template', ['app', '-t', '../../etc'], /Unknown template "\.\.\/\.\.\/etc"/],
     ['mistyped template', ['app', '-t', 'worker-rwa'], /^✖ Unknown template "worker-rwa": did you mean --template worker-raw\? \(the templates: /],
     ['URL without scheme', ['app', '-t', 'worker-raw', '--database-url', 'alice:pw@host/db'], /no scheme|must start with postgres/],
@@ -130,7 +133,10 @@ describe('writing', () => {
 
   it('prints next steps no wider than 100 columns, the longest template and package manager included', async () => {
     const neon = 'postgresql://alice:pw@ep-cool-rain-123456-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require';
-    const result = await runCli(['the-corner-shop-inventory-api', '-t', 'worker-hyperdrive', '--database-url', neon, '--package-manager', 'pnpm', '--no-install', '--no-git'], { cwd });
+    const result = await runCli(
+      ['the-corner-shop-inventory-api', '-t', 'worker-hyperdrive', '--database-url', neon, '--package-manager', 'pnpm', '--no-install', '--no-git'],
+      { cwd },
+    );
     expect(result.code, result.output).toBe(0);
     const from = result.stdout.slice(result.stdout.indexOf('Next steps:'));
     const steps = from.slice(0, from.indexOf('\n│\n')).split('\n');
@@ -146,7 +152,11 @@ describe('writing', () => {
     writeFileSync(probe, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(loaded)}, JSON.stringify(process.moduleLoadList)));`);
     const log = path.join(cwd, 'out.log');
     const out = openSync(log, 'w');
-    const result = spawnSync(process.execPath, ['--require', probe, CLI, 'app', '--yes', '--no-install', '--no-git'], { cwd, env: cleanEnv(), stdio: ['ignore', out, out] });
+    const result = spawnSync(process.execPath, ['--require', probe, CLI, 'app', '--yes', '--no-install', '--no-git'], {
+      cwd,
+      env: cleanEnv(),
+      stdio: ['ignore', out, out],
+    });
     closeSync(out);
     expect(result.status, readFileSync(log, 'utf8')).toBe(0);
     expect(existsSync(path.join(cwd, 'app', 'package.json'))).toBe(true);
@@ -178,7 +188,10 @@ describe('writing', () => {
 });
 
 describe('--force into a folder with its own files', () => {
-  for (const [template, envFile] of [['worker-raw', '.dev.vars'], ['vercel-edge', '.env.local']] as const) {
+  for (const [template, envFile] of [
+    ['worker-raw', '.dev.vars'],
+    ['vercel-edge', '.env.local'],
+  ] as const) {
     it(`keeps the other secrets in ${envFile} and replaces only DATABASE_URL (0600)`, async () => {
       mkdirSync(path.join(cwd, 'app'));
       writeFileSync(path.join(cwd, 'app', envFile), '# mine\nSTRIPE_KEY=sk_live_123\nDATABASE_URL=postgres://old:pw@old/db\nTOKEN="a\nb"\n', { mode: 0o644 });
@@ -366,8 +379,7 @@ describe('git', () => {
 });
 
 describe('vercel-edge: .env.local, and `vercel env add` with the URL on stdin only', () => {
-  const scaffold = (env = withBin()) =>
-    runCli(['edge', '-t', 'vercel-edge', '--database-url', NEON_URL, '--secret', '--no-install', '--no-git'], { cwd, env });
+  const scaffold = (env = withBin()) => runCli(['edge', '-t', 'vercel-edge', '--database-url', NEON_URL, '--secret', '--no-install', '--no-git'], { cwd, env });
 
   it('writes DATABASE_URL to .env.local (0600) and runs vercel env add', async () => {
     standIn('vercel', 'echo "Added Environment Variable DATABASE_URL to Project edge [120ms]"');

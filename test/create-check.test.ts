@@ -41,7 +41,10 @@ describe('a connection string given as a flag', () => {
   });
 
   it('with a wrong password (worker-postgis): said at once, the places are not loaded, and the end names .dev.vars and db:setup', async () => {
-    const result = await runCli(['places', '-t', 'worker-postgis', '--database-url', wrongPassword(), '--install', '--no-git', '--package-manager', 'npm'], { cwd, env: env() });
+    const result = await runCli(['places', '-t', 'worker-postgis', '--database-url', wrongPassword(), '--install', '--no-git', '--package-manager', 'npm'], {
+      cwd,
+      env: env(),
+    });
     expect(result.code, result.output).toBe(0);
     expect(result.output).toContain(
       `Could not connect: PostgreSQL at 127.0.0.1:${db.port} refused the password for user "app". The project is written anyway; the end of the run says what to fix.`,
@@ -61,7 +64,10 @@ describe('a connection string given as a flag', () => {
 
   it('with PostgreSQL not running: is it running?', async () => {
     const port = await freePort();
-    const result = await runCli(['app', '-t', 'worker-raw', '--database-url', `postgres://app:pw@127.0.0.1:${port}/app`, '--no-install', '--no-git'], { cwd, env: env() });
+    const result = await runCli(['app', '-t', 'worker-raw', '--database-url', `postgres://app:pw@127.0.0.1:${port}/app`, '--no-install', '--no-git'], {
+      cwd,
+      env: env(),
+    });
     expect(result.code, result.output).toBe(0);
     expect(result.output).toContain(`Could not connect: nothing answers at 127.0.0.1:${port} (connection refused).`);
     expect(result.stdout.trim().split('\n').pop()).toBe(
@@ -71,7 +77,10 @@ describe('a connection string given as a flag', () => {
 
   it('--no-check: not tried', async () => {
     const port = await freePort();
-    const result = await runCli(['app', '-t', 'worker-raw', '--database-url', `postgres://app:pw@127.0.0.1:${port}/app`, '--no-install', '--no-git', '--no-check'], { cwd, env: env() });
+    const result = await runCli(
+      ['app', '-t', 'worker-raw', '--database-url', `postgres://app:pw@127.0.0.1:${port}/app`, '--no-install', '--no-git', '--no-check'],
+      { cwd, env: env() },
+    );
     expect(result.code, result.output).toBe(0);
     expect(result.output).not.toContain('Checking the connection');
     expect(result.output).toContain('Done: app is ready.');

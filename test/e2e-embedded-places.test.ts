@@ -50,7 +50,8 @@ describe('vercel-edge with no DATABASE_URL', () => {
       expect(nearest.status).toBe(404); // no places table, and no PostGIS to make one: said so
       expect(((await nearest.json()) as { error: string }).error).toMatch(/needs PostGIS/);
       // As on Vercel, a new file in api/ is a route, and an edit shows at once.
-      const hello = (word: string) => `export const config = { runtime: 'edge' };\nexport default async function handler(): Promise<Response> {\n  return Response.json({ hello: '${word}' });\n}\n`;
+      const hello = (word: string) =>
+        `export const config = { runtime: 'edge' };\nexport default async function handler(): Promise<Response> {\n  return Response.json({ hello: '${word}' });\n}\n`;
       writeFileSync(path.join(project, 'api', 'hello.ts'), hello('new'));
       await expect.poll(() => fetch(`${dev.base}/api/hello`).then((r) => r.text()), { timeout: 15_000 }).toBe('{"hello":"new"}');
       writeFileSync(path.join(project, 'api', 'hello.ts'), hello('edited'));
@@ -98,7 +99,15 @@ describe('worker-postgis with no DATABASE_URL', () => {
 
       const browser = await chromium.launch({
         executablePath: '/usr/bin/chromium',
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+        ],
       });
       try {
         const page = await browser.newPage({ viewport: { width: 800, height: 1000 } });
@@ -108,7 +117,8 @@ describe('worker-postgis with no DATABASE_URL', () => {
         // Each place is on the map, by name and distance.
         const labels = await page.locator('svg.map g.place text').allTextContents();
         expect(labels).toHaveLength(10);
-        for (const [i, place] of places.entries()) expect(labels[i]).toMatch(new RegExp(`^${i + 1}\\. ${place.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} · \\d`));
+        for (const [i, place] of places.entries())
+          expect(labels[i]).toMatch(new RegExp(`^${i + 1}\\. ${place.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} · \\d`));
         expect(await page.locator('svg.map path.land').getAttribute('d')).toMatch(/^M/);
         const artifacts = path.join(REPO_ROOT, 'test-artifacts');
         mkdirSync(artifacts, { recursive: true });

@@ -58,7 +58,9 @@ describe('worker-raw with no DATABASE_URL', () => {
     expect(created.code, created.output).toBe(0);
     expect(created.output).toContain('embedded local database (PGlite) for now (default)');
     // (A note wrapped to the width of a terminal continues on the next line, after clack's gutter.)
-    expect(created.output.replace(/\n│ {2}# /g, ' ')).toContain('to switch to Neon: put DATABASE_URL=postgres://… in .dev.vars, then store it as the production secret (below)');
+    expect(created.output.replace(/\n│ {2}# /g, ' ')).toContain(
+      'to switch to Neon: put DATABASE_URL=postgres://… in .dev.vars, then store it as the production secret (below)',
+    );
     project = path.join(workDir, 'raw');
   }, 300_000);
 
@@ -74,7 +76,9 @@ describe('worker-raw with no DATABASE_URL', () => {
   it('npm start serves /, /http and /tx from it, and keeps data across a Ctrl-C restart', async () => {
     const first = await startDevServer(project, '/http');
     try {
-      expect(first.output()).toMatch(/No DATABASE_URL: using embedded Postgres \(PGlite\) at \.neon-localhost\/pgdata, serving on 127\.0\.0\.1:\d+ \(user postgres, password in \.neon-localhost\/pgdata\.password\) — set DATABASE_URL in \.dev\.vars to use Neon/);
+      expect(first.output()).toMatch(
+        /No DATABASE_URL: using embedded Postgres \(PGlite\) at \.neon-localhost\/pgdata, serving on 127\.0\.0\.1:\d+ \(user postgres, password in \.neon-localhost\/pgdata\.password\) — set DATABASE_URL in \.dev\.vars to use Neon/,
+      );
       expect(first.output()).toMatch(/\[neon-on-localhost\] proxy on 127\.0\.0\.1:\d+/);
       for (const route of ['/', '/http', '/tx']) {
         const response = await fetch(`${first.base}${route}`);
@@ -127,7 +131,7 @@ describe('worker-raw with no DATABASE_URL', () => {
     expect(status.stdout).toBe('');
   });
 
-  it("follows the README's \"Add a table and a route\" literally: a new table, a new route with its test, all green", async () => {
+  it('follows the README\'s "Add a table and a route" literally: a new table, a new route with its test, all green', async () => {
     const steps = followReadme(project);
     expect(steps.length).toBeGreaterThanOrEqual(3); // the table, the route, its test
     const tested = await run('npm', ['test', '--', '--reporter=verbose'], { cwd: project, timeoutMs: 240_000 });

@@ -43,7 +43,10 @@ function shownGroups(page: Page) {
   return page.locator('#feed article.group:not([hidden])').evaluateAll((cards) =>
     cards.map((card) => ({
       transport: (card as HTMLElement).dataset.transport,
-      statements: [...card.querySelectorAll('li.stmt')].map((li) => ({ text: li.querySelector('.sql')?.textContent, status: (li as HTMLElement).dataset.status })),
+      statements: [...card.querySelectorAll('li.stmt')].map((li) => ({
+        text: li.querySelector('.sql')?.textContent,
+        status: (li as HTMLElement).dataset.status,
+      })),
     })),
   );
 }
@@ -80,13 +83,22 @@ async function seeItWork(database: string, colorScheme: 'dark' | 'light', databa
     // A write: the tables beside the statements are read again, with no click.
     const notes = ['drop table if exists explorer_notes', 'create table explorer_notes (body text)', "insert into explorer_notes values ('first'), ('second')"];
     expect(await sqlBatch(dev, databaseUrl(dev), notes)).toBe(200);
-    await until(() => page.locator('#tables [data-table="public.explorer_notes"] .count').allTextContents(), (t) => t[0] === '2', `${database}: the new table's rows`);
+    await until(
+      () => page.locator('#tables [data-table="public.explorer_notes"] .count').allTextContents(),
+      (t) => t[0] === '2',
+      `${database}: the new table's rows`,
+    );
     for (const route of ['/', '/http', '/tx']) expect((await fetch(`${dev.base}${route}`)).status, route).toBe(200);
 
     const done = (groups: Awaited<ReturnType<typeof shownGroups>>) =>
       groups.some((g) => g.transport === 'websocket' && g.statements.some((s) => s.text === 'select now()' && s.status === 'ok')) &&
       groups.some((g) => g.transport === 'http' && g.statements.some((s) => s.text === 'select now()' && s.status === 'ok')) &&
-      groups.some((g) => g.transport === 'websocket' && JSON.stringify(g.statements.map((s) => s.text)) === JSON.stringify(TRANSACTION) && g.statements.every((s) => s.status === 'ok'));
+      groups.some(
+        (g) =>
+          g.transport === 'websocket' &&
+          JSON.stringify(g.statements.map((s) => s.text)) === JSON.stringify(TRANSACTION) &&
+          g.statements.every((s) => s.status === 'ok'),
+      );
     const groups = await until(() => shownGroups(page), done, `${database}: the page did not show the three requests' statements`);
     // Newest first: the transaction, then neon(), then the Client, then the batch (then startDevServer's own requests to /http).
     expect(groups.slice(0, 4).map((g) => g.transport)).toEqual(['websocket', 'http', 'websocket', 'http']);
@@ -94,9 +106,17 @@ async function seeItWork(database: string, colorScheme: 'dark' | 'light', databa
     expect(groups[0].statements.map((s) => s.text)).toEqual(TRANSACTION);
     // Its turns: one each, as the driver waits for each answer.
     expect(await page.locator('#feed article.group').first().locator('li.stmt .turn').allTextContents()).toEqual(['turn 1', 'turn 2', 'turn 3', 'turn 4']);
-    await until(() => page.locator('#tables .table').count(), (n) => n > 0, `${database}: no tables shown`);
+    await until(
+      () => page.locator('#tables .table').count(),
+      (n) => n > 0,
+      `${database}: no tables shown`,
+    );
     expect(await page.locator('#tables [data-table="public.neon_on_localhost_migrations"]').count()).toBe(1);
-    await until(() => page.locator('.fresh').count(), (n) => n === 0, 'the highlight of new entries to fade');
+    await until(
+      () => page.locator('.fresh').count(),
+      (n) => n === 0,
+      'the highlight of new entries to fade',
+    );
     await page.screenshot({ path: path.join(ARTIFACTS, `explorer-${database}.png`), fullPage: true });
 
     // Filter by text, by transport; pause and resume.
@@ -109,16 +129,31 @@ async function seeItWork(database: string, colorScheme: 'dark' | 'light', databa
     const before = (await shownGroups(page)).length;
     await page.click('#pause');
     expect((await fetch(`${dev.base}/http`)).status).toBe(200);
-    await until(() => page.locator('#pause').textContent(), (t) => t === 'Resume (1 new)', 'the pause button to count what came');
+    await until(
+      () => page.locator('#pause').textContent(),
+      (t) => t === 'Resume (1 new)',
+      'the pause button to count what came',
+    );
     expect((await shownGroups(page)).length).toBe(before);
     await page.click('#pause');
-    await until(() => shownGroups(page), (g) => g.length === before + 1, 'the request made while paused, after resuming');
+    await until(
+      () => shownGroups(page),
+      (g) => g.length === before + 1,
+      'the request made while paused, after resuming',
+    );
 
     // Another page on this machine (the Worker's own origin) cannot read the explorer.
     const other = await browser.newPage();
     try {
       await other.goto(dev.base + '/http');
-      const read = await other.evaluate((url) => fetch(`${url}/log`).then((r) => `read ${r.status}`, (err: Error) => `refused: ${err.message}`), explorer!);
+      const read = await other.evaluate(
+        (url) =>
+          fetch(`${url}/log`).then(
+            (r) => `read ${r.status}`,
+            (err: Error) => `refused: ${err.message}`,
+          ),
+        explorer!,
+      );
       expect(read).toMatch(/^refused/);
     } finally {
       await other.close();

@@ -43,7 +43,7 @@ describe('create-neon-edge edge --template vercel-edge', () => {
     expect(created.output.replace(/\n│ +# /g, ' ')).toMatch(/npm start +# local: the api\/ functions in the edge-runtime sandbox/);
   });
 
-  it("passes its own tests in edge-runtime and workerd, without a places table", async () => {
+  it('passes its own tests in edge-runtime and workerd, without a places table', async () => {
     const result = await run('npm', ['test'], { cwd: project, timeoutMs: 240_000 });
     expect(result.code, result.output).toBe(0);
     expect(result.output).toMatch(/edge-runtime/);

@@ -34,7 +34,9 @@ describe('create-neon-edge my-app --template worker-raw', () => {
     expect(readFileSync(path.join(project, '.dev.vars'), 'utf8')).toBe(`DATABASE_URL=${db.url}\n`);
     expect(statSync(path.join(project, '.dev.vars')).mode & 0o777).toBe(0o600);
     const files = await run('git', ['ls-files'], { cwd: project });
-    expect(files.stdout.split('\n')).toEqual(expect.arrayContaining(['.gitignore', 'AGENTS.md', '.github/workflows/ci.yml', 'src/index.ts', 'package-lock.json']));
+    expect(files.stdout.split('\n')).toEqual(
+      expect.arrayContaining(['.gitignore', 'AGENTS.md', '.github/workflows/ci.yml', 'src/index.ts', 'package-lock.json']),
+    );
     expect(files.stdout).not.toMatch(/^\.dev\.vars$/m);
     const log = await run('git', ['log', '--oneline'], { cwd: project });
     expect(log.stdout.trim().split('\n')).toHaveLength(1);
@@ -63,10 +65,14 @@ describe('create-neon-edge my-app --template worker-raw', () => {
 
   const neonUrl = process.env.NEON_TEST_DATABASE_URL;
   if (!neonUrl) console.log('NEON_TEST_DATABASE_URL is not set: skipping the run against a real Neon database');
-  it.skipIf(!neonUrl)('passes the same tests against NEON_TEST_DATABASE_URL', async () => {
-    const result = await run('npm', ['test'], { cwd: project, env: cleanEnv({ DATABASE_URL: neonUrl }), timeoutMs: 240_000 });
-    expect(result.code, result.output).toBe(0);
-  }, 300_000);
+  it.skipIf(!neonUrl)(
+    'passes the same tests against NEON_TEST_DATABASE_URL',
+    async () => {
+      const result = await run('npm', ['test'], { cwd: project, env: cleanEnv({ DATABASE_URL: neonUrl }), timeoutMs: 240_000 });
+      expect(result.code, result.output).toBe(0);
+    },
+    300_000,
+  );
 
   it('npm start serves /, /http and /tx from the database, and Ctrl-C stops everything', async () => {
     const dev = await startDevServer(project, '/http');

@@ -65,7 +65,11 @@ describe('npm run create from a shell whose node is older than the project needs
     symlinkSync(oldNode!, path.join(shell, 'node'));
     // The shell of a newcomer: their old node first, the system's npm, none of this repository's tools.
     const PATH = [shell, ...(process.env.PATH ?? '').split(':').filter((p) => !p.includes('node_modules'))].join(':');
-    const created = await run('npm', ['run', 'create', '--', path.join(dir, 'old-node'), ...FLAGS], { cwd: REPO_ROOT, env: cleanEnv({ PATH }), timeoutMs: 180_000 });
+    const created = await run('npm', ['run', 'create', '--', path.join(dir, 'old-node'), ...FLAGS], {
+      cwd: REPO_ROOT,
+      env: cleanEnv({ PATH }),
+      timeoutMs: 180_000,
+    });
     expect(created.code, created.output).toBe(0);
     const version = spawnSync(oldNode!, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim();
     expect(created.stdout.trim().split('\n').pop()).toBe(

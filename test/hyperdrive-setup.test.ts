@@ -79,16 +79,28 @@ describe('worker-hyperdrive with a Neon URL', () => {
     const npx = readdirSync(calls).filter((f) => f.startsWith('npx.') && f.endsWith('.argv'));
     expect(npx).toHaveLength(1);
     expect(readFileSync(path.join(calls, npx[0]), 'utf8').trim().split('\n')).toEqual([
-      'wrangler', 'hyperdrive', 'create', 'app', `--connection-string=${direct}`, '--binding', 'HYPERDRIVE',
+      'wrangler',
+      'hyperdrive',
+      'create',
+      'app',
+      `--connection-string=${direct}`,
+      '--binding',
+      'HYPERDRIVE',
     ]);
   });
 
   it('refuses --secret in one line before writing anything', async () => {
-    const result = await runCli(['app', '--template', 'worker-hyperdrive', '--database-url', POOLED, '--secret', '--no-install', '--no-git'], { cwd, env: env() });
+    const result = await runCli(['app', '--template', 'worker-hyperdrive', '--database-url', POOLED, '--secret', '--no-install', '--no-git'], {
+      cwd,
+      env: env(),
+    });
     expect(result.code).toBe(1);
-    expect(result.output.trim().split('\n').filter((l) => l.startsWith('✖'))).toEqual([
-      expect.stringContaining('--secret: worker-hyperdrive keeps no DATABASE_URL secret in production'),
-    ]);
+    expect(
+      result.output
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('✖')),
+    ).toEqual([expect.stringContaining('--secret: worker-hyperdrive keeps no DATABASE_URL secret in production')]);
     expectNoPassword('the output', result.output);
     expect(existsSync(path.join(cwd, 'app'))).toBe(false);
     expect(readdirSync(calls)).toEqual([]);

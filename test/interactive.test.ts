@@ -85,7 +85,10 @@ describe('interactive prompts', () => {
 
   it('a pasted URL that does not connect: the reason, then paste it again, before anything is written', async () => {
     const wrong = db.url.replace(`:${db.password}@`, ':Wr0ngPassword@');
-    const pty = new Pty(`${process.execPath} ${CLI} retry-app --template worker-raw --orm none --no-install --no-git --no-agents --no-ci`, { cwd, env: cleanEnv() });
+    const pty = new Pty(`${process.execPath} ${CLI} retry-app --template worker-raw --orm none --no-install --no-git --no-agents --no-ci`, {
+      cwd,
+      env: cleanEnv(),
+    });
     try {
       await pty.waitFor(/Which database for local development\?/);
       await pty.type(KEYS.down, KEYS.enter); // Neon or another Postgres
@@ -109,7 +112,10 @@ describe('interactive prompts', () => {
 
   it('a URL kept although it does not connect: the project is written, and the end says what to fix', async () => {
     const wrong = db.url.replace(`:${db.password}@`, ':Wr0ngPassword@');
-    const pty = new Pty(`${process.execPath} ${CLI} kept-app --template worker-raw --orm none --no-install --no-git --no-agents --no-ci`, { cwd, env: cleanEnv() });
+    const pty = new Pty(`${process.execPath} ${CLI} kept-app --template worker-raw --orm none --no-install --no-git --no-agents --no-ci`, {
+      cwd,
+      env: cleanEnv(),
+    });
     try {
       await pty.waitFor(/Which database for local development\?/);
       await pty.type(KEYS.down, KEYS.enter);
@@ -189,7 +195,10 @@ describe('interactive prompts', () => {
   });
 
   it('an empty URL after "Neon or another Postgres" goes back to the choice', async () => {
-    const pty = new Pty(`${process.execPath} ${CLI} back-app --template worker-raw --orm none --no-install --no-git --no-agents --no-ci`, { cwd, env: cleanEnv() });
+    const pty = new Pty(`${process.execPath} ${CLI} back-app --template worker-raw --orm none --no-install --no-git --no-agents --no-ci`, {
+      cwd,
+      env: cleanEnv(),
+    });
     try {
       await pty.waitFor(/Which database for local development\?/);
       await pty.type(KEYS.down, KEYS.enter); // Neon or another Postgres
@@ -246,7 +255,12 @@ describe('Ctrl-C in a real terminal while a task runs', () => {
   // The spinner holds the terminal in raw mode, so Ctrl-C is a keypress, not a signal from the terminal.
   it.each([
     ['the install', 'npm', ['--no-git'], /Installing dependencies/],
-    ['storing the secret', 'wrangler', ['--database-url', 'postgres://a:pw-9@ep-x.neon.tech/db', '--secret', '--no-install', '--no-git'], /Storing DATABASE_URL/],
+    [
+      'storing the secret',
+      'wrangler',
+      ['--database-url', 'postgres://a:pw-9@ep-x.neon.tech/db', '--secret', '--no-install', '--no-git'],
+      /Storing DATABASE_URL/,
+    ],
   ])('during %s stops the child, rolls back and exits 130', async (_step, command, flags, spinner) => {
     standIn(command, `touch "${bin}/started"\nexec sleep 41.14`);
     const pty = new Pty(`${process.execPath} ${CLI} app -t worker-raw --yes ${flags.join(' ')}`, {

@@ -58,7 +58,9 @@ describe('npm pack', () => {
     expect(files.filter((f) => /^(src|test|bench|templates|packages)\//.test(f))).toEqual([]);
     expect(files).not.toContain('dist/.build-inputs'); // the build's own record, for npm run create
     expect(files).toEqual(expect.arrayContaining(['README.md', 'LICENSE', 'CHANGELOG.md']));
-    expect(files.filter((f) => /neon-on-localhost|worker-configuration\.d\.ts|node_modules|package-lock\.json$|\/\.dev\.vars$|\/\.env\.local$/.test(f))).toEqual([]);
+    expect(
+      files.filter((f) => /neon-on-localhost|worker-configuration\.d\.ts|node_modules|package-lock\.json$|\/\.dev\.vars$|\/\.env\.local$/.test(f)),
+    ).toEqual([]);
     const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { dependencies?: object };
     expect(pkg.dependencies ?? {}).toEqual({});
   });
@@ -80,7 +82,7 @@ describe('npm create neon-edge@latest my-app (from the registry)', () => {
     expect(statSync(path.join(project(), 'worker-configuration.d.ts')).size).toBeGreaterThan(1000);
   });
 
-  it('holds the user\'s code and config only: at most 14 files besides the lockfile, no proxy source', () => {
+  it("holds the user's code and config only: at most 14 files besides the lockfile, no proxy source", () => {
     const files = listFiles(project()).filter((f) => f !== 'package-lock.json' && f !== 'worker-configuration.d.ts');
     expect(files.length, files.join('\n')).toBeLessThanOrEqual(14);
     const pkg = JSON.parse(readFileSync(path.join(project(), 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
@@ -109,11 +111,26 @@ describe('npm create neon-edge@latest my-app (from the registry)', () => {
 
   it('tries a connection string given at create time, with pg from its own file in the package', async () => {
     const port = await freePort();
-    const tried = await run('npm', ['create', 'neon-edge@latest', 'tried', '--', '-t', 'worker-raw', '--database-url', `postgres://app:pw@127.0.0.1:${port}/app`, '--no-install', '--no-git'], {
-      cwd: dir,
-      env: cleanEnv({ npm_config_yes: 'true' }),
-      timeoutMs: 120_000,
-    });
+    const tried = await run(
+      'npm',
+      [
+        'create',
+        'neon-edge@latest',
+        'tried',
+        '--',
+        '-t',
+        'worker-raw',
+        '--database-url',
+        `postgres://app:pw@127.0.0.1:${port}/app`,
+        '--no-install',
+        '--no-git',
+      ],
+      {
+        cwd: dir,
+        env: cleanEnv({ npm_config_yes: 'true' }),
+        timeoutMs: 120_000,
+      },
+    );
     expect(tried.code, tried.output).toBe(0);
     expect(tried.output).toContain(`Could not connect: nothing answers at 127.0.0.1:${port} (connection refused).`);
   }, 150_000);

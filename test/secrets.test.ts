@@ -44,10 +44,7 @@ beforeEach(() => {
   // Each stand-in records its argv and stdin in a file of its own per call, then does its part.
   const standIn = (name: string, body: string) => {
     const file = path.join(bin, name);
-    writeFileSync(
-      file,
-      `#!/bin/sh\nn="${calls}/${name}.$$"\nprintf '%s\\n' "$@" > "$n.argv"\ncat > "$n.stdin"\n${body}\n`,
-    );
+    writeFileSync(file, `#!/bin/sh\nn="${calls}/${name}.$$"\nprintf '%s\\n' "$@" > "$n.argv"\ncat > "$n.stdin"\n${body}\n`);
     chmodSync(file, 0o755);
   };
   standIn('npm', 'case "$1" in install) mkdir -p node_modules ;; run) echo "✔ 3 places in the places table" ;; esac\nexit 0');
@@ -78,8 +75,14 @@ async function checkRun(t: TemplateCase, output: string, expectSecretPut: boolea
   // Every child the scaffolder started, with what it was given.
   const recorded = readdirSync(calls);
   const argvFiles = recorded.filter((f) => f.endsWith('.argv'));
-  expect(argvFiles.some((f) => f.startsWith('npm.')), 'npm ran').toBe(true);
-  expect(argvFiles.some((f) => f.startsWith('git.')), 'git ran').toBe(true);
+  expect(
+    argvFiles.some((f) => f.startsWith('npm.')),
+    'npm ran',
+  ).toBe(true);
+  expect(
+    argvFiles.some((f) => f.startsWith('git.')),
+    'git ran',
+  ).toBe(true);
   for (const file of argvFiles) expectNoPassword(`the argv of ${file}`, readFileSync(path.join(calls, file)));
   for (const file of recorded.filter((f) => f.endsWith('.stdin'))) {
     const stdin = readFileSync(path.join(calls, file), 'utf8');

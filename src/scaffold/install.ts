@@ -13,9 +13,7 @@ const TAIL_LINES = 15;
 export async function installDependencies(ctx: Pick<Context, 'log'>, answers: Pick<Answers, 'packageManager' | 'targetDir' | 'databaseUrl'>): Promise<void> {
   const [command, args] = installCommand(answers.packageManager);
   const shown = [command, ...args].join(' ');
-  const result = await ctx.log.task(`Installing dependencies (${shown})`, () =>
-    runCommand(command, args, { cwd: answers.targetDir }),
-  );
+  const result = await ctx.log.task(`Installing dependencies (${shown})`, () => runCommand(command, args, { cwd: answers.targetDir }));
   if (result.missing) {
     throw new CliError(`${command} is not installed: install it, or pass --package-manager npm (or --no-install).`);
   }

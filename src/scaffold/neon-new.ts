@@ -30,7 +30,6 @@ const DEFAULT_CALL_TIMEOUT_S = 20;
 /** The check that decides whether the prompt offers the choice at all. */
 const REACHABLE_TIMEOUT_MS = 1_500;
 
-
 export function neonNewBase(env: NodeJS.ProcessEnv): string {
   const raw = env[NEON_NEW_BASE_ENV] || NEON_NEW_DEFAULT_BASE;
   let url: URL;
@@ -103,11 +102,16 @@ export async function createClaimableDatabase(
 ): Promise<ClaimableDatabase> {
   const endpoint = `${base}/api/v1/database/${id}`;
   const json = { 'Content-Type': 'application/json' };
-  await call(`${endpoint}?referrer=${encodeURIComponent(NEON_NEW_REFERRER)}`, {
-    method: 'POST',
-    headers: json,
-    body: JSON.stringify({ enable_logical_replication: false }),
-  }, 'creating the database', timeoutS);
+  await call(
+    `${endpoint}?referrer=${encodeURIComponent(NEON_NEW_REFERRER)}`,
+    {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ enable_logical_replication: false }),
+    },
+    'creating the database',
+    timeoutS,
+  );
   const text = await call(endpoint, { method: 'GET', headers: json }, 'reading its connection string', timeoutS);
   let body: unknown;
   try {

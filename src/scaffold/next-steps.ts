@@ -71,7 +71,8 @@ export function nextSteps(answers: StepAnswers, { secretStored, dataLoaded }: Ou
   } else if (!answers.databaseUrl) {
     rows.push([`# put DATABASE_URL=postgres://… in ${platform.envFile}`]);
   }
-  if (answers.template.dbSetup && !dataLoaded && (answers.databaseUrl || !answers.template.embeddedDatabase)) rows.push([runScript(pm, 'db:setup'), 'schema and data into DATABASE_URL']);
+  if (answers.template.dbSetup && !dataLoaded && (answers.databaseUrl || !answers.template.embeddedDatabase))
+    rows.push([runScript(pm, 'db:setup'), 'schema and data into DATABASE_URL']);
   rows.push([runScript(pm, 'start'), scripts.start]);
   rows.push([runScript(pm, 'test'), scripts.test]);
   rows.push(...productionRows(answers, secretStored));

@@ -150,9 +150,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   const { values, positionals } = parsed;
   if (positionals.length > 1) {
     // Not echoed: a stray argument may be a connection string with its password.
-    throw new CliError(
-      `Expected one project directory, got ${positionals.length} arguments: quote a name with spaces, and pass a URL with --database-url.`,
-    );
+    throw new CliError(`Expected one project directory, got ${positionals.length} arguments: quote a name with spaces, and pass a URL with --database-url.`);
   }
   for (const name of Object.keys(values) as (keyof typeof OPTIONS)[]) {
     const spec: OptionSpec = OPTIONS[name];

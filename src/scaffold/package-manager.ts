@@ -20,7 +20,46 @@ export function installCommand(pm: PackageManager): [string, string[]] {
 }
 
 // yarn 1's own commands: `yarn check` verifies the install instead of running the script.
-const YARN_COMMANDS = new Set(['add', 'audit', 'autoclean', 'bin', 'cache', 'check', 'config', 'create', 'dedupe', 'global', 'help', 'import', 'info', 'init', 'install', 'licenses', 'link', 'list', 'login', 'logout', 'node', 'outdated', 'owner', 'pack', 'policies', 'publish', 'remove', 'run', 'tag', 'team', 'unlink', 'unplug', 'upgrade', 'version', 'versions', 'why', 'workspace', 'workspaces']);
+const YARN_COMMANDS = new Set([
+  'add',
+  'audit',
+  'autoclean',
+  'bin',
+  'cache',
+  'check',
+  'config',
+  'create',
+  'dedupe',
+  'global',
+  'help',
+  'import',
+  'info',
+  'init',
+  'install',
+  'licenses',
+  'link',
+  'list',
+  'login',
+  'logout',
+  'node',
+  'outdated',
+  'owner',
+  'pack',
+  'policies',
+  'publish',
+  'remove',
+  'run',
+  'tag',
+  'team',
+  'unlink',
+  'unplug',
+  'upgrade',
+  'version',
+  'versions',
+  'why',
+  'workspace',
+  'workspaces',
+]);
 
 /** How a user runs a package.json script with this package manager. */
 export function runScript(pm: PackageManager, script: string): string {
@@ -55,7 +94,9 @@ export function forPackageManager(pm: PackageManager, text: string): string {
   if (pm === 'npm') return text;
   return text
     .replace(/\bnpm create ([\w@./-]+)(?: --(?= ))?/g, (_, pkg: string) => `${pm} create ${pkg}`)
-    .replace(/\bnpm (?:run ([\w:.-]+)|(start|test)\b)(?: --(?= ))?/g, (_, script: string | undefined, short: string | undefined) => runScript(pm, script ?? short ?? ''))
+    .replace(/\bnpm (?:run ([\w:.-]+)|(start|test)\b)(?: --(?= ))?/g, (_, script: string | undefined, short: string | undefined) =>
+      runScript(pm, script ?? short ?? ''),
+    )
     .replace(/\bnpm ci\b/g, frozenInstallCommand(pm))
     .replace(/\bnpm install((?: +-[\w-]+)*)((?: +[@\w][\w@./^~:-]*)*)/g, (_, flags: string, packages: string) =>
       packages ? `${addCommand(pm)}${flags}${packages}` : `${pm} install${flags}`,

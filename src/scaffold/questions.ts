@@ -205,12 +205,7 @@ export interface DatabaseStatus {
   problem?: ConnectionProblem;
 }
 
-export async function askConfirm(
-  ctx: Context,
-  message: string,
-  given: boolean | undefined,
-  fallback: boolean,
-): Promise<boolean> {
+export async function askConfirm(ctx: Context, message: string, given: boolean | undefined, fallback: boolean): Promise<boolean> {
   return answer(ctx, {
     message,
     given,
@@ -273,7 +268,9 @@ export async function askOrm(ctx: Context, template: Template): Promise<Orm> {
         message: question('orm'),
         options: [
           { value: 'none', label: 'None: SQL', hint: 'plain SQL migrations in migrations/' },
-          ...offered.filter((o) => o !== 'none').map((o) => ({ value: o, label: 'Drizzle ORM', hint: 'schema in TypeScript; drizzle-kit writes the migrations' })),
+          ...offered
+            .filter((o) => o !== 'none')
+            .map((o) => ({ value: o, label: 'Drizzle ORM', hint: 'schema in TypeScript; drizzle-kit writes the migrations' })),
         ],
         initialValue: 'none',
       })) as Orm,
@@ -297,5 +294,20 @@ export async function askAll(ctx: Context): Promise<Answers> {
   const git = await askConfirm(ctx, question('git'), ctx.args.git, true);
   const secret = await askSecret(ctx, template, databaseUrl);
   if (secret) secretTimeoutSeconds(ctx.env); // a bad value fails now, before anything is written
-  return { ...target, template, databaseUrl, ...(status.problem ? { databaseProblem: status.problem } : {}), neonNew: neonNew.created, ...(orm === 'none' ? {} : { orm }), install, packageManager, ...(pmVersion ? { packageManagerVersion: pmVersion } : {}), dbSetup, agents, ci, git, secret };
+  return {
+    ...target,
+    template,
+    databaseUrl,
+    ...(status.problem ? { databaseProblem: status.problem } : {}),
+    neonNew: neonNew.created,
+    ...(orm === 'none' ? {} : { orm }),
+    install,
+    packageManager,
+    ...(pmVersion ? { packageManagerVersion: pmVersion } : {}),
+    dbSetup,
+    agents,
+    ci,
+    git,
+    secret,
+  };
 }

@@ -97,10 +97,7 @@ export async function scaffold(ctx: Context, answers: Answers): Promise<Outcome>
     // spinner) still stops the child and rolls the whole project back.
     const dataProblem = answers.dbSetup ? await runDbSetup(ctx, answers) : undefined;
     const dataLoaded = answers.dbSetup && dataProblem === undefined;
-    const secretStored =
-      answers.secret && answers.databaseUrl
-        ? await putSecret(ctx, answers, answers.databaseUrl)
-        : false;
+    const secretStored = answers.secret && answers.databaseUrl ? await putSecret(ctx, answers, answers.databaseUrl) : false;
     if (answers.git) await initGit(ctx, answers.targetDir);
     workspace.commit();
     return { secretStored, dataLoaded, ...(dataProblem ? { dataProblem } : {}) };

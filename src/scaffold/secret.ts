@@ -25,7 +25,11 @@ export function secretTimeoutSeconds(env: NodeJS.ProcessEnv): number {
 }
 
 /** Returns true when the secret was stored. A failure is reported, never thrown. */
-export async function putSecret(ctx: Pick<Context, 'env' | 'log'>, answers: Pick<Answers, 'template' | 'targetDir' | 'displayDir'>, databaseUrl: string): Promise<boolean> {
+export async function putSecret(
+  ctx: Pick<Context, 'env' | 'log'>,
+  answers: Pick<Answers, 'template' | 'targetDir' | 'displayDir'>,
+  databaseUrl: string,
+): Promise<boolean> {
   const platform = answers.template.platform;
   const later = `run \`${platform.secretCommand}\` in ${answers.displayDir}`;
   const seconds = secretTimeoutSeconds(ctx.env);
@@ -54,7 +58,9 @@ export async function putSecret(ctx: Pick<Context, 'env' | 'log'>, answers: Pick
     return false;
   }
   if (platform.notLinked?.pattern.test(output)) {
-    ctx.log.warn(`This directory is not linked to a ${platform.label} project yet, so the secret was not set: run \`${platform.notLinked.command}\`, then ${later}.`);
+    ctx.log.warn(
+      `This directory is not linked to a ${platform.label} project yet, so the secret was not set: run \`${platform.notLinked.command}\`, then ${later}.`,
+    );
     return false;
   }
   const lastLine = output.split('\n').filter(Boolean).pop() ?? '';

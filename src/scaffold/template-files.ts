@@ -23,7 +23,16 @@ export const AGENTS_FILE = 'AGENTS.md';
 // build output, installs, local databases, and every secrets file
 // (.dev.vars.<env>, .env.<mode>…). template.ts describes the template to the
 // scaffolder (bundled into the CLI) and is not part of the project.
-const NOT_COPIED = new Set(['node_modules', '.wrangler', '.vercel', '.neon-localhost', 'dist', 'package-lock.json', TEMPLATE_CONFIG_FILE, 'worker-configuration.d.ts']);
+const NOT_COPIED = new Set([
+  'node_modules',
+  '.wrangler',
+  '.vercel',
+  '.neon-localhost',
+  'dist',
+  'package-lock.json',
+  TEMPLATE_CONFIG_FILE,
+  'worker-configuration.d.ts',
+]);
 const SECRETS_FILE = /^\.(dev\.vars|env)(\..*)?$/;
 
 export function isTemplateFile(file: string): boolean {

@@ -10,12 +10,7 @@ const RESERVED_NAMES = new Set(['node_modules', 'favicon.ico']);
 const MAX_NAME_LENGTH = 214;
 
 export function isValidPackageName(name: string): boolean {
-  return (
-    name.length <= MAX_NAME_LENGTH &&
-    PACKAGE_NAME.test(name) &&
-    !RESERVED_NAMES.has(name) &&
-    !builtinModules.includes(name)
-  );
+  return name.length <= MAX_NAME_LENGTH && PACKAGE_NAME.test(name) && !RESERVED_NAMES.has(name) && !builtinModules.includes(name);
 }
 
 /** Turns a directory name into a valid npm package name ("My App!" → "my-app"). */

@@ -84,7 +84,10 @@ export function setEnvVar(existing: string | undefined, key: string, value: stri
   const expected = { ...parseEnvFile(text), [key]: value };
   const got = parseEnvFile(merged);
   const same = Object.keys(expected).length === Object.keys(got).length && Object.entries(expected).every(([k, v]) => got[k] === v);
-  if (!same) throw new CliError(`Could not set ${key} in the existing ${fileName} without changing its other lines: move it away, or pass no database URL and edit it by hand.`);
+  if (!same)
+    throw new CliError(
+      `Could not set ${key} in the existing ${fileName} without changing its other lines: move it away, or pass no database URL and edit it by hand.`,
+    );
   return merged;
 }
 
@@ -113,7 +116,10 @@ export function mergeGitignore(theirs: string, ours: string): string {
   return `${theirs}${theirs === '' || theirs.endsWith('\n') ? '' : '\n'}\n# create-neon-edge\n${ours}`;
 }
 
-type WriteAnswers = Pick<Answers, 'targetDir' | 'projectName' | 'template' | 'orm' | 'agents' | 'ci' | 'packageManager' | 'packageManagerVersion' | 'databaseUrl' | 'neonNew'>;
+type WriteAnswers = Pick<
+  Answers,
+  'targetDir' | 'projectName' | 'template' | 'orm' | 'agents' | 'ci' | 'packageManager' | 'packageManagerVersion' | 'databaseUrl' | 'neonNew'
+>;
 
 export function writeProject(templatesRoot: string, answers: WriteAnswers, entries?: TemplateEntry[]): void {
   const templateDir = path.join(templatesRoot, answers.template.name);
@@ -122,14 +128,16 @@ export function writeProject(templatesRoot: string, answers: WriteAnswers, entri
   const gitignore = all.find((e) => e.target === '.gitignore');
   const theirIgnore = gitignore && readExisting(path.join(answers.targetDir, '.gitignore'));
   // Worked out before anything is written: a secrets file that cannot be merged stops the run here.
-  let envContent = answers.databaseUrl
-    ? setEnvVar(readExisting(envFile), 'DATABASE_URL', answers.databaseUrl, answers.template.platform.envFile)
-    : undefined;
+  let envContent = answers.databaseUrl ? setEnvVar(readExisting(envFile), 'DATABASE_URL', answers.databaseUrl, answers.template.platform.envFile) : undefined;
   if (envContent !== undefined && answers.neonNew) {
     envContent = setEnvVar(envContent, UNPOOLED_KEY, answers.neonNew.directUrl, answers.template.platform.envFile) + claimComment(answers.neonNew);
   }
   const docs = all.filter((e) => DOCS.has(e.target));
-  copyTemplate(templateDir, answers.targetDir, all.filter((e) => !DOCS.has(e.target) && !(e === gitignore && theirIgnore !== undefined)));
+  copyTemplate(
+    templateDir,
+    answers.targetDir,
+    all.filter((e) => !DOCS.has(e.target) && !(e === gitignore && theirIgnore !== undefined)),
+  );
   for (const doc of docs) writeFileSync(path.join(answers.targetDir, doc.target), forPackageManager(answers.packageManager, readFileSync(doc.source, 'utf8')));
   if (gitignore && theirIgnore !== undefined) {
     writeFileSync(path.join(answers.targetDir, '.gitignore'), mergeGitignore(theirIgnore, readFileSync(gitignore.source, 'utf8')));

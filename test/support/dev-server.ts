@@ -72,7 +72,13 @@ export async function startDevServer(
   const announced = () => (defaultPort ? /Ready on (http:\/\/[^\s]+)/.exec(output)?.[1] : base);
   for (;;) {
     const url = announced();
-    if (url && (await fetch(`${url}${readyPath}`).then((r) => r.status < 500, () => false))) {
+    if (
+      url &&
+      (await fetch(`${url}${readyPath}`).then(
+        (r) => r.status < 500,
+        () => false,
+      ))
+    ) {
       base = url.replace(/\/$/, '');
       break;
     }
@@ -93,7 +99,12 @@ export interface Answer {
 }
 
 /** A request to `base` + `path` with exactly these headers (Host included, which fetch cannot set), as a browser's page would send it. */
-export function requestWith(base: string, path: string, headers: Record<string, string>, { method = 'GET', body }: { method?: string; body?: string } = {}): Promise<Answer> {
+export function requestWith(
+  base: string,
+  path: string,
+  headers: Record<string, string>,
+  { method = 'GET', body }: { method?: string; body?: string } = {},
+): Promise<Answer> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
     const req = http.request({ host: hostname, port, method, path, headers, agent: false }, (res) => {

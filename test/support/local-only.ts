@@ -113,7 +113,7 @@ export async function probeAsRebindingPage(port: number, dataPath: string): Prom
   }
   if (probe.targets?.length) {
     const target = new URL(probe.targets[0].webSocketDebuggerUrl).pathname;
-    probe.attached = await within(upgradeStatus(port, target, foreign).then((status) => status === 101)) ?? false;
+    probe.attached = (await within(upgradeStatus(port, target, foreign).then((status) => status === 101))) ?? false;
   }
   return probe;
 }

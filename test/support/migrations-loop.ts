@@ -86,7 +86,7 @@ export function describeDrizzleLoop(template: DrizzleTemplate): void {
     }, 900_000);
 
     if (template === 'vercel-node') {
-      it('runs from an install without devDependencies, built by vercel build and served by Vercel\'s launcher', async () => {
+      it("runs from an install without devDependencies, built by vercel build and served by Vercel's launcher", async () => {
         const db = await startPostgres();
         try {
           // As before a deploy: the migrations applied to the production database first.

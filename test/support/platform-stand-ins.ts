@@ -26,7 +26,14 @@ export interface StandIn {
   libc?: string[];
 }
 
-type Manifest = { version: string; dependencies?: Record<string, string>; optionalDependencies?: Record<string, string>; os?: string[]; cpu?: string[]; libc?: string[] };
+type Manifest = {
+  version: string;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  os?: string[];
+  cpu?: string[];
+  libc?: string[];
+};
 
 /** Cloudflare's packages through which the templates reach workerd; each pins the next exactly. */
 const TOOLCHAIN = new Set(['wrangler', 'miniflare', '@cloudflare/vitest-plugin', '@cloudflare/vitest-pool-workers']);
@@ -45,7 +52,10 @@ async function manifest(upstream: string, name: string, version: string): Promis
 /** The version a fresh install picks for `spec` (Cloudflare pins exactly; a range goes through npm view). */
 function resolve(upstream: string, name: string, spec: string): string {
   if (EXACT.test(spec)) return spec;
-  const out = execFileSync('npm', ['view', `${name}@${spec}`, 'version', '--json', '--registry', upstream], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync('npm', ['view', `${name}@${spec}`, 'version', '--json', '--registry', upstream], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const versions = JSON.parse(out) as string | string[];
   return Array.isArray(versions) ? versions[versions.length - 1] : versions;
 }
@@ -55,7 +65,9 @@ export async function workerdVersions(upstream: string, templatesDir: string): P
   const queue: [string, string][] = [];
   for (const template of readdirSync(templatesDir, { withFileTypes: true })) {
     if (!template.isDirectory()) continue;
-    const pkg = JSON.parse(readFileSync(path.join(templatesDir, template.name, 'package.json'), 'utf8')) as Manifest & { devDependencies?: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(path.join(templatesDir, template.name, 'package.json'), 'utf8')) as Manifest & {
+      devDependencies?: Record<string, string>;
+    };
     for (const [name, spec] of Object.entries({ ...pkg.dependencies, ...pkg.devDependencies })) {
       if (TOOLCHAIN.has(name) || name === 'workerd') queue.push([name, spec]);
     }

@@ -73,8 +73,20 @@ async function createCluster(dir: string, auth: PasswordAuth): Promise<TestPostg
     chownSync(pwfile, uidOf('postgres'), gidOf('postgres'));
   }
   await asPostgresUser('initdb', [
-    '-D', data, '-U', 'app', `--pwfile=${pwfile}`, '--auth-host', auth, '--auth-local', auth,
-    '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions',
+    '-D',
+    data,
+    '-U',
+    'app',
+    `--pwfile=${pwfile}`,
+    '--auth-host',
+    auth,
+    '--auth-local',
+    auth,
+    '-E',
+    'UTF8',
+    '--locale=C',
+    '--no-sync',
+    '--no-instructions',
   ]);
   rmSync(pwfile);
   const port = await freePort();

@@ -71,11 +71,15 @@ export function packageOf(file: string): string | undefined {
  */
 export async function wranglerBundle(dir: string, fullInstall: string): Promise<{ ran: Ran; inputs: string[] }> {
   const out = path.join(dir, 'dist');
-  const ran = await run(path.join(fullInstall, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', out, '--metafile', path.join(out, 'meta.json')], {
-    cwd: dir,
-    env: cleanEnv({ WRANGLER_SEND_METRICS: 'false' }),
-    timeoutMs: 120_000,
-  });
+  const ran = await run(
+    path.join(fullInstall, 'node_modules/.bin/wrangler'),
+    ['deploy', '--dry-run', '--outdir', out, '--metafile', path.join(out, 'meta.json')],
+    {
+      cwd: dir,
+      env: cleanEnv({ WRANGLER_SEND_METRICS: 'false' }),
+      timeoutMs: 120_000,
+    },
+  );
   const meta = path.join(out, 'meta.json');
   const inputs = existsSync(meta) ? Object.keys((JSON.parse(readFileSync(meta, 'utf8')) as { inputs: object }).inputs) : [];
   return { ran, inputs };
@@ -147,7 +151,11 @@ export async function serveVercelFunction(funcDir: string, fullInstall: string, 
  * database (and with a 503 naming no secret when the database is down). What
  * it ships is dependencies only.
  */
-export async function expectVercelFunctionsRunInProduction(project: string, databaseUrl: string, routes: Record<string, (body: Record<string, unknown>) => void>): Promise<void> {
+export async function expectVercelFunctionsRunInProduction(
+  project: string,
+  databaseUrl: string,
+  routes: Record<string, (body: Record<string, unknown>) => void>,
+): Promise<void> {
   const prod = await installWithoutDevDependencies(project, ['install', '--omit=dev']);
   try {
     expect(prod.installed.code, prod.installed.output).toBe(0);
@@ -158,15 +166,25 @@ export async function expectVercelFunctionsRunInProduction(project: string, data
     // which the function would not find either; missing type declarations (devDependencies) are no matter.
     expect(built.output).not.toMatch(/error TS2307/);
     const functions = path.join(prod.dir, '.vercel/output/functions/api');
-    expect(readdirSync(functions).sort()).toEqual(Object.keys(routes).map((name) => `${name}.func`).sort());
+    expect(readdirSync(functions).sort()).toEqual(
+      Object.keys(routes)
+        .map((name) => `${name}.func`)
+        .sort(),
+    );
     const password = decodeURIComponent(new URL(databaseUrl).password);
     const down = new URL(databaseUrl);
     down.port = '1';
     for (const [name, check] of Object.entries(routes)) {
       const funcDir = path.join(functions, `${name}.func`);
       const shipped = [...packagesIn(path.join(funcDir, 'node_modules'))];
-      expect(shipped.filter((p) => !prod.packages.has(p)), `${name}: shipped packages that are not dependencies`).toEqual([]);
-      for (const [url, status] of [[databaseUrl, 200], [down.toString(), 503]] as const) {
+      expect(
+        shipped.filter((p) => !prod.packages.has(p)),
+        `${name}: shipped packages that are not dependencies`,
+      ).toEqual([]);
+      for (const [url, status] of [
+        [databaseUrl, 200],
+        [down.toString(), 503],
+      ] as const) {
         const fn = await serveVercelFunction(funcDir, project, { DATABASE_URL: url });
         try {
           const response = await fetch(`${fn.base}/api/${name}`);

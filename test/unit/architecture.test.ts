@@ -17,7 +17,9 @@ async function cycles(cwd: string, files: string): Promise<string[][]> {
 }
 
 function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : [],
+  );
 }
 
 describe('src/', () => {
@@ -37,7 +39,7 @@ describe('src/', () => {
     }
   });
 
-  it("uses neon-on-localhost only through its package exports, never its sources", () => {
+  it('uses neon-on-localhost only through its package exports, never its sources', () => {
     const reaching = sources(path.join(REPO, 'src')).filter((file) => /from '(\.\.\/)+packages\//.test(readFileSync(file, 'utf8')));
     expect(reaching.map((file) => path.relative(REPO, file))).toEqual([]);
   });

@@ -82,7 +82,9 @@ describe('the CI workflow', () => {
   });
 
   it('says what forks get: no secrets, the default database', () => {
-    expect(ciWorkflow(SERVICE_AND_NEON, 'npm')).toMatch(/# Pull requests from forks get no secrets: they skip the Neon branch and run on\n# the PostGIS service\./);
+    expect(ciWorkflow(SERVICE_AND_NEON, 'npm')).toMatch(
+      /# Pull requests from forks get no secrets: they skip the Neon branch and run on\n# the PostGIS service\./,
+    );
     expect(ciWorkflow(EMBEDDED_AND_NEON, 'npm')).toMatch(/forks get no secrets: they skip the Neon branch and run on\n# the embedded database\./);
     expect(ciWorkflow(EMBEDDED, 'npm')).toContain('# It uses no secrets, so pull requests from forks run it the same way.');
   });
@@ -152,7 +154,8 @@ describe('the workflows the CLI carries, written at build time', () => {
     const built = (await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)) as { workflowFile: typeof workflowFile };
     for (const t of TEMPLATES) {
       for (const pm of PACKAGE_MANAGERS) {
-        for (const version of [undefined, '10.1.0']) expect(built.workflowFile(t, pm, version), `${t.name} ${pm} ${version}`).toBe(workflowFile(t, pm, version));
+        for (const version of [undefined, '10.1.0'])
+          expect(built.workflowFile(t, pm, version), `${t.name} ${pm} ${version}`).toBe(workflowFile(t, pm, version));
       }
     }
     expect(() => built.workflowFile({ name: 'no-such-template', ci: TEMPLATES[0].ci }, 'npm')).toThrow(/no CI workflow was built for no-such-template/);

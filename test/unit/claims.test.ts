@@ -59,7 +59,11 @@ const KNOWN_PACKAGES = new Set(
 );
 
 /** The package a specifier names: `@scope/name/sub` → `@scope/name`, `name/sub` → `name`. */
-const packageOf = (specifier: string) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+const packageOf = (specifier: string) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
 
 /** .gitignore's patterns as tests on a relative path (what the project makes when it runs). */
 function ignoredPatterns(dir: string): RegExp[] {
@@ -68,7 +72,10 @@ function ignoredPatterns(dir: string): RegExp[] {
     .map((line) => line.trim())
     .filter((line) => line && !line.startsWith('#') && !line.startsWith('!'))
     .map((line) => {
-      const glob = line.replace(/\/$/, '').replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*');
+      const glob = line
+        .replace(/\/$/, '')
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '[^/]*');
       return new RegExp(`(^|/)${glob}(/|$)`);
     });
 }
@@ -140,11 +147,14 @@ function problems(text: string, project: Project): string[] {
     if (!project.dependencies.has(packageOf(bin))) found.push(`runs ${bin}, which is not a dependency`);
   }
   if (project.pm !== 'npm') {
-    for (const m of text.matchAll(/\bnpm (?:run|start|test|install|ci|create|exec|i)\b[^\n`]*|\bnpx [\w@][^\n`]*/g)) found.push(`leaves an npm command: ${m[0]}`);
+    for (const m of text.matchAll(/\bnpm (?:run|start|test|install|ci|create|exec|i)\b[^\n`]*|\bnpx [\w@][^\n`]*/g))
+      found.push(`leaves an npm command: ${m[0]}`);
   }
   for (const { token, walkthrough } of inlineCode(text)) {
-    if (token.startsWith('@') && /^@[\w.-]+\/[\w.-]+/.test(token) && !project.dependencies.has(packageOf(token))) found.push(`names the package ${token}, which is not a dependency`);
-    else if (KNOWN_PACKAGES.has(packageOf(token)) && !project.dependencies.has(packageOf(token))) found.push(`names the package ${token}, which is not a dependency`);
+    if (token.startsWith('@') && /^@[\w.-]+\/[\w.-]+/.test(token) && !project.dependencies.has(packageOf(token)))
+      found.push(`names the package ${token}, which is not a dependency`);
+    else if (KNOWN_PACKAGES.has(packageOf(token)) && !project.dependencies.has(packageOf(token)))
+      found.push(`names the package ${token}, which is not a dependency`);
     else if (isProjectPath(token, project)) {
       const rel = token.replace(/^\.\//, '').replace(/\/$/, '');
       const there = existsSync(path.join(project.dir, rel)) || project.ignored.some((re) => re.test(rel));
@@ -175,7 +185,20 @@ let cwd: string;
 beforeAll(async () => {
   cwd = mkdtempSync(path.join(tmpdir(), 'claims-'));
   for (const c of cases) {
-    const argv = [`${c.template}-${c.orm}-${c.pm}`, '--template', c.template, '--orm', c.orm, '--package-manager', c.pm, '--database-url', DATABASE_URL, '--no-install', '--no-git', '--yes'];
+    const argv = [
+      `${c.template}-${c.orm}-${c.pm}`,
+      '--template',
+      c.template,
+      '--orm',
+      c.orm,
+      '--package-manager',
+      c.pm,
+      '--database-url',
+      DATABASE_URL,
+      '--no-install',
+      '--no-git',
+      '--yes',
+    ];
     const code = await main(argv, { cwd, env: {}, interactive: false, log: quiet });
     if (code !== 0) throw new Error(`${label(c)}: exit ${code}`);
   }
@@ -190,7 +213,7 @@ describe('what a generated project says about itself', () => {
   });
 });
 
-describe("what a generated README says about the toolkit: a link to its README, not its settings", () => {
+describe('what a generated README says about the toolkit: a link to its README, not its settings', () => {
   const npmCases = cases.filter((c) => c.pm === 'npm');
   it.each(npmCases.map((c) => [`${c.template} --orm ${c.orm}`, c] as const))('%s', (_, c) => {
     const readme = readFileSync(path.join(cwd, `${c.template}-${c.orm}-${c.pm}`, 'README.md'), 'utf8');
@@ -209,7 +232,13 @@ describe("what a generated README says about the toolkit: a link to its README, 
 });
 
 describe('the checks themselves (so the test above can fail)', () => {
-  const project: Project = { dir: templatesRoot(), pm: 'pnpm', scripts: new Set(['start', 'test', 'deploy']), dependencies: new Set(['wrangler', 'pg']), ignored: [/(^|\/)\.wrangler(\/|$)/] };
+  const project: Project = {
+    dir: templatesRoot(),
+    pm: 'pnpm',
+    scripts: new Set(['start', 'test', 'deploy']),
+    dependencies: new Set(['wrangler', 'pg']),
+    ignored: [/(^|\/)\.wrangler(\/|$)/],
+  };
 
   it('finds a missing script, an npm command left under pnpm, a missing file and a package that is not a dependency', () => {
     const text = [

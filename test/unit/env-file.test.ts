@@ -14,11 +14,11 @@ function random(seed: number): () => number {
   return () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 }
 
-const NASTY = ["'", '"', '`', '\\', '\\n', '\\r', '$', '${X}', '#', '=', ':', ' ', '%27', 'é', '\\\'', '\\"', 'export ', 'p'];
+const NASTY = ["'", '"', '`', '\\', '\\n', '\\r', '$', '${X}', '#', '=', ':', ' ', '%27', 'é', "\\'", '\\"', 'export ', 'p'];
 
 function nastyPasswords(count: number): string[] {
   const rnd = random(42);
-  const out = ["pa'ss\\nword", "'\\n'", '"\\n"', "`'\"\\n", "x'y\"z`w\\n\\r$HOME", "ends-with\\", "'", '\\', 'a\\\'b'];
+  const out = ["pa'ss\\nword", "'\\n'", '"\\n"', '`\'"\\n', 'x\'y"z`w\\n\\r$HOME', 'ends-with\\', "'", '\\', "a\\'b"];
   while (out.length < count) {
     let p = '';
     const len = 1 + Math.floor(rnd() * 10);
@@ -35,7 +35,7 @@ describe('envLine writes DATABASE_URL so that wrangler and the proxy read back e
     .map((p) => p.replace(/[\s#]/g, ''))
     .flatMap((p) => [`postgres://alice:${p}@host/db`, `postgresql://u:${p}@ep-x.neon.tech/neondb?sslmode=require&x=${p}`]);
 
-  it.each(["postgres://alice:pa'ss\\nword@host/db", 'postgres://alice:pa"ss\\nword@host/db', "postgres://a:'`\"\\n\\r$X@h/db"])('%s', (url) => {
+  it.each(["postgres://alice:pa'ss\\nword@host/db", 'postgres://alice:pa"ss\\nword@host/db', 'postgres://a:\'`"\\n\\r$X@h/db'])('%s', (url) => {
     const line = envLine('DATABASE_URL', url);
     expect(dotenv.parse(line).DATABASE_URL).toBe(url);
     expect(parseEnvFile(line).DATABASE_URL).toBe(url);
@@ -64,7 +64,36 @@ describe('envLine writes DATABASE_URL so that wrangler and the proxy read back e
 });
 
 describe('parseEnvFile reads every file exactly as dotenv does', () => {
-  const PIECES = ['A', 'B', 'KEY', '=', ' = ', ':', ': ', "'", '"', '`', '\\', 'n', '\\n', '\\r', '#', ' # c', ' ', '\t', '\n', '\r\n', '\r', 'x', 'export ', '.', '-', '$', 'é', '\u00a0'];
+  const PIECES = [
+    'A',
+    'B',
+    'KEY',
+    '=',
+    ' = ',
+    ':',
+    ': ',
+    "'",
+    '"',
+    '`',
+    '\\',
+    'n',
+    '\\n',
+    '\\r',
+    '#',
+    ' # c',
+    ' ',
+    '\t',
+    '\n',
+    '\r\n',
+    '\r',
+    'x',
+    'export ',
+    '.',
+    '-',
+    '$',
+    'é',
+    '\u00a0',
+  ];
   it('on 50,000 random files built from the characters that matter', () => {
     const rnd = random(7);
     for (let n = 0; n < 50_000; n++) {
@@ -81,7 +110,7 @@ describe('parseEnvFile reads every file exactly as dotenv does', () => {
     'export A=1 # comment\n# B=2\n  C = " spaced "  ',
     'A="unterminated\\n\nB=2',
     'A=`back\'"tick`',
-    'A=\n\'quoted on the next line\'',
+    "A=\n'quoted on the next line'",
     'KEY\n=split',
   ])('%j', (text) => {
     expect(parseEnvFile(text)).toEqual(dotenv.parse(text));

@@ -11,12 +11,7 @@ import { neonConnectionStrings as connectionStrings, parseEnvFile } from 'neon-o
 import type { Answers, ClaimableDatabase, Context } from '../../src/scaffold/context.ts';
 import { CliError } from '../../src/scaffold/errors.ts';
 import { hyperdriveSteps } from '../../src/scaffold/hyperdrive.ts';
-import {
-  createClaimableDatabase,
-  NEON_NEW_CHOICE,
-  NEON_NEW_REFERRER,
-  NeonNewOffer,
-} from '../../src/scaffold/neon-new.ts';
+import { createClaimableDatabase, NEON_NEW_CHOICE, NEON_NEW_REFERRER, NeonNewOffer } from '../../src/scaffold/neon-new.ts';
 import { type CliArgs, helpText, parseCliArgs } from '../../src/scaffold/options.ts';
 import type { Choice, Logger, Prompter } from '../../src/scaffold/prompter.ts';
 import { askAll, askDatabaseUrl } from '../../src/scaffold/questions.ts';
@@ -287,7 +282,16 @@ describe('the prompt', () => {
 
   it('on a failure says what failed in one line and asks again without it', async () => {
     standin.fault = 'malformed-json';
-    const { ctx, prompt, log } = context({}, { interactive: true, answers: [['select', 'neon-new'], ['select', 'embedded']] });
+    const { ctx, prompt, log } = context(
+      {},
+      {
+        interactive: true,
+        answers: [
+          ['select', 'neon-new'],
+          ['select', 'embedded'],
+        ],
+      },
+    );
     expect(await askDatabaseUrl(ctx, template('worker-raw'))).toBeUndefined();
     expect(log.lines.filter((l) => l.startsWith('WARN'))).toEqual([
       `WARN Could not create a Neon database at ${new URL(standin.base).host}: reading its connection string got an answer that is not JSON. Choose the embedded database or paste a connection string.`,

@@ -32,12 +32,19 @@ function answers(overrides: Partial<Answers> = {}): Answers {
 }
 
 const commentColumns = (text: string) =>
-  new Set(text.split('\n').filter((line) => !line.startsWith('#') && line.includes('   # ')).map((line) => line.indexOf('   # ')));
+  new Set(
+    text
+      .split('\n')
+      .filter((line) => !line.startsWith('#') && line.includes('   # '))
+      .map((line) => line.indexOf('   # ')),
+  );
 
 describe('nextSteps', () => {
   it('with a local URL still names the production secret, and says it needs a URL production can reach', () => {
     const text = nextSteps(answers({ databaseUrl: 'postgres://app:pw@127.0.0.1:5432/app' }), { secretStored: false, dataLoaded: false }, Infinity);
-    expect(text).toMatch(/^npx wrangler secret put DATABASE_URL\s+# once, before the first deploy: paste a Neon URL \(production cannot reach a database on this machine\)$/m);
+    expect(text).toMatch(
+      /^npx wrangler secret put DATABASE_URL\s+# once, before the first deploy: paste a Neon URL \(production cannot reach a database on this machine\)$/m,
+    );
   });
 
   it('under pnpm uses pnpm throughout: no npm, no npx', () => {
@@ -59,8 +66,14 @@ describe('nextSteps', () => {
 
   it("follows the template's facts, not its name: a Hyperdrive binding's set-up instead of the secret, in the package manager's terms", () => {
     const bound = { ...template('worker-raw'), production: { kind: 'hyperdrive', binding: 'DB' } as const };
-    const text = nextSteps(answers({ template: bound, packageManager: 'pnpm', databaseUrl: 'postgres://a:b@ep-x-pooler.us-east-2.aws.neon.tech/db' }), { secretStored: false, dataLoaded: false }, Infinity);
-    expect(text).toMatch(/^pnpm exec wrangler hyperdrive create app --connection-string="\$DATABASE_URL_UNPOOLED" --binding DB\s+# writes the id into wrangler.jsonc$/m);
+    const text = nextSteps(
+      answers({ template: bound, packageManager: 'pnpm', databaseUrl: 'postgres://a:b@ep-x-pooler.us-east-2.aws.neon.tech/db' }),
+      { secretStored: false, dataLoaded: false },
+      Infinity,
+    );
+    expect(text).toMatch(
+      /^pnpm exec wrangler hyperdrive create app --connection-string="\$DATABASE_URL_UNPOOLED" --binding DB\s+# writes the id into wrangler.jsonc$/m,
+    );
     expect(text).toContain('host ep-x.us-east-2.aws.neon.tech, no -pooler');
     expect(text).not.toContain('secret put');
     const embedded = nextSteps(answers({ template: bound }), { secretStored: false, dataLoaded: false }, Infinity);
@@ -78,7 +91,10 @@ describe('nextSteps', () => {
     const text = nextSteps(answers({ template: template('worker-postgis') }), { secretStored: false, dataLoaded: false });
     expect(text).not.toContain('db:setup');
     expect(text).toContain('# the first start or test run prepares it once, with the data (about a minute)');
-    const withUrl = nextSteps(answers({ template: template('worker-postgis'), databaseUrl: 'postgres://a:b@ep-x.neon.tech/db' }), { secretStored: false, dataLoaded: false });
+    const withUrl = nextSteps(answers({ template: template('worker-postgis'), databaseUrl: 'postgres://a:b@ep-x.neon.tech/db' }), {
+      secretStored: false,
+      dataLoaded: false,
+    });
     expect(withUrl).toMatch(/^npm run db:setup\s+# schema and data into DATABASE_URL$/m);
   });
 
@@ -109,11 +125,7 @@ describe('nextSteps within 100 columns', () => {
   const cases = TEMPLATES.flatMap((t) =>
     (['npm', 'pnpm', 'yarn', 'bun'] as const).flatMap((pm) =>
       Object.entries(databases).flatMap(([database, db]) =>
-        names.flatMap((name) =>
-          [true, false].flatMap((install) =>
-            [false, true].map((done) => ({ t, pm, database, db, name, install, done })),
-          ),
-        ),
+        names.flatMap((name) => [true, false].flatMap((install) => [false, true].map((done) => ({ t, pm, database, db, name, install, done })))),
       ),
     ),
   );
@@ -150,7 +162,9 @@ describe('nextSteps within 100 columns', () => {
 
   it('says the production secret must be a Neon URL when the project runs on the embedded database', () => {
     const text = nextSteps(answers(), { secretStored: false, dataLoaded: false }, Infinity);
-    expect(text).toMatch(/^npx wrangler secret put DATABASE_URL\s+# once, before the first deploy: paste a Neon URL \(production cannot reach the embedded database;/m);
+    expect(text).toMatch(
+      /^npx wrangler secret put DATABASE_URL\s+# once, before the first deploy: paste a Neon URL \(production cannot reach the embedded database;/m,
+    );
     expect(text).toContain('# to switch to Neon: put DATABASE_URL=postgres://… in .dev.vars, then store it as the production secret (below)');
   });
 });

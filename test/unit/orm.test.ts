@@ -15,8 +15,7 @@ import { TEMPLATES, templatesRoot } from '../../src/scaffold/templates.ts';
 import { copyTemplate, templateEntries } from '../../src/scaffold/template-files.ts';
 
 const template = (name: string) => TEMPLATES.find((t) => t.name === name)!;
-const ctx = (orm?: string) =>
-  ({ args: parseCliArgs(orm ? ['--orm', orm] : []), interactive: false, log: { answered() {} } }) as unknown as Context;
+const ctx = (orm?: string) => ({ args: parseCliArgs(orm ? ['--orm', orm] : []), interactive: false, log: { answered() {} } }) as unknown as Context;
 
 let dir: string;
 beforeEach(() => {
@@ -45,22 +44,25 @@ describe('--orm', () => {
     expect(targets.filter((t) => t.startsWith('orm/') || t.includes('drizzle'))).toEqual([]);
   });
 
-  it.each(['worker-raw', 'vercel-node', 'vercel-edge', 'worker-hyperdrive'])('with drizzle, %s gets the overlay, the dependencies and db:generate', async (name) => {
-    const templateDir = path.join(templatesRoot(), name);
-    const entries = withOrmEntries(templateDir, template(name), 'drizzle', templateEntries(templateDir));
-    const targets = entries.map((e) => e.target);
-    expect(new Set(targets).size).toBe(targets.length); // one writer per file
-    expect(targets).toEqual(expect.arrayContaining(['drizzle.config.ts', 'migrations/0000_notes.sql', 'migrations/meta/_journal.json', 'test/db.test.ts']));
-    expect(targets.some((t) => /^(src|lib)\/db\/schema\.ts$/.test(t))).toBe(true);
-    copyTemplate(templateDir, dir, entries);
-    expect(readFileSync(path.join(dir, 'migrations/0000_notes.sql'), 'utf8')).toMatch(/^CREATE TABLE "notes"/);
-    addOrmToPackage(dir, template(name), 'drizzle');
-    const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
-    expect(pkg.dependencies['drizzle-orm']).toMatch(/^\^0\.45\./);
-    expect(pkg.devDependencies['drizzle-kit']).toMatch(/^\^0\.31\./);
-    expect(pkg.scripts['db:generate']).toBe('drizzle-kit generate');
-    expect(pkg.scripts['db:migrate']).toBe('neon-on-localhost migrate');
-  });
+  it.each(['worker-raw', 'vercel-node', 'vercel-edge', 'worker-hyperdrive'])(
+    'with drizzle, %s gets the overlay, the dependencies and db:generate',
+    async (name) => {
+      const templateDir = path.join(templatesRoot(), name);
+      const entries = withOrmEntries(templateDir, template(name), 'drizzle', templateEntries(templateDir));
+      const targets = entries.map((e) => e.target);
+      expect(new Set(targets).size).toBe(targets.length); // one writer per file
+      expect(targets).toEqual(expect.arrayContaining(['drizzle.config.ts', 'migrations/0000_notes.sql', 'migrations/meta/_journal.json', 'test/db.test.ts']));
+      expect(targets.some((t) => /^(src|lib)\/db\/schema\.ts$/.test(t))).toBe(true);
+      copyTemplate(templateDir, dir, entries);
+      expect(readFileSync(path.join(dir, 'migrations/0000_notes.sql'), 'utf8')).toMatch(/^CREATE TABLE "notes"/);
+      addOrmToPackage(dir, template(name), 'drizzle');
+      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+      expect(pkg.dependencies['drizzle-orm']).toMatch(/^\^0\.45\./);
+      expect(pkg.devDependencies['drizzle-kit']).toMatch(/^\^0\.31\./);
+      expect(pkg.scripts['db:generate']).toBe('drizzle-kit generate');
+      expect(pkg.scripts['db:migrate']).toBe('neon-on-localhost migrate');
+    },
+  );
 
   // Each template's Drizzle driver: the one that fits how it already reaches the database.
   it.each([
@@ -80,7 +82,10 @@ describe('--orm', () => {
     for (const name of ['worker-raw', 'vercel-node', 'vercel-edge', 'worker-hyperdrive']) {
       const migrations = path.join(templatesRoot(), name, template(name).orms.drizzle!.files, 'migrations');
       const journal = JSON.parse(readFileSync(path.join(migrations, 'meta/_journal.json'), 'utf8'));
-      expect(journal.entries.map((e: { tag: string }) => e.tag), name).toEqual(['0000_notes']);
+      expect(
+        journal.entries.map((e: { tag: string }) => e.tag),
+        name,
+      ).toEqual(['0000_notes']);
       expect(readFileSync(path.join(migrations, '0000_notes.sql'), 'utf8'), name).toMatch(/^CREATE TABLE "notes"/);
     }
   });
@@ -94,7 +99,14 @@ describe('--orm', () => {
     const targets = entries.map((e) => e.target);
     expect(new Set(targets).size).toBe(targets.length);
     expect(targets).toEqual(
-      expect.arrayContaining(['drizzle.config.ts', 'src/db/schema.ts', 'src/db/index.ts', 'test/db.test.ts', 'migrations/meta/_journal.json', 'migrations/meta/0000_snapshot.json']),
+      expect.arrayContaining([
+        'drizzle.config.ts',
+        'src/db/schema.ts',
+        'src/db/index.ts',
+        'test/db.test.ts',
+        'migrations/meta/_journal.json',
+        'migrations/meta/0000_snapshot.json',
+      ]),
     );
     expect(targets.filter((t) => /^migrations\/[^/]+\.sql$/.test(t))).toEqual(['migrations/0000_places.sql']);
     copyTemplate(templateDir, dir, entries);

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { detectPackageManager, forPackageManager, installCommand, PACKAGE_MANAGERS, packageManagerVersion, runScript } from '../../src/scaffold/package-manager.ts';
+import {
+  detectPackageManager,
+  forPackageManager,
+  installCommand,
+  PACKAGE_MANAGERS,
+  packageManagerVersion,
+  runScript,
+} from '../../src/scaffold/package-manager.ts';
 
 describe('detectPackageManager', () => {
   it.each([

@@ -674,7 +674,10 @@ describe('the data question (templates with db:setup)', () => {
   it('is asked after install for worker-postgis with a URL, defaulting to yes', async () => {
     const { ctx, prompt } = context({
       args: { dir: 'proj', template: 'worker-postgis', orm: 'none', databaseUrl: LOCAL_URL, agents: true, ci: true, git: false },
-      answers: [['confirm', true], ['confirm', false]],
+      answers: [
+        ['confirm', true],
+        ['confirm', false],
+      ],
     });
     const answers = await askAll(ctx);
     expect(prompt.calls.map((c) => c.message)).toEqual([Q.install, DB_SETUP]);
@@ -692,7 +695,11 @@ describe('the data question (templates with db:setup)', () => {
   });
 
   it('is not asked without a URL, without install, or for worker-raw', async () => {
-    for (const extra of [{ template: 'worker-postgis' }, { template: 'worker-postgis', databaseUrl: LOCAL_URL, install: false }, { template: 'worker-raw', databaseUrl: LOCAL_URL }]) {
+    for (const extra of [
+      { template: 'worker-postgis' },
+      { template: 'worker-postgis', databaseUrl: LOCAL_URL, install: false },
+      { template: 'worker-raw', databaseUrl: LOCAL_URL },
+    ]) {
       const { ctx, log } = context({ interactive: false, args: { dir: 'proj', ...extra } });
       expect((await askAll(ctx)).dbSetup).toBe(false);
       expect(log.answers.map(([q]) => q)).not.toContain(DB_SETUP);
@@ -714,7 +721,11 @@ describe('the database question', () => {
   it('goes back to the choice when no URL is pasted after "Neon or another Postgres"', async () => {
     const { ctx, prompt } = context({
       args: { dir: 'proj', template: 'worker-raw', orm: 'none', install: false, agents: false, ci: false, git: false },
-      answers: [['select', 'url'], ['password', ''], ['select', 'embedded']],
+      answers: [
+        ['select', 'url'],
+        ['password', ''],
+        ['select', 'embedded'],
+      ],
     });
     const answers = await askAll(ctx);
     expect(prompt.calls.map((c) => [c.method, c.message])).toEqual([
@@ -733,7 +744,10 @@ describe('the database question', () => {
   it('shows the answered URL with only its password masked, as the flag path prints it', async () => {
     const { ctx, prompt, log } = context({
       args: { dir: 'proj', template: 'worker-raw', orm: 'none', install: false, agents: false, ci: false, git: false, secret: false },
-      answers: [['select', 'url'], ['password', NEON_URL]],
+      answers: [
+        ['select', 'url'],
+        ['password', NEON_URL],
+      ],
     });
     await askAll(ctx);
     const shown = (prompt.calls[1].opts as { shown?: (v: string) => string }).shown;

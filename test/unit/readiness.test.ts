@@ -7,7 +7,10 @@ import type { Template } from '../../src/scaffold/template-config.ts';
 import { TEMPLATES } from '../../src/scaffold/templates.ts';
 
 const template = (name: string) => TEMPLATES.find((t) => t.name === name) as Template;
-const refused = { cause: 'nothing answers at 127.0.0.1:5432 (connection refused)', fix: 'start PostgreSQL there, or fix the host and port of DATABASE_URL in app/.dev.vars' };
+const refused = {
+  cause: 'nothing answers at 127.0.0.1:5432 (connection refused)',
+  fix: 'start PostgreSQL there, or fix the host and port of DATABASE_URL in app/.dev.vars',
+};
 const base = { displayDir: 'app', install: true, packageManager: 'pnpm' as const };
 const nothingFailed = { secretStored: false, dataLoaded: true };
 
@@ -27,13 +30,20 @@ describe('notReady', () => {
   });
 
   it('data that did not load: why, and db:setup once that is fixed', () => {
-    const lines = notReady({ ...base, displayDir: '.', template: template('worker-postgis') }, { secretStored: false, dataLoaded: false, dataProblem: 'extension "postgis" is not available.' });
+    const lines = notReady(
+      { ...base, displayDir: '.', template: template('worker-postgis') },
+      { secretStored: false, dataLoaded: false, dataProblem: 'extension "postgis" is not available.' },
+    );
     expect(lines).toEqual(['The data was not loaded (extension "postgis" is not available): when that is fixed, run pnpm run db:setup.']);
     expect(outroMessage('places', lines)).toBe(`places is written, but not ready. ${lines[0]}`);
   });
 
   it('several: counted in the last line (each said above it)', () => {
-    const lines = notReady({ ...base, template: template('worker-raw'), databaseProblem: refused }, nothingFailed, 'The project needs Node.js 22.12 or newer …');
+    const lines = notReady(
+      { ...base, template: template('worker-raw'), databaseProblem: refused },
+      nothingFailed,
+      'The project needs Node.js 22.12 or newer …',
+    );
     expect(lines).toHaveLength(2);
     expect(outroMessage('app', lines)).toBe('app is written, but not ready: 2 things to fix (above).');
   });

@@ -58,7 +58,20 @@ describe('no secret in a command line', () => {
   it('the next steps of every template (with and without a URL)', () => {
     for (const template of TEMPLATES) {
       for (const databaseUrl of [undefined, 'postgres://app:pw@ep-x-1.us-east-2.aws.neon.tech/neondb']) {
-        const answers: Answers = { targetDir: '/tmp/app', displayDir: 'app', projectName: 'app', template, install: true, packageManager: 'npm', dbSetup: false, agents: true, ci: true, git: true, secret: false, databaseUrl };
+        const answers: Answers = {
+          targetDir: '/tmp/app',
+          displayDir: 'app',
+          projectName: 'app',
+          template,
+          install: true,
+          packageManager: 'npm',
+          dbSetup: false,
+          agents: true,
+          ci: true,
+          git: true,
+          secret: false,
+          databaseUrl,
+        };
         expect(offending(nextSteps(answers, { secretStored: false, dataLoaded: false })), template.name).toEqual([]);
       }
     }

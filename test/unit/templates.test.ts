@@ -37,7 +37,9 @@ async function builtRegistry(templatesDir: string): Promise<{ name: string; conf
     logLevel: 'silent',
     plugins: [templateRegistryPlugin(templatesDir)],
   });
-  const module = (await import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`)) as { TEMPLATE_CONFIGS: { name: string; config: TemplateConfig }[] };
+  const module = (await import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`)) as {
+    TEMPLATE_CONFIGS: { name: string; config: TemplateConfig }[];
+  };
   return module.TEMPLATE_CONFIGS;
 }
 
@@ -78,7 +80,10 @@ describe('templates/', () => {
     try {
       const config = (order: number, platform: string, embedded: boolean) =>
         `export default { order: ${order}, description: 'd', platform: '${platform}', scripts: { start: 's', test: 't', deploy: 'd' }, database: ${embedded ? '{ embedded: true }' : "{ embedded: false, needs: 'PostGIS' }"}, production: { kind: 'secret' }, ci: { database: { kind: 'embedded' } } };\n`;
-      for (const [name, text] of [['b-template', config(1, 'vercel', true)], ['a-template', config(2, 'cloudflare', false)]]) {
+      for (const [name, text] of [
+        ['b-template', config(1, 'vercel', true)],
+        ['a-template', config(2, 'cloudflare', false)],
+      ]) {
         mkdirSync(path.join(dir, name));
         writeFileSync(path.join(dir, name, TEMPLATE_CONFIG_FILE), text);
       }
@@ -107,9 +112,16 @@ describe('templates/', () => {
       return Object.keys(pkg.peerDependencies ?? {}).filter((peer) => !pkg.peerDependenciesMeta?.[peer]?.optional);
     };
     for (const t of TEMPLATES) {
-      const pkg = JSON.parse(readFileSync(path.join(root, t.name, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+      const pkg = JSON.parse(readFileSync(path.join(root, t.name, 'package.json'), 'utf8')) as {
+        dependencies?: Record<string, string>;
+        devDependencies?: Record<string, string>;
+      };
       const deps = { ...pkg.dependencies, ...pkg.devDependencies };
-      const missing = Object.keys(deps).flatMap((dep) => requiredPeers(dep).filter((peer) => !(peer in deps)).map((peer) => `${dep} needs ${peer}`));
+      const missing = Object.keys(deps).flatMap((dep) =>
+        requiredPeers(dep)
+          .filter((peer) => !(peer in deps))
+          .map((peer) => `${dep} needs ${peer}`),
+      );
       expect(missing, t.name).toEqual([]);
     }
   });
@@ -122,11 +134,33 @@ const TOOLKIT = '../packages/neon-on-localhost/src';
 const IDENTICAL: readonly (readonly string[])[] = [
   // The only lines of neon-on-localhost a project deploys, as its own code (the toolkit's file first).
   [`${TOOLKIT}/driver.ts`, 'worker-raw/src/local-dev.ts', 'worker-postgis/src/local-dev.ts', 'vercel-edge/lib/local-dev.ts'],
-  [`${TOOLKIT}/redact.ts`, 'worker-raw/src/redact.ts', 'worker-postgis/src/redact.ts', 'worker-hyperdrive/src/redact.ts', 'vercel-edge/lib/redact.ts', 'vercel-node/lib/redact.ts'],
+  [
+    `${TOOLKIT}/redact.ts`,
+    'worker-raw/src/redact.ts',
+    'worker-postgis/src/redact.ts',
+    'worker-hyperdrive/src/redact.ts',
+    'vercel-edge/lib/redact.ts',
+    'vercel-node/lib/redact.ts',
+  ],
   ['worker-raw/src/transaction.ts', 'vercel-edge/lib/transaction.ts', 'worker-hyperdrive/src/transaction.ts', 'vercel-node/lib/transaction.ts'],
-  ['worker-raw/orm/drizzle/src/transaction.ts', 'worker-hyperdrive/orm/drizzle/src/transaction.ts', 'vercel-edge/orm/drizzle/lib/transaction.ts', 'vercel-node/orm/drizzle/lib/transaction.ts'],
-  ['worker-raw/orm/drizzle/src/db/schema.ts', 'worker-hyperdrive/orm/drizzle/src/db/schema.ts', 'vercel-edge/orm/drizzle/lib/db/schema.ts', 'vercel-node/orm/drizzle/lib/db/schema.ts'],
-  ['worker-raw/migrations/0000_notes.sql', 'worker-hyperdrive/migrations/0000_notes.sql', 'vercel-edge/migrations/0000_notes.sql', 'vercel-node/migrations/0000_notes.sql'],
+  [
+    'worker-raw/orm/drizzle/src/transaction.ts',
+    'worker-hyperdrive/orm/drizzle/src/transaction.ts',
+    'vercel-edge/orm/drizzle/lib/transaction.ts',
+    'vercel-node/orm/drizzle/lib/transaction.ts',
+  ],
+  [
+    'worker-raw/orm/drizzle/src/db/schema.ts',
+    'worker-hyperdrive/orm/drizzle/src/db/schema.ts',
+    'vercel-edge/orm/drizzle/lib/db/schema.ts',
+    'vercel-node/orm/drizzle/lib/db/schema.ts',
+  ],
+  [
+    'worker-raw/migrations/0000_notes.sql',
+    'worker-hyperdrive/migrations/0000_notes.sql',
+    'vercel-edge/migrations/0000_notes.sql',
+    'vercel-node/migrations/0000_notes.sql',
+  ],
   ['worker-raw/_gitignore', 'worker-postgis/_gitignore', 'worker-hyperdrive/_gitignore'],
 ];
 

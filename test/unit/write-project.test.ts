@@ -1,15 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -106,16 +96,7 @@ describe('copyTemplate filter', () => {
   it('leaves out dependencies, lockfiles, build output and local secrets', async () => {
     const target = path.join(tmp, 'out');
     copyTemplate(fakeTemplate(), target);
-    expect(listFiles(target)).toEqual(
-      [
-        '.dev.vars.example',
-        '.env.example',
-        '.gitignore',
-        'package.json',
-        'src/.dev.vars.example',
-        'src/index.ts',
-      ].sort(),
-    );
+    expect(listFiles(target)).toEqual(['.dev.vars.example', '.env.example', '.gitignore', 'package.json', 'src/.dev.vars.example', 'src/index.ts'].sort());
   });
 
   it('templateEntries lists exactly the files copyTemplate writes, so a rollback knows them', async () => {
@@ -180,15 +161,10 @@ describe('copyTemplate filter', () => {
 
 describe('setPackageName', () => {
   it('sets the name and keeps everything else, in order', () => {
-    write(
-      path.join(tmp, 'package.json'),
-      JSON.stringify({ name: 'worker-raw', version: '0.0.0', private: true, scripts: { start: 'x' } }, null, 2),
-    );
+    write(path.join(tmp, 'package.json'), JSON.stringify({ name: 'worker-raw', version: '0.0.0', private: true, scripts: { start: 'x' } }, null, 2));
     setPackageName(tmp, 'my-app');
     const text = readFileSync(path.join(tmp, 'package.json'), 'utf8');
-    expect(text).toBe(
-      `${JSON.stringify({ name: 'my-app', version: '0.0.0', private: true, scripts: { start: 'x' } }, null, 2)}\n`,
-    );
+    expect(text).toBe(`${JSON.stringify({ name: 'my-app', version: '0.0.0', private: true, scripts: { start: 'x' } }, null, 2)}\n`);
     expect(Object.keys(JSON.parse(text) as object)).toEqual(['name', 'version', 'private', 'scripts']);
   });
 
@@ -262,7 +238,7 @@ describe('envLine', () => {
       '$HOME and ${HOME}',
       'back\\slash',
       'a`b',
-      "both ' and \"",
+      'both \' and "',
     ];
     for (const value of values) {
       expect(parseEnvFile(envLine('DATABASE_URL', value)).DATABASE_URL, value).toBe(value);
@@ -343,7 +319,7 @@ describe('writeProject', () => {
     expect(readFileSync(path.join(withAgents, 'AGENTS.md'), 'utf8')).toBe(readFileSync(path.join(templatesRoot(), 'worker-raw', 'AGENTS.md'), 'utf8'));
   });
 
-  it('writes README.md and AGENTS.md in the package manager\'s commands, and the code as it is', () => {
+  it("writes README.md and AGENTS.md in the package manager's commands, and the code as it is", () => {
     const target = path.join(tmp, 'bun');
     writeProject(templatesRoot(), answers(target, { agents: true, packageManager: 'bun' }));
     for (const doc of ['README.md', 'AGENTS.md']) {
@@ -385,13 +361,24 @@ describe('the generated .gitignore', () => {
   it('ignores secrets, dependencies and wrangler state but not the examples', async () => {
     const target = path.join(tmp, 'proj');
     copyTemplate(TEMPLATE_DIR, target);
-    const ignored = ['.dev.vars', '.dev.vars.local', '.dev.vars.production', '.env', '.env.local', '.env.production', 'node_modules', '.wrangler', 'dist', 'worker-configuration.d.ts'];
+    const ignored = [
+      '.dev.vars',
+      '.dev.vars.local',
+      '.dev.vars.production',
+      '.env',
+      '.env.local',
+      '.env.production',
+      'node_modules',
+      '.wrangler',
+      'dist',
+      'worker-configuration.d.ts',
+    ];
     const kept = ['.dev.vars.example', '.env.example', '.gitignore', 'package.json', 'src/index.ts', 'wrangler.jsonc'];
     expect(gitIgnored(target, [...ignored, ...kept])).toEqual([...ignored].sort());
   });
 });
 
-describe('setWorkerName when the project has the template\'s own name', () => {
+describe("setWorkerName when the project has the template's own name", () => {
   it('keeps the file as it is instead of failing', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'same-name-'));
     try {

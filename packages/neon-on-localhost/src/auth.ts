@@ -124,9 +124,7 @@ export function passwordOf(body: Buffer): string {
 }
 
 const pbkdf2Async = (password: string, salt: Buffer, iterations: number) =>
-  new Promise<Buffer>((resolve, reject) =>
-    pbkdf2(password, salt, iterations, 32, 'sha256', (err, key) => (err ? reject(err) : resolve(key))),
-  );
+  new Promise<Buffer>((resolve, reject) => pbkdf2(password, salt, iterations, 32, 'sha256', (err, key) => (err ? reject(err) : resolve(key))));
 const hmac = (key: Buffer, text: string) => createHmac('sha256', key).update(text).digest();
 
 /**
@@ -159,12 +157,17 @@ export async function authenticateToPostgres(
       send(typedMessage('p', cstring(await password())));
     } else if (kind === 5) {
       const salt = message.body.subarray(4, 8);
-      const inner = createHash('md5').update(`${await password()}${user}`).digest('hex');
-      const outer = createHash('md5').update(Buffer.concat([Buffer.from(inner), salt])).digest('hex');
+      const inner = createHash('md5')
+        .update(`${await password()}${user}`)
+        .digest('hex');
+      const outer = createHash('md5')
+        .update(Buffer.concat([Buffer.from(inner), salt]))
+        .digest('hex');
       send(typedMessage('p', cstring(`md5${outer}`)));
     } else if (kind === 10) {
       const mechanisms = message.body.subarray(4).toString('utf8').split('\0');
-      if (!mechanisms.includes('SCRAM-SHA-256')) return { error: fatalError('28000', `neon-on-localhost: Postgres offers no SASL mechanism it supports (${mechanisms.filter(Boolean).join(', ')})`) };
+      if (!mechanisms.includes('SCRAM-SHA-256'))
+        return { error: fatalError('28000', `neon-on-localhost: Postgres offers no SASL mechanism it supports (${mechanisms.filter(Boolean).join(', ')})`) };
       const clientNonce = randomBytes(18).toString('base64');
       scram = { clientNonce, clientFirstBare: `n=*,r=${clientNonce}` };
       const first = Buffer.from(`n,,${scram.clientFirstBare}`);

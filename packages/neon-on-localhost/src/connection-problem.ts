@@ -78,7 +78,10 @@ export function connectionProblem(err: unknown, url: string, where: string): Con
     case 'EAI_AGAIN':
       return { cause: `the host "${host}" could not be looked up (no answer from DNS)`, fix: `check your network, or the host in ${where}` };
     case 'ETIMEDOUT':
-      return { cause: `no answer from ${target} in time`, fix: `check that it is reachable from here (network, VPN, firewall), or fix the host and port of ${where}` };
+      return {
+        cause: `no answer from ${target} in time`,
+        fix: `check that it is reachable from here (network, VPN, firewall), or fix the host and port of ${where}`,
+      };
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
       return { cause: `${target} cannot be reached from here (${code})`, fix: `check your network, or the host of ${where}` };
@@ -92,7 +95,10 @@ export function connectionProblem(err: unknown, url: string, where: string): Con
     return { cause: `${server} does not accept SSL`, fix: `remove sslmode from ${where} (a server on this machine needs none)` };
   }
   if (/timeout/i.test(message)) {
-    return { cause: `no answer from ${target} in time`, fix: `check that it is reachable from here (network, VPN, firewall), or fix the host and port of ${where}` };
+    return {
+      cause: `no answer from ${target} in time`,
+      fix: `check that it is reachable from here (network, VPN, firewall), or fix the host and port of ${where}`,
+    };
   }
   if (/terminated unexpectedly|ECONNRESET|socket hang up/i.test(message) || code === 'ECONNRESET') {
     return { cause: `${target} closed the connection before login`, fix: `check that a PostgreSQL server listens there, or fix the host and port of ${where}` };

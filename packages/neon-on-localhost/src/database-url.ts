@@ -269,14 +269,15 @@ export function isLocalDatabaseUrl(databaseUrl: string): boolean {
 export function maskDatabaseUrl(databaseUrl: string): string {
   let text = databaseUrl;
   // Only a whole `scheme://…` is parsed: `ENOENT: no such file` parses as a URL too (scheme `enoent:`).
-  if (/^[a-z][a-z\d+.-]*:\/\/\S*$/i.test(databaseUrl)) try {
-    const url = new URL(databaseUrl);
-    if (url.password) url.password = '****';
-    if (url.searchParams.has('password')) url.searchParams.set('password', '****');
-    text = url.toString();
-  } catch {
-    // not a URL: the pattern below still hides the credentials
-  }
+  if (/^[a-z][a-z\d+.-]*:\/\/\S*$/i.test(databaseUrl))
+    try {
+      const url = new URL(databaseUrl);
+      if (url.password) url.password = '****';
+      if (url.searchParams.has('password')) url.searchParams.set('password', '****');
+      text = url.toString();
+    } catch {
+      // not a URL: the pattern below still hides the credentials
+    }
   return text.replace(/([^\s:/@]*):[^\s@/]*@/g, '$1:****@').replace(/([?&]password=)[^&\s]*/gi, '$1****');
 }
 

@@ -78,14 +78,17 @@ export async function startDevServer(handler: http.RequestListener, options: Dev
     if (!verdict.ok) log(`${req.method} ${req.url} (WebSocket) 403 Forbidden: ${verdict.message}`);
     const body = verdict.ok ? '' : `${verdict.message}\n`;
     const status = verdict.ok ? '501 Not Implemented' : '403 Forbidden';
-    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   });
   const wanted = asked ?? options.defaultPort;
   let moved: string | undefined;
   try {
     await listen(server, wanted, options.ip);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || asked !== undefined) throw listenError(err as NodeJS.ErrnoException, wanted, options.ip, portSetting);
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || asked !== undefined)
+      throw listenError(err as NodeJS.ErrnoException, wanted, options.ip, portSetting);
     await listen(server, 0, options.ip).catch((again: NodeJS.ErrnoException) => Promise.reject(listenError(again, 0, options.ip, portSetting)));
     moved = `port ${wanted} is in use, so ${name} took ${(server.address() as AddressInfo).port} instead (${portSetting} chooses one)`;
   }

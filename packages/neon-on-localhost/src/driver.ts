@@ -42,11 +42,7 @@ function processEnv(): Record<string, unknown> {
  *
  * With an env object, DATABASE_URL and NEON_LOCALHOST_PROXY are read from it.
  */
-export function configureNeonDriver(
-  neonConfig: NeonConfigStatic,
-  databaseUrlOrEnv: string | object = processEnv(),
-  localProxy?: string,
-): void {
+export function configureNeonDriver(neonConfig: NeonConfigStatic, databaseUrlOrEnv: string | object = processEnv(), localProxy?: string): void {
   let databaseUrl: unknown = databaseUrlOrEnv;
   if (typeof databaseUrlOrEnv === 'object') {
     const env = databaseUrlOrEnv as Record<string, unknown>;

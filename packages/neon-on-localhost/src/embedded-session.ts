@@ -141,7 +141,8 @@ function startupSettings(startup: Buffer): { sql?: string; error?: string } {
     const word = words[i];
     const setting = word === '-c' ? words[++i] : word.startsWith('--') ? word.slice(2) : word.startsWith('-c') ? word.slice(2) : undefined;
     const eq = setting?.indexOf('=') ?? -1;
-    if (!setting || eq < 1) return { error: `invalid command-line argument for server process: ${word} (the embedded database takes -c name=value in options)` };
+    if (!setting || eq < 1)
+      return { error: `invalid command-line argument for server process: ${word} (the embedded database takes -c name=value in options)` };
     settings.push([setting.slice(0, eq).replace(/-/g, '_'), setting.slice(eq + 1)]);
   }
   if (settings.length === 0) return {};

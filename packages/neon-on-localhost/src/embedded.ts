@@ -23,9 +23,7 @@
 // engine's is refused with one line before it is opened, and never deleted.
 
 import { randomBytes } from 'node:crypto';
-import {
-  chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync,
-} from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { extract } from 'tar';
@@ -283,7 +281,10 @@ export async function startEmbeddedPostgres(dataDir: string, options: EmbeddedOp
   const password = options.password ?? (dataDir === 'memory' ? newPassword() : projectPassword(dataDir));
   const opened = openEmbeddedDatabase(dataDir, options, release);
   const front = await EmbeddedFront.listen(password);
-  front.serve(EMBEDDED_DATABASE, opened.then((db) => db.socketPath));
+  front.serve(
+    EMBEDDED_DATABASE,
+    opened.then((db) => db.socketPath),
+  );
   try {
     return servedBy(front, await opened);
   } catch (err) {

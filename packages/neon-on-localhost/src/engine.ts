@@ -94,7 +94,9 @@ async function pluginFor(name: string, projectDir: string, pgliteVersion: string
     } catch {
       // not one of them
     }
-    throw new Error(`the embedded database (PGlite) has no extension "${name}": remove it from "neon-on-localhost".extensions in package.json, or set DATABASE_URL to a Postgres that has it`);
+    throw new Error(
+      `the embedded database (PGlite) has no extension "${name}": remove it from "neon-on-localhost".extensions in package.json, or set DATABASE_URL to a Postgres that has it`,
+    );
   }
   const install = `npm install -D ${known.packageName}@${known.release}`;
   for (const from of resolverFor(projectDir)) {
@@ -110,7 +112,9 @@ async function pluginFor(name: string, projectDir: string, pgliteVersion: string
     const mod = (await import(pathToFileURL(entry).href)) as Record<string, ExtensionPlugin>;
     return mod[known.exportName];
   }
-  throw new Error(`this project needs ${name} in the embedded database, which comes from ${known.packageName}: ${install}, or set DATABASE_URL to a Postgres with ${name}`);
+  throw new Error(
+    `this project needs ${name} in the embedded database, which comes from ${known.packageName}: ${install}, or set DATABASE_URL to a Postgres with ${name}`,
+  );
 }
 
 /**
@@ -123,7 +127,11 @@ export function engineVersions(extensions: readonly string[], projectDir = proce
   const versions = [PGLITE, PGLITE_SOCKET].map((name) => `${name.replace('@electric-sql/', '')} ${packageJsonOf(name)?.json.version ?? 'missing'}`);
   for (const name of extensions) {
     const known = PLUGIN_PACKAGES[name];
-    const version = known && resolverFor(projectDir).map((from) => packageJsonOf(known.packageName, from)).find(Boolean)?.json.version;
+    const version =
+      known &&
+      resolverFor(projectDir)
+        .map((from) => packageJsonOf(known.packageName, from))
+        .find(Boolean)?.json.version;
     versions.push(known ? `${known.packageName.replace('@electric-sql/', '')} ${version ?? 'missing'}` : name);
   }
   return versions.join(', ');

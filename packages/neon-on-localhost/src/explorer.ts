@@ -128,13 +128,18 @@ export function createExplorer({ log, rttMs, databaseUrl }: ExplorerOptions) {
   }
 
   async function tables(res: ServerResponse): Promise<void> {
-    if (!databaseUrl) return sendJson(res, 200, { database: null, tables: null, message: 'the proxy was started without a database URL, so it has no tables to show' });
+    if (!databaseUrl)
+      return sendJson(res, 200, { database: null, tables: null, message: 'the proxy was started without a database URL, so it has no tables to show' });
     try {
       // One read at a time, shared by every page that asks meanwhile.
       reading ??= readTables(databaseUrl).finally(() => (reading = undefined));
       sendJson(res, 200, { database, tables: await reading });
     } catch (err) {
-      sendJson(res, 503, { database, tables: null, message: `could not read the tables: ${redact(err instanceof Error ? err.message : String(err), databaseUrl)}` });
+      sendJson(res, 503, {
+        database,
+        tables: null,
+        message: `could not read the tables: ${redact(err instanceof Error ? err.message : String(err), databaseUrl)}`,
+      });
     }
   }
 

@@ -85,9 +85,7 @@ export function acquireLock(file: string, what: string): () => void {
     }
     const holder = readHolder(file);
     if (holder && stillHeld(holder)) {
-      throw new Error(
-        `the embedded database in ${what} is in use by process ${holder.pid} (another npm start?): stop it first (lock file ${file})`,
-      );
+      throw new Error(`the embedded database in ${what} is in use by process ${holder.pid} (another npm start?): stop it first (lock file ${file})`);
     }
     rmSync(file, { force: true }); // stale: its process is gone, or the pid now belongs to another program
   }

@@ -140,7 +140,11 @@ export async function migrate(url: string, dir: string, log: (line: string) => v
     throw new ConnectionFailed(url, err);
   }
   try {
-    await locked(client, () => client.query(`create table if not exists ${MIGRATIONS_TABLE} (name text primary key, checksum text not null, applied_at timestamptz not null default now())`));
+    await locked(client, () =>
+      client.query(
+        `create table if not exists ${MIGRATIONS_TABLE} (name text primary key, checksum text not null, applied_at timestamptz not null default now())`,
+      ),
+    );
     const recorded = await appliedChecksums(client);
     const pending: Migration[] = [];
     for (const migration of migrations) {
@@ -165,7 +169,9 @@ export async function migrate(url: string, dir: string, log: (line: string) => v
     for (const migration of pending) {
       const file = path.join(path.basename(dir), migration.name);
       const plan = plans.get(migration)!;
-      const applied = plan.transaction ? await applyInTransaction(client, migration, plan, file) : await applyStatementByStatement(client, migration, plan, file);
+      const applied = plan.transaction
+        ? await applyInTransaction(client, migration, plan, file)
+        : await applyStatementByStatement(client, migration, plan, file);
       if (applied) {
         result.applied.push(migration.name);
         log(`applied ${file}`);
@@ -238,7 +244,11 @@ async function applyInTransaction(client: pg.Client, migration: Migration, plan:
         `${file}: the connection to the database was lost while it was being applied (${firstLine((err as Error).message)}): whether it was committed is unknown. A file is applied whole or not at all, and recorded in ${MIGRATIONS_TABLE} only if applied: run the migrations again to find out`,
       );
     }
-    if (connectionLost(err)) throw new MigrationError(file, `${file} was not applied, nothing in it ran: the connection to the database failed (${firstLine((err as Error).message)})`);
+    if (connectionLost(err))
+      throw new MigrationError(
+        file,
+        `${file} was not applied, nothing in it ran: the connection to the database failed (${firstLine((err as Error).message)})`,
+      );
     // The transaction ended in an error, and locked() rolled it back (or the server did, at commit).
     const inFile = (err as { inFile?: boolean }).inFile;
     const line = inFile ? (lineOfPosition(err, migration.sql) ?? plan.statements[completed]?.line) : undefined;
@@ -295,7 +305,10 @@ async function sessionLock(client: pg.Client, file: string): Promise<void> {
   const deadline = Date.now() + LOCK_WAIT_MS;
   while (!(await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1) as ok', [LOCK_KEY])).rows[0].ok) {
     if (Date.now() > deadline) {
-      throw new MigrationError(file, `${file} was not applied, nothing in it ran: another migration run held the migrations lock for ${LOCK_WAIT_MS / 60_000} minutes`);
+      throw new MigrationError(
+        file,
+        `${file} was not applied, nothing in it ran: another migration run held the migrations lock for ${LOCK_WAIT_MS / 60_000} minutes`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
   }

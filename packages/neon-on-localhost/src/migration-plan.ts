@@ -62,9 +62,7 @@ export async function planMigration(file: string, sql: string): Promise<Migratio
   for (const s of statements) {
     const control = transactionControl(s.node);
     if (control) {
-      throw new MigrationRefused(
-        `${file} line ${s.line}: ${label(s.sql)} is not allowed in a migration: ${control}; nothing in the file ran`,
-      );
+      throw new MigrationRefused(`${file} line ${s.line}: ${label(s.sql)} is not allowed in a migration: ${control}; nothing in the file ran`);
     }
     const alone = needsNoTransaction(s.node);
     if (transaction && alone) {

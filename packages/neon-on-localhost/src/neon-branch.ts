@@ -90,7 +90,10 @@ function onEndpoint(url: string, host: string, pooled: boolean): string {
 function branchName(pid = process.pid): string {
   const started = processStart(pid);
   const token = started ? createHash('sha256').update(started).digest('hex').slice(0, 8) : 'x';
-  return `${TEST_BRANCH_PREFIX}${hostname().toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 40)}-${pid}-${token}`;
+  return `${TEST_BRANCH_PREFIX}${hostname()
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .slice(0, 40)}-${pid}-${token}`;
 }
 
 /** True for a branch this toolkit made for a run that is over: on this machine, its process gone; anywhere, older than a day. */
@@ -135,7 +138,9 @@ export async function createTestBranch(api: NeonApi, databaseUrl: string, log: (
     endpoints: [{ type: 'read_write' }],
   });
   const remove = async () => {
-    await call(api, 'DELETE', `/branches/${encodeURIComponent(created.branch.id)}`).catch((err: Error) => log(`could not remove the Neon branch ${name}: ${err.message}`));
+    await call(api, 'DELETE', `/branches/${encodeURIComponent(created.branch.id)}`).catch((err: Error) =>
+      log(`could not remove the Neon branch ${name}: ${err.message}`),
+    );
   };
   try {
     await waitFor(api, created.operations ?? []);

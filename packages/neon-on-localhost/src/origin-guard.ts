@@ -67,7 +67,8 @@ function parseOrigin(value: string): URL | undefined {
 function validated(allowedHosts: readonly string[], allowedOrigins: readonly string[], settings = PROXY_SETTINGS) {
   const hosts = allowedHosts.map((raw) => {
     const host = parseHost(raw.trim());
-    if (!host) throw new Error(`neon-on-localhost: invalid allowed host "${raw}" in ${settings.hosts}: expected a host name or name:port, e.g. my-laptop.local`);
+    if (!host)
+      throw new Error(`neon-on-localhost: invalid allowed host "${raw}" in ${settings.hosts}: expected a host name or name:port, e.g. my-laptop.local`);
     return host;
   });
   const origins = new Set(
@@ -79,7 +80,10 @@ function validated(allowedHosts: readonly string[], allowedOrigins: readonly str
         // not a URL: refused just below
       }
       const bare = url && /^https?:$/.test(url.protocol) && !url.username && !url.password && url.pathname === '/' && !url.search && !url.hash;
-      if (!url || !bare) throw new Error(`neon-on-localhost: invalid allowed origin "${raw}" in ${settings.origins}: expected http(s)://host[:port], e.g. http://my-laptop.local:3000`);
+      if (!url || !bare)
+        throw new Error(
+          `neon-on-localhost: invalid allowed origin "${raw}" in ${settings.origins}: expected http(s)://host[:port], e.g. http://my-laptop.local:3000`,
+        );
       return url.origin;
     }),
   );

@@ -13,10 +13,33 @@ const JSONB = 3802;
 
 /** Array type OIDs of the built-in types, to their element type. */
 const ARRAY_ELEMENTS: Record<number, number> = {
-  1000: BOOL, 1005: INT2, 1007: INT4, 1021: FLOAT4, 1022: FLOAT8, 199: JSON_OID, 3807: JSONB,
+  1000: BOOL,
+  1005: INT2,
+  1007: INT4,
+  1021: FLOAT4,
+  1022: FLOAT8,
+  199: JSON_OID,
+  3807: JSONB,
   // Text elements: the array structure is still parsed, as Neon does for every array type.
-  1001: 17, 1002: 18, 1003: 19, 1009: 25, 1014: 1042, 1015: 1043, 1016: 20, 1028: 26, 1115: 1114, 1182: 1082,
-  1183: 1083, 1185: 1184, 1187: 1186, 1231: 1700, 1270: 1266, 2951: 2950, 1041: 869, 651: 650, 1040: 829,
+  1001: 17,
+  1002: 18,
+  1003: 19,
+  1009: 25,
+  1014: 1042,
+  1015: 1043,
+  1016: 20,
+  1028: 26,
+  1115: 1114,
+  1182: 1082,
+  1183: 1083,
+  1185: 1184,
+  1187: 1186,
+  1231: 1700,
+  1270: 1266,
+  2951: 2950,
+  1041: 869,
+  651: 650,
+  1040: 829,
 };
 
 export function pgTextToJson(text: string, typeId: number): unknown {

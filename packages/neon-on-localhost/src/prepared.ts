@@ -31,8 +31,7 @@ export interface PreparedManifest {
   preparedAt: string;
 }
 
-const toolkitVersion = (): string =>
-  (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const toolkitVersion = (): string => (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** Every file under `target` (a file or a folder), in a stable order. */
 function filesUnder(target: string): string[] {
@@ -47,14 +46,21 @@ function seedInputsHash(projectDir: string, seed: Seed): string {
   const hash = createHash('sha256');
   for (const input of seed.inputs) {
     for (const file of filesUnder(path.join(projectDir, input))) {
-      hash.update(`${path.relative(projectDir, file)}\0`).update(readFileSync(file)).update('\0');
+      hash
+        .update(`${path.relative(projectDir, file)}\0`)
+        .update(readFileSync(file))
+        .update('\0');
     }
   }
   return hash.digest('hex');
 }
 
 /** What the prepared database is made of, as one hash. */
-export function fingerprintOf(projectDir: string, config: ProjectConfig, engine: string): { fingerprint: string; manifest: Omit<PreparedManifest, 'preparedAt'> } {
+export function fingerprintOf(
+  projectDir: string,
+  config: ProjectConfig,
+  engine: string,
+): { fingerprint: string; manifest: Omit<PreparedManifest, 'preparedAt'> } {
   const migrations = readMigrations(path.join(projectDir, MIGRATIONS_DIR));
   const parts = {
     toolkit: toolkitVersion(),

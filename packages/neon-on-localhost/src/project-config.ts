@@ -37,7 +37,8 @@ export function readProjectConfig(projectDir: string, extra: readonly string[] =
   const pkg = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { scripts?: Record<string, string>; [FIELD]?: unknown }) : {};
   const field = (pkg[FIELD] ?? {}) as { extensions?: unknown; seed?: unknown; seedInputs?: unknown; testDatabase?: unknown };
   const where = `"${FIELD}" in package.json`;
-  if (field.extensions !== undefined && !strings(field.extensions)) throw new Error(`${where}: "extensions" must be a list of extension names, like ["postgis"]`);
+  if (field.extensions !== undefined && !strings(field.extensions))
+    throw new Error(`${where}: "extensions" must be a list of extension names, like ["postgis"]`);
   if (field.seedInputs !== undefined && !strings(field.seedInputs)) throw new Error(`${where}: "seedInputs" must be a list of paths, like ["scripts"]`);
   if (field.testDatabase !== undefined && field.testDatabase !== 'per-file' && field.testDatabase !== 'shared') {
     throw new Error(`${where}: "testDatabase" must be "per-file" (each test file its own database, the default) or "shared"`);

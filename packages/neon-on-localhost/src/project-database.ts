@@ -17,8 +17,15 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { EmbeddedFront } from './embedded-front.ts';
 import {
-  claimDataDir, EMBEDDED_DATA_DIR, EMBEDDED_DATABASE, newPassword, openEmbeddedDatabase, projectPassword, servedBy,
-  type EmbeddedPostgres, type OpenedDatabase,
+  claimDataDir,
+  EMBEDDED_DATA_DIR,
+  EMBEDDED_DATABASE,
+  newPassword,
+  openEmbeddedDatabase,
+  projectPassword,
+  servedBy,
+  type EmbeddedPostgres,
+  type OpenedDatabase,
 } from './embedded.ts';
 import { engineVersions } from './engine.ts';
 import { acquireLock } from './lock.ts';
@@ -176,7 +183,10 @@ export async function listenProjectDatabase(projectDir: string, target: string, 
   }
   const made = makeReady({ projectDir, target, config, password, release, log });
   made.catch(release); // also when it failed before opening (the folder is released once it opened)
-  front.serve(EMBEDDED_DATABASE, made.then(({ db }) => db.socketPath));
+  front.serve(
+    EMBEDDED_DATABASE,
+    made.then(({ db }) => db.socketPath),
+  );
   const ready = made.then(({ db }) => servedBy(front, db));
   ready.catch(() => front.close());
   return {

@@ -166,9 +166,7 @@ export class RelaySession {
     this.tcpClosed = true;
     const err = this.tcpError;
     const why = err ? ` (${err.code ?? err.message})` : '';
-    this.fromServer.end(
-      new Error(this.tcpConnected ? `the database closed the connection${why}` : `could not connect to the database${why}`),
-    );
+    this.fromServer.end(new Error(this.tcpConnected ? `the database closed the connection${why}` : `could not connect to the database${why}`));
     if (this.phase === 'relay') this.closeClient(1000);
     this.settle();
   }

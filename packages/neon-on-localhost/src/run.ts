@@ -65,7 +65,9 @@ for (;;) {
 }
 const [command, ...args] = argv;
 if (!command) {
-  console.error('usage: neon-on-localhost run [--requires postgis] [--rtt-ms N] [--log-queries] [--show-values] <command> [args...]   ({proxy} in args becomes the proxy address)');
+  console.error(
+    'usage: neon-on-localhost run [--requires postgis] [--rtt-ms N] [--log-queries] [--show-values] <command> [args...]   ({proxy} in args becomes the proxy address)',
+  );
   process.exit(2);
 }
 
@@ -99,7 +101,10 @@ const envFile = envFileOf(process.cwd());
 
 /** A migration's failure (or the database refusing the connection), with the fix. */
 function migrationFailureLine(err: Error): string {
-  return connectionFailedLine(err, process.cwd(), 'then start again') ?? `${maskDatabaseUrl(err.message.split('\n')[0])}. Fix it (or add a migration that does), then start again.`;
+  return (
+    connectionFailedLine(err, process.cwd(), 'then start again') ??
+    `${maskDatabaseUrl(err.message.split('\n')[0])}. Fix it (or add a migration that does), then start again.`
+  );
 }
 
 /** Why the embedded database is not there, with the way out. */
@@ -149,7 +154,10 @@ if (isLocalDatabaseUrl(databaseUrl)) {
   if (logQueries) printQueries(proxy.queries, (line) => console.log(line));
   if (rttMs) console.log(`[neon-on-localhost] emulating ${rttMs} ms round trips between your code and the proxy (NEON_LOCALHOST_RTT_MS)`);
   // The dev server is told the new address; anything else pointed at the usual port is not.
-  if (moved) console.log(`[neon-on-localhost] port ${port} is in use, so the proxy took ${proxy.address.split(':').pop()} instead (set NEON_LOCALHOST_PORT to choose one)`);
+  if (moved)
+    console.log(
+      `[neon-on-localhost] port ${port} is in use, so the proxy took ${proxy.address.split(':').pop()} instead (set NEON_LOCALHOST_PORT to choose one)`,
+    );
 } else {
   console.log(`[neon-on-localhost] using ${maskDatabaseUrl(databaseUrl)} directly (no local proxy needed)`);
 }

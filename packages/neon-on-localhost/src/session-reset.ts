@@ -11,5 +11,4 @@ export const RESET_SESSION =
 // (embedded-session.ts), while another connection is in the middle of
 // something: what may belong to it stays (its prepared statements, temp
 // tables), the rest is reset. Otherwise the embedded database gets RESET_SESSION.
-export const EMBEDDED_RESET_SESSION =
-  'rollback; close all; set session authorization default; reset all; select pg_advisory_unlock_all()';
+export const EMBEDDED_RESET_SESSION = 'rollback; close all; set session authorization default; reset all; select pg_advisory_unlock_all()';

@@ -35,7 +35,11 @@ export async function spawnProxy(target: string[] | { embedded: string; project?
 
 /** The last line the child said on stderr, as the reason it stopped. */
 const reasonOf = (errors: string, code: number | null) =>
-  errors.trim().split('\n').pop()?.replace(/^neon-on-localhost: /, '') || `the local proxy (neon-on-localhost serve) exited with code ${code} before it was ready`;
+  errors
+    .trim()
+    .split('\n')
+    .pop()
+    ?.replace(/^neon-on-localhost: /, '') || `the local proxy (neon-on-localhost serve) exited with code ${code} before it was ready`;
 
 /**
  * As spawnProxy, resolving as soon as the proxy listens: a project's embedded

@@ -34,8 +34,7 @@ const MAX_PARAM_DEPTH = 64;
 
 /** What /sql refuses of Postgres' COPY: Neon's /sql has no COPY sub-protocol. */
 export const COPY_REFUSED =
-  'COPY ... FROM STDIN and COPY ... TO STDOUT are not supported over HTTP (Neon\'s /sql has no COPY sub-protocol): use INSERT or SELECT, or a Client or Pool over WebSocket';
-
+  "COPY ... FROM STDIN and COPY ... TO STDOUT are not supported over HTTP (Neon's /sql has no COPY sub-protocol): use INSERT or SELECT, or a Client or Pool over WebSocket";
 
 // Neon-Raw-Text-Output: every value stays the text Postgres sent.
 const rawText = { getTypeParser: () => (value: string) => value };
@@ -49,8 +48,22 @@ const ISOLATION_LEVELS: Record<string, string> = {
 
 // The fields of a Postgres error that Neon returns, in Neon's order.
 const ERROR_FIELDS = [
-  'severity', 'code', 'detail', 'hint', 'position', 'internalPosition', 'internalQuery', 'where',
-  'schema', 'table', 'column', 'dataType', 'constraint', 'file', 'line', 'routine',
+  'severity',
+  'code',
+  'detail',
+  'hint',
+  'position',
+  'internalPosition',
+  'internalQuery',
+  'where',
+  'schema',
+  'table',
+  'column',
+  'dataType',
+  'constraint',
+  'file',
+  'line',
+  'routine',
 ] as const;
 
 interface SqlQuery {
@@ -123,10 +136,7 @@ function readBody(req: IncomingMessage, timeoutMs: number): Promise<string> {
     const onEnd = () => done();
     const onError = (err: Error) => done(err);
     const onClose = () => done(new HttpError(400, 'request body incomplete: the client went away'));
-    const timer = setTimeout(
-      () => done(new HttpError(408, `request body not received within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => done(new HttpError(408, `request body not received within ${timeoutMs} ms`)), timeoutMs);
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);
@@ -384,7 +394,15 @@ export function createSqlOverHttp({ policy, stats, slots, bodyTimeoutMs = 10_000
   }
 
   /** One statement, its rows counted as they arrive (and converted unless Neon-Raw-Text-Output). */
-  async function run(client: pg.Client, q: SqlQuery, defaultArrayMode: boolean, rawTextOutput: boolean, budget: ResponseBudget, inflight: Inflight, observed?: LogGroup) {
+  async function run(
+    client: pg.Client,
+    q: SqlQuery,
+    defaultArrayMode: boolean,
+    rawTextOutput: boolean,
+    budget: ResponseBudget,
+    inflight: Inflight,
+    observed?: LogGroup,
+  ) {
     stats.httpQueries++;
     const statement = observed?.statement(q.query, q.params ?? []);
     const arrayMode = q.arrayMode ?? defaultArrayMode;

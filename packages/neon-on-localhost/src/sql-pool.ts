@@ -113,7 +113,14 @@ export class SqlPools {
   async close(): Promise<void> {
     this.closed = true;
     for (const pool of this.pools.values()) for (const wake of pool.waiters.splice(0)) wake();
-    await Promise.all([...this.sessions].map((s) => s.client.end().catch(() => {}).finally(s.ended)));
+    await Promise.all(
+      [...this.sessions].map((s) =>
+        s.client
+          .end()
+          .catch(() => {})
+          .finally(s.ended),
+      ),
+    );
   }
 
   private keyOf(t: SqlTarget): string {
@@ -124,7 +131,8 @@ export class SqlPools {
   private poolFor(target: SqlTarget): Pool {
     const key = this.keyOf(target);
     let pool = this.pools.get(key);
-    if (pool) this.pools.delete(key); // re-inserted below as the most recently used
+    if (pool)
+      this.pools.delete(key); // re-inserted below as the most recently used
     else {
       this.makeRoom();
       pool = { key, idle: [], busy: 0, opening: 0, waiters: [] };
@@ -246,11 +254,14 @@ export class SqlPools {
         clearTimeout(timer);
         resolve();
       };
-      const timer = setTimeout(() => {
-        const i = pool.waiters.indexOf(wake);
-        if (i !== -1) pool.waiters.splice(i, 1);
-        reject(new PoolUnavailable(503, `neon-on-localhost: all ${this.maxPerPool} /sql connections for this database and user stayed busy`));
-      }, Math.max(0, deadline - Date.now()));
+      const timer = setTimeout(
+        () => {
+          const i = pool.waiters.indexOf(wake);
+          if (i !== -1) pool.waiters.splice(i, 1);
+          reject(new PoolUnavailable(503, `neon-on-localhost: all ${this.maxPerPool} /sql connections for this database and user stayed busy`));
+        },
+        Math.max(0, deadline - Date.now()),
+      );
       pool.waiters.push(wake);
     });
   }

@@ -67,7 +67,5 @@ export function sqlTargetOf(connectionString: string, policy: TargetPolicy): Sql
 }
 
 function refuseUnlisted(key: string): never {
-  throw new TargetError(
-    `connection string parameter "${key}" is not supported by neon-on-localhost (accepted: ${ACCEPTED_PARAMETERS.join(', ')})`,
-  );
+  throw new TargetError(`connection string parameter "${key}" is not supported by neon-on-localhost (accepted: ${ACCEPTED_PARAMETERS.join(', ')})`);
 }

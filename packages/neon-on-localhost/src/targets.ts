@@ -77,9 +77,7 @@ export class TargetPolicy {
   resolve(host: string, port: number): { host: string; port: number } | undefined {
     const h = canonicalHost(host);
     if (h === undefined || !Number.isInteger(port) || port < 1 || port > 65535) return undefined;
-    const allowed = this.entries.some(
-      (e) => (e.port === '*' || e.port === port) && (e.host === h || (isLoopbackCanonical(e.host) && isLoopbackCanonical(h))),
-    );
+    const allowed = this.entries.some((e) => (e.port === '*' || e.port === port) && (e.host === h || (isLoopbackCanonical(e.host) && isLoopbackCanonical(h))));
     return allowed ? { host: h, port } : undefined;
   }
 

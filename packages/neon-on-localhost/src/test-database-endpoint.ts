@@ -35,7 +35,7 @@ export const isTestDatabasesPath = (path: string) => path === TEST_DATABASES_PAT
 
 export async function handleTestDatabases(req: IncomingMessage, res: ServerResponse, path: string, endpoint: TestDatabasesEndpoint): Promise<void> {
   req.resume();
-  if (!authorised(req, endpoint.token)) return json(res, 401, { message: 'test databases need the run\'s token' });
+  if (!authorised(req, endpoint.token)) return json(res, 401, { message: "test databases need the run's token" });
   try {
     if (path === TEST_DATABASES_PATH && req.method === 'POST') return json(res, 201, await endpoint.databases.create());
     const name = decodeURIComponent(path.slice(TEST_DATABASES_PATH.length + 1));

@@ -205,7 +205,10 @@ export function embeddedTestDatabases(options: EmbeddedTestDatabasesOptions): Te
     });
     opened.catch(() => {});
     open.set(name, opened);
-    front.serve(name, opened.then((db) => db.socketPath));
+    front.serve(
+      name,
+      opened.then((db) => db.socketPath),
+    );
     spares.push(name);
   };
   /** Opens ahead, within the limit, as many as there are files still to come. */

@@ -52,7 +52,10 @@ interface HyperdriveLike {
 }
 
 const isHyperdrive = (value: unknown): value is HyperdriveLike =>
-  typeof value === 'object' && value !== null && typeof (value as HyperdriveLike).connectionString === 'string' && typeof (value as HyperdriveLike).database === 'string';
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as HyperdriveLike).connectionString === 'string' &&
+  typeof (value as HyperdriveLike).database === 'string';
 
 /** What a Hyperdrive binding this file set up stands in for. */
 const ORIGINAL = Symbol('neon-on-localhost original binding');
@@ -63,7 +66,13 @@ function hyperdriveFor(binding: HyperdriveLike, name: string): HyperdriveLike {
   const connectionString = withDatabaseName(original.connectionString, name);
   return new Proxy(original, {
     get: (target, property) =>
-      property === ORIGINAL ? original : property === 'connectionString' ? connectionString : property === 'database' ? name : Reflect.get(target, property, target),
+      property === ORIGINAL
+        ? original
+        : property === 'connectionString'
+          ? connectionString
+          : property === 'database'
+            ? name
+            : Reflect.get(target, property, target),
   });
 }
 
@@ -85,7 +94,8 @@ async function pointAt(database: FileDatabase, base: string, previous: string | 
   const baseName = databaseNameOf(base);
   for (const [key, value] of Object.entries(workers.env)) {
     if (was(value)) workers.env[key] = database.url;
-    else if (isHyperdrive(value) && ((value as { [ORIGINAL]?: HyperdriveLike })[ORIGINAL] ?? value).database === baseName) workers.env[key] = hyperdriveFor(value, database.name);
+    else if (isHyperdrive(value) && ((value as { [ORIGINAL]?: HyperdriveLike })[ORIGINAL] ?? value).database === baseName)
+      workers.env[key] = hyperdriveFor(value, database.name);
   }
 }
 
@@ -102,7 +112,10 @@ async function ownDatabase(control: string, token: string): Promise<FileDatabase
   }
   const name = body.name;
   afterAll(async () => {
-    await fetch(`${endpoint}/${encodeURIComponent(name)}`, { method: 'DELETE', headers }).then((r) => r.body?.cancel(), () => {});
+    await fetch(`${endpoint}/${encodeURIComponent(name)}`, { method: 'DELETE', headers }).then(
+      (r) => r.body?.cancel(),
+      () => {},
+    );
   });
   return { url: body.url, name, own: true };
 }

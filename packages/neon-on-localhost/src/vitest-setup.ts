@@ -138,7 +138,9 @@ async function start(project: SetupProject): Promise<() => Promise<void>> {
   if (checked.problem) throw new SetupError(checked.problem);
   const optOut = optedOut();
   const token = randomBytes(24).toString('base64url');
-  const perFile = optOut ? {} : { args: ['--test-databases'], env: { NEON_LOCALHOST_TESTS_TOKEN: token, NEON_LOCALHOST_TESTS_FILES: String(await filesAsking(project)) } };
+  const perFile = optOut
+    ? {}
+    : { args: ['--test-databases'], env: { NEON_LOCALHOST_TESTS_TOKEN: token, NEON_LOCALHOST_TESTS_FILES: String(await filesAsking(project)) } };
   const databaseUrl = checked.url;
   if (!databaseUrl) {
     // It listens at once; the database opens (prepared, migrated) while vitest starts its workers,
@@ -146,7 +148,9 @@ async function start(project: SetupProject): Promise<() => Promise<void>> {
     const embedded = await listenProxyProcess({ embedded: 'memory', project: process.cwd() }, perFile);
     embedded.ready.catch(async (err: Error) => {
       await embedded.stop();
-      await endTestRun(`✖ neon-on-localhost could not start for the tests: ${err.message.split('\n')[0]}. Set DATABASE_URL in ${envFileOf(process.cwd())} to test against Neon or a local Postgres instead.`);
+      await endTestRun(
+        `✖ neon-on-localhost could not start for the tests: ${err.message.split('\n')[0]}. Set DATABASE_URL in ${envFileOf(process.cwd())} to test against Neon or a local Postgres instead.`,
+      );
     });
     say(`No DATABASE_URL: testing against an embedded Postgres (PGlite, in memory) — set DATABASE_URL in ${envFileOf(process.cwd())} to test against Neon`);
     project.provide('databaseUrl', embedded.databaseUrl ?? '');
@@ -191,7 +195,9 @@ async function startRemote(project: SetupProject, databaseUrl: string, migration
     return async () => {};
   }
   const branch = await createTestBranch(api, databaseUrl, say).catch((err: Error) => {
-    throw new SetupError(`${err.message.split('\n')[0]}. Check NEON_API_KEY and NEON_PROJECT_ID, or unset them to test against ${maskDatabaseUrl(databaseUrl)} itself.`);
+    throw new SetupError(
+      `${err.message.split('\n')[0]}. Check NEON_API_KEY and NEON_PROJECT_ID, or unset them to test against ${maskDatabaseUrl(databaseUrl)} itself.`,
+    );
   });
   await migrateFirst(branch.directUrl, () => branch.remove());
   say(`testing against a Neon branch of its own, ${branch.name} (${maskDatabaseUrl(branch.url)}), removed after the run`);

@@ -29,7 +29,7 @@ function descendants(): number[] {
     children.set(ppid, [...(children.get(ppid) ?? []), pid]);
   }
   const found: number[] = [];
-  for (let queue = [process.pid]; queue.length > 0; ) {
+  for (let queue = [process.pid]; queue.length > 0;) {
     const next = children.get(queue.shift()!) ?? [];
     found.push(...next);
     queue.push(...next);

@@ -210,8 +210,14 @@ export class WireObserver {
   constructor(group: LogGroup, withValues: boolean) {
     this.group = group;
     this.withValues = withValues;
-    this.client = new Skimmer((type) => CLIENT_LIMITS[type] ?? 0, (type, body, length) => this.fromDriver(type, body, length));
-    this.server = new Skimmer((type) => SERVER_LIMITS[type] ?? 0, (type, body) => this.fromPostgres(type, body));
+    this.client = new Skimmer(
+      (type) => CLIENT_LIMITS[type] ?? 0,
+      (type, body, length) => this.fromDriver(type, body, length),
+    );
+    this.server = new Skimmer(
+      (type) => SERVER_LIMITS[type] ?? 0,
+      (type, body) => this.fromPostgres(type, body),
+    );
     this.client.untyped = 1;
   }
 
@@ -307,7 +313,8 @@ export class WireObserver {
         return this.expect({ kind: 'sync' });
       case 'C': {
         const [name] = cstring(body, 1);
-        if (body[0] === 0x53) this.prepared.delete(name); // 'S': a statement
+        if (body[0] === 0x53)
+          this.prepared.delete(name); // 'S': a statement
         else this.portals.delete(name);
         return;
       }

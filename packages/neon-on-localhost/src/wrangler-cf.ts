@@ -42,7 +42,13 @@ async function reachable(host: string): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), LOOKUP_TIMEOUT_MS)));
   try {
-    return await Promise.race([lookup(host).then(() => true, () => false), timeout]);
+    return await Promise.race([
+      lookup(host).then(
+        () => true,
+        () => false,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -18,7 +18,6 @@ import { createHttpRelay } from './http-relay.ts';
 export const WRANGLER_DEFAULT_PORT = 8787;
 const CONFIG_FILES = ['wrangler.json', 'wrangler.jsonc', 'wrangler.toml'];
 
-
 interface AddressArgs {
   port?: string;
   ip?: string;

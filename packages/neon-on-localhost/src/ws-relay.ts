@@ -31,9 +31,7 @@ interface Waiter {
 
 /** Answers an upgrade request with a plain HTTP error and closes the socket. */
 export function refuseUpgrade(socket: Duplex, status: number, reason: string, body: string, contentType = 'text/plain'): void {
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 export class WebSocketRelay {
@@ -141,10 +139,16 @@ export class WebSocketRelay {
       if (state !== 'upgrading') return void ws.terminate();
       state = 'open';
       const observer = this.log && new WireObserver(this.log.openGroup('websocket'), this.log.showValues);
-      const session = new RelaySession(ws, target, this.stats, () => {
-        this.sessions.delete(session);
-        giveBack();
-      }, observer);
+      const session = new RelaySession(
+        ws,
+        target,
+        this.stats,
+        () => {
+          this.sessions.delete(session);
+          giveBack();
+        },
+        observer,
+      );
       this.sessions.add(session);
       session.start();
     });

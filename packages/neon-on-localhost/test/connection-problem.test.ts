@@ -62,7 +62,9 @@ describe('connectionProblem', () => {
   it('a wrong password: names the user and where the password is, never the password', async () => {
     const url = withUrl((u) => (u.password = 'Wr0ngSecret'));
     const line = connectionProblemLine(connectionProblem(await connectError(url), url, WHERE), 'then start again');
-    expect(line).toBe(`PostgreSQL at 127.0.0.1:${db.port} refused the password for user "app": fix the user or password in DATABASE_URL in .dev.vars, then start again.`);
+    expect(line).toBe(
+      `PostgreSQL at 127.0.0.1:${db.port} refused the password for user "app": fix the user or password in DATABASE_URL in .dev.vars, then start again.`,
+    );
     expect(line).not.toContain('Wr0ngSecret');
   });
 

@@ -26,12 +26,22 @@ afterEach(() => {
 });
 
 async function start(options: Partial<DevServerOptions> = {}): Promise<DevServer> {
-  dev = await startDevServer(answer, { port: String(await freePort()), defaultPort: 3000, ip: '127.0.0.1', env: {}, log: (line) => logged.push(line), ...options });
+  dev = await startDevServer(answer, {
+    port: String(await freePort()),
+    defaultPort: 3000,
+    ip: '127.0.0.1',
+    env: {},
+    log: (line) => logged.push(line),
+    ...options,
+  });
   return dev;
 }
 
 /** A request with exactly this Host (and Origin, when given), as a browser would send it. */
-function request(port: number, { host = `127.0.0.1:${port}`, origin, method = 'GET' }: { host?: string; origin?: string; method?: string } = {}): Promise<Answer> {
+function request(
+  port: number,
+  { host = `127.0.0.1:${port}`, origin, method = 'GET' }: { host?: string; origin?: string; method?: string } = {},
+): Promise<Answer> {
   const headers: Record<string, string> = { Host: host };
   if (origin !== undefined) headers.Origin = origin;
   return requestWith(`http://127.0.0.1:${port}`, '/api/tx', headers, { method });
@@ -57,7 +67,10 @@ describe('npm start of the Vercel templates (neon-on-localhost/dev-server)', () 
   it('refuses any other Host name, as a DNS-rebinding page sends it: 403, no data', async () => {
     const { port } = await start();
     for (const host of [`evil.example:${port}`, 'evil.example', `127.0.0.1.nip.io:${port}`, `localhost.evil.example:${port}`, `127.1:${port}`]) {
-      expectRefused(await request(port, { host }), /refused Host .*npm start answers only to localhost, 127\.0\.0\.1 or \[::1\].*NEON_LOCALHOST_ALLOWED_HOSTS$/);
+      expectRefused(
+        await request(port, { host }),
+        /refused Host .*npm start answers only to localhost, 127\.0\.0\.1 or \[::1\].*NEON_LOCALHOST_ALLOWED_HOSTS$/,
+      );
     }
   });
 
@@ -69,7 +82,10 @@ describe('npm start of the Vercel templates (neon-on-localhost/dev-server)', () 
   it('refuses a page from another origin, and the null origin, even under a loopback Host', async () => {
     const { port } = await start();
     for (const origin of ['https://evil.example', `http://evil.example:${port}`, 'null', 'file://']) {
-      expectRefused(await request(port, { origin }), /refused Origin .*only pages on this machine .* may use npm start; allow more with NEON_LOCALHOST_ALLOWED_ORIGINS$/);
+      expectRefused(
+        await request(port, { origin }),
+        /refused Origin .*only pages on this machine .* may use npm start; allow more with NEON_LOCALHOST_ALLOWED_ORIGINS$/,
+      );
     }
   });
 

@@ -86,7 +86,16 @@ function message(type: string, ...parts: Buffer[]): Buffer {
   return Buffer.concat([Buffer.from(type), int32(body.length + 4), body]);
 }
 function startup(user: string, database: string): Buffer {
-  const body = Buffer.concat([int32(196608), cstr('user'), cstr(user), cstr('database'), cstr(database), cstr('application_name'), cstr('by hand'), Buffer.from([0])]);
+  const body = Buffer.concat([
+    int32(196608),
+    cstr('user'),
+    cstr(user),
+    cstr('database'),
+    cstr(database),
+    cstr('application_name'),
+    cstr('by hand'),
+    Buffer.from([0]),
+  ]);
   return Buffer.concat([int32(body.length + 4), body]);
 }
 /** Parse, Bind and Execute of one statement with text parameters (unnamed statement and portal). */
@@ -170,12 +179,22 @@ describe.each(TARGETS)('what reached $name', (target) => {
     const [session] = await ended(since, 1);
     expect(session).toMatchObject({ transport: 'websocket', user: new URL(url).username, database: new URL(url).pathname.slice(1), turns: 4, connectTurns: 1 });
     expect(session.application).toMatch(/neondatabase/);
-    expect(statementsOf(session).map(({ turn, text, status, command, rows, paramCount, error }) => ({ turn, text, status, command, rows, paramCount, error }))).toEqual([
+    expect(
+      statementsOf(session).map(({ turn, text, status, command, rows, paramCount, error }) => ({ turn, text, status, command, rows, paramCount, error })),
+    ).toEqual([
       // The driver pipelines its login and first statement: one turn for both.
       { turn: 1, text: 'select now()', status: 'ok', command: 'SELECT', rows: 1, paramCount: 0, error: undefined },
       { turn: 2, text: 'create temp table seen (n int)', status: 'ok', command: 'CREATE TABLE', rows: undefined, paramCount: 0, error: undefined },
       { turn: 3, text: 'insert into seen select generate_series(1, $1::int)', status: 'ok', command: 'INSERT', rows: 3, paramCount: 1, error: undefined },
-      { turn: 4, text: 'select * from no_such_table', status: 'error', command: undefined, rows: undefined, paramCount: 0, error: { code: '42P01', message: 'relation "no_such_table" does not exist' } },
+      {
+        turn: 4,
+        text: 'select * from no_such_table',
+        status: 'error',
+        command: undefined,
+        rows: undefined,
+        paramCount: 0,
+        error: { code: '42P01', message: 'relation "no_such_table" does not exist' },
+      },
     ]);
     for (const s of statementsOf(session)) expect(s.durationMs).toBeGreaterThanOrEqual(0);
   });
@@ -212,7 +231,10 @@ describe.each(TARGETS)('what reached $name', (target) => {
     expect(single).toMatchObject({ transport: 'http', batch: false, turns: 1, statements: 1 });
     expect(statementsOf(single)).toMatchObject([{ text: 'select now()', status: 'ok', command: 'SELECT', rows: 1 }]);
     expect(batch).toMatchObject({ transport: 'http', batch: true, statements: 2 });
-    expect(statementsOf(batch).map((s) => [s.text, s.paramCount])).toEqual([['select 1 as one', 0], ['select $1::int as two', 1]]);
+    expect(statementsOf(batch).map((s) => [s.text, s.paramCount])).toEqual([
+      ['select 1 as one', 0],
+      ['select $1::int as two', 1],
+    ]);
     expect(statementsOf(failed)).toMatchObject([{ text: 'select 1/0', status: 'error', error: { code: '22012', message: 'division by zero' } }]);
   });
 
@@ -261,7 +283,11 @@ describe.each(TARGETS)('what reached $name', (target) => {
     await client.end();
     const groups = await ended(since, 2);
     const statements = groups.flatMap(statementsOf);
-    expect(statements.map((s) => [s.paramCount, s.params])).toEqual([[1, undefined], [1, undefined], [0, undefined]]);
+    expect(statements.map((s) => [s.paramCount, s.params])).toEqual([
+      [1, undefined],
+      [1, undefined],
+      [0, undefined],
+    ]);
     expect(statements[2].text).toBe("select '****' as typed_into_a_statement");
     const everything = [
       JSON.stringify(proxy.queries.snapshot()),
@@ -279,12 +305,15 @@ describe.each(TARGETS)('what reached $name', (target) => {
     const sql = neon(url);
     const events = await readEvents(
       proxy,
-      (seen) => seen.some((e) => e.event === 'statement' && (e.data as StatementView).text === 'select 42 as live' && (e.data as StatementView).status === 'ok'),
+      (seen) =>
+        seen.some((e) => e.event === 'statement' && (e.data as StatementView).text === 'select 42 as live' && (e.data as StatementView).status === 'ok'),
       async () => void (await sql`select 42 as live`),
     );
     expect(events[0].event).toBe('snapshot');
     expect(events[0].data).toMatchObject({ rttMs: 0, showValues: false, database: expect.stringContaining(':****@') });
-    const live = events.filter((e) => e.event === 'statement' && (e.data as StatementView).text === 'select 42 as live').map((e) => (e.data as StatementView).status);
+    const live = events
+      .filter((e) => e.event === 'statement' && (e.data as StatementView).text === 'select 42 as live')
+      .map((e) => (e.data as StatementView).status);
     expect(live).toEqual(['running', 'ok'].slice(-live.length)); // both, or only the last when they came within one tick
     expect(live.at(-1)).toBe('ok');
   });
@@ -302,7 +331,12 @@ describe.each(TARGETS)('what reached $name', (target) => {
       const answer = await request(proxy, 'GET', '/explorer/tables');
       expect(answer.status, answer.body).toBe(200);
       const { tables } = JSON.parse(answer.body) as { tables: { schema: string; name: string; rows: number }[] };
-      expect(tables).toEqual(expect.arrayContaining([{ schema: 'public', name: 'we"ird; drop table x --', rows: 5 }, { schema: 'other', name: 'events', rows: 10 }]));
+      expect(tables).toEqual(
+        expect.arrayContaining([
+          { schema: 'public', name: 'we"ird; drop table x --', rows: 5 },
+          { schema: 'other', name: 'events', rows: 10 },
+        ]),
+      );
       expect(tables.find((t) => t.name === 'events_1')).toBeUndefined();
       expect(tables.findIndex((t) => t.schema === 'public')).toBe(0); // public first
     } finally {
@@ -519,12 +553,29 @@ describe('bounded memory', () => {
 
 describe('reading the wire protocol, without a database', () => {
   // A session as the relay sees it: login, a pipeline of two statements, a simple query, in and out.
-  const fromDriver = Buffer.concat([startup('app', 'app'), message('p', cstr('the-password')), extended('select $1::text as a', ['x']), extended('select 2'), SYNC, message('Q', cstr('begin; select 1'))]);
+  const fromDriver = Buffer.concat([
+    startup('app', 'app'),
+    message('p', cstr('the-password')),
+    extended('select $1::text as a', ['x']),
+    extended('select 2'),
+    SYNC,
+    message('Q', cstr('begin; select 1')),
+  ]);
   const row = (...values: string[]) => message('D', int16(values.length), ...values.flatMap((v) => [int32(Buffer.byteLength(v)), Buffer.from(v)]));
   const fromPostgres = [
     message('R', int32(3)),
     Buffer.concat([message('R', int32(0)), message('S', cstr('server_version'), cstr('15')), message('K', int32(1), int32(2)), message('Z', Buffer.from('I'))]),
-    Buffer.concat([message('1'), message('2'), row('x'), message('C', cstr('SELECT 1')), message('1'), message('2'), row('2'), message('C', cstr('SELECT 1')), message('Z', Buffer.from('I'))]),
+    Buffer.concat([
+      message('1'),
+      message('2'),
+      row('x'),
+      message('C', cstr('SELECT 1')),
+      message('1'),
+      message('2'),
+      row('2'),
+      message('C', cstr('SELECT 1')),
+      message('Z', Buffer.from('I')),
+    ]),
     Buffer.concat([message('C', cstr('BEGIN')), row('1'), message('C', cstr('SELECT 1')), message('Z', Buffer.from('T'))]),
   ];
   const replay = (split: (bytes: Buffer) => Buffer[]) => {
@@ -578,16 +629,34 @@ describe('bounded memory, without a database', () => {
 
 describe('one line per statement (run --log-queries)', () => {
   const group: GroupView = { id: 3, transport: 'websocket', startedAt: 0, turns: 2, statements: 2 };
-  const base: StatementView = { id: 1, groupId: 3, turn: 2, text: 'select *\n  from todos\n where id = $1', paramCount: 1, startedAt: 0, status: 'ok', durationMs: 0.4123, command: 'SELECT', rows: 1 };
+  const base: StatementView = {
+    id: 1,
+    groupId: 3,
+    turn: 2,
+    text: 'select *\n  from todos\n where id = $1',
+    paramCount: 1,
+    startedAt: 0,
+    status: 'ok',
+    durationMs: 0.4123,
+    command: 'SELECT',
+    rows: 1,
+  };
 
   it('says where, how long, how many rows, and the text on one line', () => {
     expect(statementLine(base, group)).toBe('[neon-on-localhost] ws #3 turn 2 · 0.41 ms · 1 row · select * from todos where id = $1');
     expect(statementLine({ ...base, status: 'running' }, group)).toBeUndefined();
-    expect(statementLine({ ...base, rows: undefined, command: 'BEGIN', text: 'begin', durationMs: 12.34 }, group)).toBe('[neon-on-localhost] ws #3 turn 2 · 12.3 ms · BEGIN · begin');
-    expect(statementLine({ ...base, turn: undefined, groupId: 4, status: 'error', rows: undefined, error: { code: '42P01', message: 'relation "nope" does not exist' } }, { ...group, id: 4, transport: 'http' })).toBe(
-      '[neon-on-localhost] http #4 · 0.41 ms · error 42P01 relation "nope" does not exist · select * from todos where id = $1',
+    expect(statementLine({ ...base, rows: undefined, command: 'BEGIN', text: 'begin', durationMs: 12.34 }, group)).toBe(
+      '[neon-on-localhost] ws #3 turn 2 · 12.3 ms · BEGIN · begin',
     );
-    expect(statementLine({ ...base, status: 'skipped', durationMs: undefined }, group)).toBe('[neon-on-localhost] ws #3 turn 2 · not run (an earlier statement sent with it failed) · select * from todos where id = $1');
+    expect(
+      statementLine(
+        { ...base, turn: undefined, groupId: 4, status: 'error', rows: undefined, error: { code: '42P01', message: 'relation "nope" does not exist' } },
+        { ...group, id: 4, transport: 'http' },
+      ),
+    ).toBe('[neon-on-localhost] http #4 · 0.41 ms · error 42P01 relation "nope" does not exist · select * from todos where id = $1');
+    expect(statementLine({ ...base, status: 'skipped', durationMs: undefined }, group)).toBe(
+      '[neon-on-localhost] ws #3 turn 2 · not run (an earlier statement sent with it failed) · select * from todos where id = $1',
+    );
     expect(statementLine({ ...base, params: ['7'] }, group)).toMatch(/ · \$1='7'$/);
   });
 });

@@ -164,10 +164,14 @@ describe('the latency front itself', () => {
   });
 
   it('`serve --rtt-ms` with a bad value stops with one line and a non-zero exit', () => {
-    const result = spawnSync(process.execPath, [...nodeArgsFor(new URL('../src/spawn-proxy.ts', import.meta.url).href, 'serve'), '--allow', '127.0.0.1:5432', '--port', '0', '--rtt-ms', 'soon'], {
-      encoding: 'utf8',
-      timeout: 20_000,
-    });
+    const result = spawnSync(
+      process.execPath,
+      [...nodeArgsFor(new URL('../src/spawn-proxy.ts', import.meta.url).href, 'serve'), '--allow', '127.0.0.1:5432', '--port', '0', '--rtt-ms', 'soon'],
+      {
+        encoding: 'utf8',
+        timeout: 20_000,
+      },
+    );
     expect(result.status).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr.trim()).toBe('neon-on-localhost: --rtt-ms must be a round-trip time in milliseconds from 0 to 60000, not "soon"');

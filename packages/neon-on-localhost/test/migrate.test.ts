@@ -89,7 +89,9 @@ describe.each(targets)('migrate() against %s', (_name, database) => {
     write('0102_bad.sql', `create table ${t}_half (id int);\ninsert into ${t} values (1);\nselect * from missing_${t};`);
     write('0103_later.sql', `create table ${t}_later (id int);`);
     await expect(migrate(url, dir)).rejects.toThrow(
-      new RegExp(`^migrations/0102_bad\\.sql failed and was rolled back, the database is as it was: relation "missing_${t}" does not exist \\[42P01\\] \\(line 3\\)$`),
+      new RegExp(
+        `^migrations/0102_bad\\.sql failed and was rolled back, the database is as it was: relation "missing_${t}" does not exist \\[42P01\\] \\(line 3\\)$`,
+      ),
     );
     const tables = await query<{ name: string }>(url, `select table_name as name from information_schema.tables where table_name like '${t}%'`);
     expect(tables.map((r) => r.name)).toEqual([t]); // not _half, not _later
@@ -107,7 +109,14 @@ describe.each(targets)('migrate() against %s', (_name, database) => {
     write('0201_create.sql', `create table ${t} (n int);`);
     for (let i = 2; i <= 6; i++) write(`020${i}_insert.sql`, `insert into ${t} values (${i}); select pg_sleep(0.02);`);
     const results = await Promise.all([migrate(url, dir), migrate(url, dir), migrate(url, dir)]);
-    expect(results.flatMap((r) => r.applied).sort()).toEqual(['0201_create.sql', '0202_insert.sql', '0203_insert.sql', '0204_insert.sql', '0205_insert.sql', '0206_insert.sql']);
+    expect(results.flatMap((r) => r.applied).sort()).toEqual([
+      '0201_create.sql',
+      '0202_insert.sql',
+      '0203_insert.sql',
+      '0204_insert.sql',
+      '0205_insert.sql',
+      '0206_insert.sql',
+    ]);
     expect(await query(url, `select n from ${t} order by n`)).toEqual([2, 3, 4, 5, 6].map((n) => ({ n })));
   });
 
@@ -126,42 +135,74 @@ describe.each(targets)('migrate() against %s', (_name, database) => {
 describe.each(targets)('a migration is all or nothing, whatever it holds, against %s', (_name, database) => {
   const uid = () => Math.random().toString(36).slice(2, 8);
   const tables = async (url: string, prefix: string) =>
-    (await query<{ name: string }>(url, `select table_name as name from information_schema.tables where table_name like '${prefix}%' order by 1`)).map((r) => r.name);
+    (await query<{ name: string }>(url, `select table_name as name from information_schema.tables where table_name like '${prefix}%' order by 1`)).map(
+      (r) => r.name,
+    );
   const recorded = async (url: string, like: string) =>
     (await query<{ name: string }>(url, `select name from ${MIGRATIONS_TABLE} where name like '${like}' order by 1`)).map((r) => r.name);
 
   // Issue 22, items 1-3: COMMIT or ROLLBACK in the middle, and begin/commit blocks, used to leave half a file behind.
   it.each([
-    ['COMMIT in the middle', (t: string) => `create table ${t}_a (id int);
+    [
+      'COMMIT in the middle',
+      (t: string) => `create table ${t}_a (id int);
 COMMIT;
-create table ${t}_b (id int);`, 2],
-    ['ROLLBACK in the middle', (t: string) => `create table ${t}_a (id int);
+create table ${t}_b (id int);`,
+      2,
+    ],
+    [
+      'ROLLBACK in the middle',
+      (t: string) => `create table ${t}_a (id int);
 rollback;
-create table ${t}_b (id int);`, 2],
-    ['begin/commit blocks', (t: string) => `begin;
+create table ${t}_b (id int);`,
+      2,
+    ],
+    [
+      'begin/commit blocks',
+      (t: string) => `begin;
 create table ${t}_a (id int);
 commit;
 begin;
 create table ${t}_b (id int);
 select * from nowhere;
-commit;`, 1],
-    ['END after a nested comment', (t: string) => `create table ${t}_a (id int);
-/* one /* two */ still */ END;`, 2],
-    ['abort after a line comment, in a multi-statement line', (t: string) => `create table ${t}_a (id int); -- done
-select 1; Abort`, 2],
-    ['START TRANSACTION', (t: string) => `create table ${t}_a (id int);
+commit;`,
+      1,
+    ],
+    [
+      'END after a nested comment',
+      (t: string) => `create table ${t}_a (id int);
+/* one /* two */ still */ END;`,
+      2,
+    ],
+    [
+      'abort after a line comment, in a multi-statement line',
+      (t: string) => `create table ${t}_a (id int); -- done
+select 1; Abort`,
+      2,
+    ],
+    [
+      'START TRANSACTION',
+      (t: string) => `create table ${t}_a (id int);
 
-  start   transaction isolation level serializable;`, 3],
+  start   transaction isolation level serializable;`,
+      3,
+    ],
     ['COMMIT AND CHAIN', (t: string) => `create table ${t}_a (id int); commit and chain;`, 1],
-    ['PREPARE TRANSACTION', (t: string) => `create table ${t}_a (id int);
-prepare transaction 'x';`, 2],
+    [
+      'PREPARE TRANSACTION',
+      (t: string) => `create table ${t}_a (id int);
+prepare transaction 'x';`,
+      2,
+    ],
     ['COMMIT PREPARED', (_t: string) => `commit prepared 'x';`, 1],
   ])('refuses %s before anything runs, naming the file and the line', async (_case, sql, line) => {
     const url = await database();
     const t = `tc_${uid()}`;
     write('0401_first.sql', `create table ${t}_first (id int);`);
     write('0402_mixed.sql', sql(t));
-    await expect(migrate(url, dir)).rejects.toThrow(new RegExp(`^migrations/0402_mixed\\.sql line ${line}: ".+" is not allowed in a migration: .+; nothing in the file ran$`));
+    await expect(migrate(url, dir)).rejects.toThrow(
+      new RegExp(`^migrations/0402_mixed\\.sql line ${line}: ".+" is not allowed in a migration: .+; nothing in the file ran$`),
+    );
     // Not even the file before it ran: every pending file is checked first.
     expect(await tables(url, t)).toEqual([]);
     expect(await recorded(url, '040%')).toEqual([]);
@@ -176,7 +217,7 @@ prepare transaction 'x';`, 2],
         `create table "${t}_commit" (note text); -- commit;`,
         `/* rollback; */ insert into "${t}_commit" values ('commit; rollback; begin;');`,
         `create function ${t}_f() returns int language plpgsql as $body$ begin perform 1; return 1; end $body$;`,
-        'savepoint s; insert into "' + t + '_commit" values (\'undone\'); rollback to savepoint s; release s;',
+        'savepoint s; insert into "' + t + "_commit\" values ('undone'); rollback to savepoint s; release s;",
       ].join('\n'),
     );
     expect((await migrate(url, dir)).applied).toEqual(['0501_words.sql']);
@@ -199,7 +240,9 @@ prepare transaction 'x';`, 2],
     const t = `up_${uid()}`;
     write('0601_seed.sql', `create table ${t} (id int primary key);\ninsert into ${t} values (1);\n\ninsert into ${t} values (1);`);
     await expect(migrate(url, dir)).rejects.toThrow(
-      new RegExp(`^migrations/0601_seed\\.sql failed and was rolled back, the database is as it was: duplicate key value violates unique constraint "${t}_pkey" \\[23505\\] \\(line 4\\)$`),
+      new RegExp(
+        `^migrations/0601_seed\\.sql failed and was rolled back, the database is as it was: duplicate key value violates unique constraint "${t}_pkey" \\[23505\\] \\(line 4\\)$`,
+      ),
     );
     expect(await tables(url, t)).toEqual([]);
   });
@@ -218,7 +261,10 @@ prepare transaction 'x';`, 2],
     const url = await database();
     const t = `nt_${uid()}`;
     write('0901_table.sql', `create table ${t} (id int, body text);`);
-    write('0902_index.sql', `${NO_TRANSACTION_MARKER}\n-- the index is built without locking out writes\nset lock_timeout = '5s';\ncreate index concurrently ${t}_body on ${t} (body);\nvacuum ${t};`);
+    write(
+      '0902_index.sql',
+      `${NO_TRANSACTION_MARKER}\n-- the index is built without locking out writes\nset lock_timeout = '5s';\ncreate index concurrently ${t}_body on ${t} (body);\nvacuum ${t};`,
+    );
     expect((await migrate(url, dir)).applied).toEqual(['0901_table.sql', '0902_index.sql']);
     expect(await query(url, `select indexname from pg_indexes where tablename = '${t}'`)).toEqual([{ indexname: `${t}_body` }]);
     expect((await migrate(url, dir)).applied).toEqual([]);
@@ -230,10 +276,14 @@ prepare transaction 'x';`, 2],
     write('0801_table.sql', `create table ${t} (id int);`);
     write('0802_dynamic.sql', `do $$ begin execute 'create index concurrently ${t}_i on ${t} (id)'; end $$;`);
     await expect(migrate(url, dir)).rejects.toThrow(
-      new RegExp(`^migrations/0802_dynamic\\.sql failed and was rolled back, the database is as it was: .+ \\[25001\\] \\(line 1\\): move the statement to a migration file of its own whose first line is "${NO_TRANSACTION_MARKER}"$`),
+      new RegExp(
+        `^migrations/0802_dynamic\\.sql failed and was rolled back, the database is as it was: .+ \\[25001\\] \\(line 1\\): move the statement to a migration file of its own whose first line is "${NO_TRANSACTION_MARKER}"$`,
+      ),
     );
     write('0802_dynamic.sql', `insert into ${t} values (1);\ndo $$ begin commit; end $$;`);
-    await expect(migrate(url, dir)).rejects.toThrow(/\[2D000\] \(line 2\): a DO block or procedure that commits must be in a migration file of its own whose first line is "-- neon-on-localhost: no-transaction"$/);
+    await expect(migrate(url, dir)).rejects.toThrow(
+      /\[2D000\] \(line 2\): a DO block or procedure that commits must be in a migration file of its own whose first line is "-- neon-on-localhost: no-transaction"$/,
+    );
     expect(await query(url, `select count(*)::int as n from ${t}`)).toEqual([{ n: 0 }]);
   });
 });
@@ -253,9 +303,13 @@ describe('a no-transaction migration against PostgreSQL', () => {
   it('refuses a statement that could run in a transaction in a no-transaction file, and a marker after the first statement', async () => {
     const url = await freshDatabase(db.url);
     write('0001_mixed.sql', `${NO_TRANSACTION_MARKER}\ncreate table notes (id int);\ncreate index concurrently notes_id on notes (id);`);
-    await expect(migrate(url, dir)).rejects.toThrow(/^migrations\/0001_mixed\.sql line 2: "create table notes \(id int\)" can run in a transaction, so it does not belong in a "-- neon-on-localhost: no-transaction" file/);
+    await expect(migrate(url, dir)).rejects.toThrow(
+      /^migrations\/0001_mixed\.sql line 2: "create table notes \(id int\)" can run in a transaction, so it does not belong in a "-- neon-on-localhost: no-transaction" file/,
+    );
     write('0001_mixed.sql', `create table notes (id int);\n${NO_TRANSACTION_MARKER}\n`);
-    await expect(migrate(url, dir)).rejects.toThrow(/^migrations\/0001_mixed\.sql line 2: "-- neon-on-localhost: no-transaction" must come before the first statement/);
+    await expect(migrate(url, dir)).rejects.toThrow(
+      /^migrations\/0001_mixed\.sql line 2: "-- neon-on-localhost: no-transaction" must come before the first statement/,
+    );
     expect(await query(url, "select to_regclass('notes') as t")).toEqual([{ t: null }]);
   });
 });
@@ -275,9 +329,14 @@ describe('a connection lost in the middle of a migration', () => {
         await new Promise((r) => setTimeout(r, 25));
       }
     })();
-    const failure = await migrate(url, dir).then(() => undefined, (err: Error) => err.message);
+    const failure = await migrate(url, dir).then(
+      () => undefined,
+      (err: Error) => err.message,
+    );
     await killer;
-    expect(failure).toMatch(/^migrations\/0001_slow\.sql: the connection to the database was lost while it was being applied \(.+\): whether it was committed is unknown\./);
+    expect(failure).toMatch(
+      /^migrations\/0001_slow\.sql: the connection to the database was lost while it was being applied \(.+\): whether it was committed is unknown\./,
+    );
     expect(failure).not.toContain('rolled back');
     expect(await query(url, "select to_regclass('notes') as t")).toEqual([{ t: null }]);
   });
@@ -366,7 +425,9 @@ describe('neon-on-localhost migrate', () => {
     write('0001_bad.sql', 'create table t (id int);\ncreate tabel oops ();');
     const result = await run(process.execPath, [...CLI, 'migrate'], { cwd: project, env: cleanEnv({ DATABASE_URL: url }), timeoutMs: 30_000 });
     expect(result.code).toBe(1);
-    expect(result.stderr.trim()).toMatch(/^✖ migrations\/0001_bad\.sql was not applied, nothing in it ran: syntax error at or near "tabel" \[42601\] \(line 2\)$/);
+    expect(result.stderr.trim()).toMatch(
+      /^✖ migrations\/0001_bad\.sql was not applied, nothing in it ran: syntax error at or near "tabel" \[42601\] \(line 2\)$/,
+    );
     expect(await query(url, "select to_regclass('t') as t")).toEqual([{ t: null }]);
   });
 
@@ -438,7 +499,9 @@ describe('the vitest setup', () => {
     write('0001_create.sql', 'create table notes (id int);');
     write('0002_bad.sql', 'alter table nowhere add column x int;');
     process.chdir(project);
-    await expect(setup(collect())).rejects.toThrow(/^✖ migrations\/0002_bad\.sql failed and was rolled back, the database is as it was: relation "nowhere" does not exist \[42P01\] \(line 1\)\. Fix it/);
+    await expect(setup(collect())).rejects.toThrow(
+      /^✖ migrations\/0002_bad\.sql failed and was rolled back, the database is as it was: relation "nowhere" does not exist \[42P01\] \(line 1\)\. Fix it/,
+    );
     expect(await query(url, "select to_regclass('notes') as t")).toEqual([{ t: 'notes' }]);
   }, 60_000);
 });

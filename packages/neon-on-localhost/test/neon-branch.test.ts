@@ -30,7 +30,8 @@ async function standIn(existing: Array<{ id: string; name: string; created_at?: 
       };
       if (req.headers.authorization !== 'Bearer key-123') return send(401, { message: 'authentication failed' });
       if (req.method === 'GET' && path === '/api/v2/projects/proj/branches') return send(200, { branches: existing });
-      if (req.method === 'GET' && path === '/api/v2/projects/proj/endpoints/ep-cool-grass-123456') return send(200, { endpoint: { id: 'ep-cool-grass-123456', branch_id: 'br-main' } });
+      if (req.method === 'GET' && path === '/api/v2/projects/proj/endpoints/ep-cool-grass-123456')
+        return send(200, { endpoint: { id: 'ep-cool-grass-123456', branch_id: 'br-main' } });
       if (req.method === 'POST' && path === '/api/v2/projects/proj/branches') {
         if (options.refuseCreate) return send(422, { message: 'branches limit exceeded' });
         return send(201, {
@@ -39,7 +40,8 @@ async function standIn(existing: Array<{ id: string; name: string; created_at?: 
           operations: [{ id: 'op-1', status: 'running' }],
         });
       }
-      if (req.method === 'GET' && path === '/api/v2/projects/proj/operations/op-1') return send(200, { operation: { id: 'op-1', status: ++polls < 2 ? 'running' : 'finished' } });
+      if (req.method === 'GET' && path === '/api/v2/projects/proj/operations/op-1')
+        return send(200, { operation: { id: 'op-1', status: ++polls < 2 ? 'running' : 'finished' } });
       if (req.method === 'DELETE' && path.startsWith('/api/v2/projects/proj/branches/')) return send(200, { branch: {} });
       send(404, { message: 'not found' });
     });

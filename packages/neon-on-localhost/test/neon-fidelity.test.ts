@@ -69,9 +69,7 @@ describe('SQL over HTTP, as Neon answers it', () => {
     expect(await sql`select to_regclass('pg_temp.leaked') as t`).toEqual([{ t: null }]);
     // Committed, not sitting in a transaction that is rolled back later: another session sees it.
     expect(await direct(db.url, async (c) => (await c.query('select count(*)::int as n from reset_probe')).rows)).toEqual([{ n: 1 }]);
-    expect(
-      await direct(db.url, async (c) => (await c.query(`select count(*)::int as n from pg_locks where locktype = 'advisory'`)).rows),
-    ).toEqual([{ n: 0 }]);
+    expect(await direct(db.url, async (c) => (await c.query(`select count(*)::int as n from pg_locks where locktype = 'advisory'`)).rows)).toEqual([{ n: 0 }]);
   });
 
   it('cancels the query of a client that went away', async () => {
@@ -81,19 +79,25 @@ describe('SQL over HTTP, as Neon answers it', () => {
     abort.abort();
     expect(await pending).toBe('aborted');
     await new Promise((r) => setTimeout(r, 1000));
-    const active = await direct(db.url, async (c) =>
-      (await c.query(`select count(*)::int as n from pg_stat_activity where query like 'select pg_sleep(8)%' and state = 'active'`)).rows,
+    const active = await direct(
+      db.url,
+      async (c) => (await c.query(`select count(*)::int as n from pg_stat_activity where query like 'select pg_sleep(8)%' and state = 'active'`)).rows,
     );
     expect(active).toEqual([{ n: 0 }]);
   });
 
   // Issue 22, item 5: COPY FROM STDIN over /sql never answered, and 50 of them took every session slot.
-  it('answers COPY FROM STDIN and COPY TO STDOUT at once with a 400 (0A000) in Neon\'s error shape, and 50 of them leave every slot free', async () => {
+  it("answers COPY FROM STDIN and COPY TO STDOUT at once with a 400 (0A000) in Neon's error shape, and 50 of them leave every slot free", async () => {
     await direct(db.url, (c) => c.query('create table if not exists copy_http (n int); insert into copy_http select generate_series(1, 100000)'));
     const started = Date.now();
     const answers = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        postSql(db.url, { query: i % 2 ? 'copy copy_http to stdout' : `copy copy_http from /* the client's */ stdin`, params: [] }, {}, AbortSignal.timeout(10_000)),
+        postSql(
+          db.url,
+          { query: i % 2 ? 'copy copy_http to stdout' : `copy copy_http from /* the client's */ stdin`, params: [] },
+          {},
+          AbortSignal.timeout(10_000),
+        ),
       ),
     );
     expect(Date.now() - started).toBeLessThan(8_000);
@@ -111,7 +115,12 @@ describe('SQL over HTTP, as Neon answers it', () => {
     // One session in all, and a statement that swallows cancels: only dropping its connection lets the next request in.
     const single = await startProxy({ allow: [targetOf(db.url)], maxConnections: 1 });
     const post = (query: string, signal?: AbortSignal) =>
-      fetch(`http://${single.address}/sql`, { method: 'POST', body: JSON.stringify({ query, params: [] }), headers: { 'Neon-Connection-String': db.url }, signal });
+      fetch(`http://${single.address}/sql`, {
+        method: 'POST',
+        body: JSON.stringify({ query, params: [] }),
+        headers: { 'Neon-Connection-String': db.url },
+        signal,
+      });
     try {
       const stubborn = `do $$ begin for i in 1..300 loop begin perform pg_sleep(0.1); exception when query_canceled then null; end; end loop; end $$ /* stubborn */`;
       const abort = new AbortController();
@@ -140,8 +149,16 @@ describe('SQL over HTTP, as Neon answers it', () => {
     // Built as text: JSON.stringify itself cannot go that deep.
     const deep = await postSql(db.url, `{"query":"select $1::text as v","params":[${'['.repeat(100_000)}"1"${']'.repeat(100_000)}]}`);
     expect(deep).toEqual({ status: 400, json: { message: 'params[0] is nested more than 64 levels deep' } });
-    const dims = await postSql(db.url, { queries: [{ query: 'select 1', params: [] }, { query: 'select $1::int[] as v', params: ['x', nest(7)] }] });
-    expect(dims).toEqual({ status: 400, json: { message: 'queries[1].params[1] is an array nested 7 levels deep: Postgres arrays have at most 6 dimensions' } });
+    const dims = await postSql(db.url, {
+      queries: [
+        { query: 'select 1', params: [] },
+        { query: 'select $1::int[] as v', params: ['x', nest(7)] },
+      ],
+    });
+    expect(dims).toEqual({
+      status: 400,
+      json: { message: 'queries[1].params[1] is an array nested 7 levels deep: Postgres arrays have at most 6 dimensions' },
+    });
     const six = await postSql(db.url, { query: 'select $1::int[] as v', params: [nest(6)] });
     expect(six.status).toBe(200);
   });
@@ -200,8 +217,21 @@ describe('SQL over HTTP, as Neon answers it', () => {
     });
     expect(json.rows).toEqual([
       {
-        i: 1, big: '2', num: '1.5', f: 0.5, nan: 'NaN', b: true, d: '2024-01-02', bytes: '\\x0102', j: { a: [1] },
-        ints: [1, null, 3], texts: ['a"b', null, 'NULL', 'c,d'], nested: [[1, 2], [3, 4]],
+        i: 1,
+        big: '2',
+        num: '1.5',
+        f: 0.5,
+        nan: 'NaN',
+        b: true,
+        d: '2024-01-02',
+        bytes: '\\x0102',
+        j: { a: [1] },
+        ints: [1, null, 3],
+        texts: ['a"b', null, 'NULL', 'c,d'],
+        nested: [
+          [1, 2],
+          [3, 4],
+        ],
       },
     ]);
   });
@@ -327,5 +357,4 @@ describe('the embedded database behind the proxy', () => {
     }
     expect(await neon(embedded.url)`select 2 as two`).toEqual([{ two: 2 }]);
   });
-
 });

@@ -102,7 +102,11 @@ describe(`the 10 nearest places, embedded PostGIS against PostgreSQL + PostGIS (
       const client = new pg.Client(url);
       await client.connect();
       try {
-        return (await client.query<{ n: number; h: string }>("select count(*)::int as n, md5(string_agg(id || ' ' || st_astext(location::geometry), ',' order by id)) as h from places")).rows[0];
+        return (
+          await client.query<{ n: number; h: string }>(
+            "select count(*)::int as n, md5(string_agg(id || ' ' || st_astext(location::geometry), ',' order by id)) as h from places",
+          )
+        ).rows[0];
       } finally {
         await client.end();
       }

@@ -48,7 +48,8 @@ async function query<T>(url: string, text: string): Promise<T[]> {
   }
 }
 
-const seedRuns = () => (existsSync(path.join(project, 'seed-runs.txt')) ? readFileSync(path.join(project, 'seed-runs.txt'), 'utf8').split('\n').filter(Boolean).length : 0);
+const seedRuns = () =>
+  existsSync(path.join(project, 'seed-runs.txt')) ? readFileSync(path.join(project, 'seed-runs.txt'), 'utf8').split('\n').filter(Boolean).length : 0;
 const nearestToAmsterdam = (url: string) =>
   query<{ name: string }>(url, `select name from spots order by location <-> st_setsrid(st_makepoint(4.9041, 52.3676), 4326)::geography limit 3`);
 
@@ -184,7 +185,15 @@ describe('an extension built for another PGlite', () => {
     try {
       const pkg = path.join(dir, 'node_modules', '@electric-sql', 'pglite-postgis');
       mkdirSync(path.join(pkg, 'dist'), { recursive: true });
-      writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: '@electric-sql/pglite-postgis', version: '0.3.0', main: 'dist/index.js', peerDependencies: { '@electric-sql/pglite': '0.6.0' } }));
+      writeFileSync(
+        path.join(pkg, 'package.json'),
+        JSON.stringify({
+          name: '@electric-sql/pglite-postgis',
+          version: '0.3.0',
+          main: 'dist/index.js',
+          peerDependencies: { '@electric-sql/pglite': '0.6.0' },
+        }),
+      );
       writeFileSync(path.join(pkg, 'dist', 'index.js'), "throw new Error('must not be loaded');\n");
       writeFileSync(path.join(dir, 'package.json'), '{"name":"mismatch"}');
       await expect(startEmbeddedPostgres('memory', { extensions: ['postgis'], projectDir: dir })).rejects.toThrow(

@@ -284,7 +284,9 @@ describe('the database restarts', () => {
       (err: { code?: string; message: string }) => `${err.code}: ${err.message}`,
     );
     await until('both queries to run', async () => {
-      const { rows } = await monitor.query<{ n: number }>("select count(*)::int as n from pg_stat_activity where query like 'select pg_sleep(30)%' and state = 'active'");
+      const { rows } = await monitor.query<{ n: number }>(
+        "select count(*)::int as n from pg_stat_activity where query like 'select pg_sleep(30)%' and state = 'active'",
+      );
       return rows[0].n === 2;
     });
 
@@ -421,7 +423,9 @@ describe('the connection cap', () => {
     await Promise.all(leavers.map((c) => c.connect()));
     const sleeping = leavers.map((c) => c.query('select pg_sleep(2.5)').catch(() => {}));
     await until('the queries to run', async () => {
-      const { rows } = await monitor.query<{ n: number }>("select count(*)::int as n from pg_stat_activity where query = 'select pg_sleep(2.5)' and state = 'active'");
+      const { rows } = await monitor.query<{ n: number }>(
+        "select count(*)::int as n from pg_stat_activity where query = 'select pg_sleep(2.5)' and state = 'active'",
+      );
       return rows[0].n === LIMIT;
     });
     await Promise.all(leavers.map((c) => c.end()));
@@ -501,7 +505,17 @@ describe('results far past the response limit', () => {
   it('eight concurrent 1 GB results are stopped while they are read: 507 or 503, and the proxy (192 MB of heap) keeps serving', async () => {
     const child = spawn(
       process.execPath,
-      ['--max-old-space-size=192', '--experimental-strip-types', '--no-warnings', `${REPO_ROOT}packages/neon-on-localhost/src/cli.ts`, 'serve', '--port', '0', '--allow', targetOf(db.url)],
+      [
+        '--max-old-space-size=192',
+        '--experimental-strip-types',
+        '--no-warnings',
+        `${REPO_ROOT}packages/neon-on-localhost/src/cli.ts`,
+        'serve',
+        '--port',
+        '0',
+        '--allow',
+        targetOf(db.url),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv() },
     );
     let output = '';

@@ -109,21 +109,22 @@ async function appSessions(): Promise<number> {
   }
 }
 
-const hostileHosts = () => [
-  'evil.example:PORT',
-  'EVIL.EXAMPLE:PORT',
-  '127.0.0.1.nip.io:PORT',
-  'localhost.evil.example:PORT',
-  'localhost.:PORT',
-  '127.0.0.1.:PORT',
-  '127.1:PORT',
-  '0x7f.0.0.1:PORT',
-  '127.0.0.256:PORT',
-  '0.0.0.0:PORT',
-  '[::ffff:127.0.0.1]:PORT',
-  `localhost:OTHER`,
-  `${EXTRA_HOST}:OTHER`,
-].map((h) => h.replaceAll('OTHER', String(port + 1)).replaceAll('PORT', String(port)));
+const hostileHosts = () =>
+  [
+    'evil.example:PORT',
+    'EVIL.EXAMPLE:PORT',
+    '127.0.0.1.nip.io:PORT',
+    'localhost.evil.example:PORT',
+    'localhost.:PORT',
+    '127.0.0.1.:PORT',
+    '127.1:PORT',
+    '0x7f.0.0.1:PORT',
+    '127.0.0.256:PORT',
+    '0.0.0.0:PORT',
+    '[::ffff:127.0.0.1]:PORT',
+    `localhost:OTHER`,
+    `${EXTRA_HOST}:OTHER`,
+  ].map((h) => h.replaceAll('OTHER', String(port + 1)).replaceAll('PORT', String(port)));
 
 const HOSTILE_ORIGINS = [
   'https://evil.example',
@@ -208,7 +209,16 @@ describe('this machine keeps working', () => {
 
   it('loopback Host spellings at the proxy port, and the configured host', async () => {
     // Without a port too: raw clients may leave it out, and a loopback name cannot be rebound.
-    for (const host of ['localhost', '127.0.0.1', `localhost:${port}`, `LOCALHOST:${port}`, `127.0.0.1:${port}`, `127.0.0.2:${port}`, `[::1]:${port}`, `${EXTRA_HOST}:${port}`]) {
+    for (const host of [
+      'localhost',
+      '127.0.0.1',
+      `localhost:${port}`,
+      `LOCALHOST:${port}`,
+      `127.0.0.1:${port}`,
+      `127.0.0.2:${port}`,
+      `[::1]:${port}`,
+      `${EXTRA_HOST}:${port}`,
+    ]) {
       expect((await sqlRequest({ host })).status, host).toBe(200);
       expect((await upgrade({ host })).status, host).toBe(101);
     }
@@ -263,7 +273,13 @@ describe('the setting, from the environment and the command line', () => {
         const childPort = Number(address.split(':').pop());
         return await new Promise<number>((resolve, reject) => {
           const req = http.request(
-            { host: '127.0.0.1', port: childPort, path: '/_neon_localhost/stats', headers: { Host: (headers.host ?? 'localhost:PORT').replace('PORT', String(childPort)), Origin: headers.origin }, agent: false },
+            {
+              host: '127.0.0.1',
+              port: childPort,
+              path: '/_neon_localhost/stats',
+              headers: { Host: (headers.host ?? 'localhost:PORT').replace('PORT', String(childPort)), Origin: headers.origin },
+              agent: false,
+            },
             (res) => {
               res.resume();
               resolve(res.statusCode ?? 0);

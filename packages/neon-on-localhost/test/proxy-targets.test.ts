@@ -54,7 +54,9 @@ afterAll(async () => {
 
 /** Connection attempts the other cluster has logged so far. */
 function otherConnections(): number {
-  return readFileSync(otherLog, 'utf8').split('\n').filter((line) => line.includes('connection received')).length;
+  return readFileSync(otherLog, 'utf8')
+    .split('\n')
+    .filter((line) => line.includes('connection received')).length;
 }
 
 /** Sessions of the app user on the allowed cluster, other than the monitor's own. */
@@ -152,7 +154,12 @@ describe('POST /sql reaches only the allowed database', () => {
 
   it('accepts the parameters Neon accepts (sslmode, options, application_name, …), and neon() with them', async () => {
     const ok = `postgres://app:${db.password}@127.0.0.1:${db.port}/app`;
-    for (const query of ['sslmode=require', 'sslmode=require&channel_binding=require', 'options=-c%20search_path%3Dpublic', 'application_name=x&connect_timeout=5']) {
+    for (const query of [
+      'sslmode=require',
+      'sslmode=require&channel_binding=require',
+      'options=-c%20search_path%3Dpublic',
+      'application_name=x&connect_timeout=5',
+    ]) {
       const { status, json } = await postSql(`${ok}?${query}`);
       expect({ query, status }).toEqual({ query, status: 200 });
       expect(json.rows).toEqual([{ port: db.port }]);
@@ -176,7 +183,14 @@ describe('POST /sql reaches only the allowed database', () => {
 describe('the WebSocket relay reaches only the allowed database', () => {
   it('refuses sockets, non-loopback and unresolvable spellings; relays loopback spellings to the canonical address', async () => {
     const before = otherConnections();
-    for (const address of [`${otherSocketDir}:${db.port}`, `0.0.0.0:${db.port}`, `127.0.0.09:${db.port}`, `0:${db.port}`, `127.0.0.1:${other.port}`, `[::ffff:10.0.0.1]:${db.port}`]) {
+    for (const address of [
+      `${otherSocketDir}:${db.port}`,
+      `0.0.0.0:${db.port}`,
+      `127.0.0.09:${db.port}`,
+      `0:${db.port}`,
+      `127.0.0.1:${other.port}`,
+      `[::ffff:10.0.0.1]:${db.port}`,
+    ]) {
       expect({ address, status: await upgrade(address) }).toEqual({ address, status: 400 });
     }
     for (const address of [`127.1:${db.port}`, `2130706433:${db.port}`, `[::ffff:127.0.0.1]:${db.port}`, `localhost.:${db.port}`]) {
@@ -199,7 +213,7 @@ describe('what /sql holds open', () => {
     expect(proxy.stats.httpPools).toBe(1);
   });
 
-  it('/sql connections count against the WebSocket cap: WebSocket sessions take the idle ones\' slots', async () => {
+  it("/sql connections count against the WebSocket cap: WebSocket sessions take the idle ones' slots", async () => {
     // Fill the pool with idle connections…
     await Promise.all(Array.from({ length: 10 }, () => postSql(db.url, 'select pg_sleep(0.1)')));
     expect(proxy.stats.httpSessions).toBeGreaterThan(0);
@@ -249,10 +263,8 @@ describe('what /sql holds open', () => {
         lease.release(false);
         expect(pools.poolCount).toBeLessThanOrEqual(2);
       }
-      await until('the evicted pools\' connections to end', () => stats.httpSessions === 2 && slots.inUse === 2);
-      const { rows } = await monitor.query<{ datname: string }>(
-        "select datname from pg_stat_activity where datname like 'lru%' order by datname",
-      );
+      await until("the evicted pools' connections to end", () => stats.httpSessions === 2 && slots.inUse === 2);
+      const { rows } = await monitor.query<{ datname: string }>("select datname from pg_stat_activity where datname like 'lru%' order by datname");
       expect(rows.map((r) => r.datname)).toEqual(['lru2', 'lru3']);
     } finally {
       await pools.close();

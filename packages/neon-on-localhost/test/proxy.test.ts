@@ -37,7 +37,8 @@ async function postSql(body: string, headers: Record<string, string> = {}) {
 describe('SQL over HTTP (neon())', () => {
   it('returns typed values the driver parses', async () => {
     const sql = neon(db.url);
-    const [row] = await sql`select 1::int as one, 'x'::text as t, true as b, null::int as n, ${'2024-01-02T03:04:05Z'}::timestamptz as at, ${[1, 2]}::int[] as arr, '{"a":1}'::jsonb as j`;
+    const [row] =
+      await sql`select 1::int as one, 'x'::text as t, true as b, null::int as n, ${'2024-01-02T03:04:05Z'}::timestamptz as at, ${[1, 2]}::int[] as arr, '{"a":1}'::jsonb as j`;
     expect(row).toEqual({ one: 1, t: 'x', b: true, n: null, at: new Date('2024-01-02T03:04:05Z'), arr: [1, 2], j: { a: 1 } });
   });
 

@@ -46,7 +46,8 @@ function makeProject(packageField?: unknown): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'nol-test-dbs-'));
   const files: Record<string, string> = {
     'package.json': JSON.stringify({ name: 'fixture', type: 'module', ...(packageField ? { 'neon-on-localhost': packageField } : {}) }),
-    'migrations/0000_notes.sql': "create table notes (id int generated always as identity primary key, body text not null);\ninsert into notes (body) values ('migrated');\n",
+    'migrations/0000_notes.sql':
+      "create table notes (id int generated always as identity primary key, body text not null);\ninsert into notes (body) values ('migrated');\n",
     'vitest.config.ts': `import { defineConfig } from 'vitest/config';
 export default defineConfig({ test: { globalSetup: ['neon-on-localhost/vitest'], setupFiles: ['neon-on-localhost/vitest/database'], testTimeout: 60_000, hookTimeout: 60_000 } });
 `,
@@ -78,21 +79,23 @@ async function vitestIn(dir: string, env: NodeJS.ProcessEnv) {
 
 /** Every file passed, each on a database of its own holding the migrated row and its own rows only. */
 function expectOwnDatabases(result: Awaited<ReturnType<typeof vitestIn>>): void {
-    expect(result.code, result.output).toBe(0);
-    expect(result.saw.map(({ rows, count, own }) => ({ rows, count, own }))).toEqual([
-      { rows: 1, count: 2, own: true },
-      { rows: 2, count: 3, own: true },
-      { rows: 3, count: 4, own: true },
-    ]);
-    // One database per file, no more (a test file importing the setup file does not make another).
-    expect(result.saw.map((s) => s.name.split('_').pop()).sort()).toEqual(['1', '2', '3']);
+  expect(result.code, result.output).toBe(0);
+  expect(result.saw.map(({ rows, count, own }) => ({ rows, count, own }))).toEqual([
+    { rows: 1, count: 2, own: true },
+    { rows: 2, count: 3, own: true },
+    { rows: 3, count: 4, own: true },
+  ]);
+  // One database per file, no more (a test file importing the setup file does not make another).
+  expect(result.saw.map((s) => s.name.split('_').pop()).sort()).toEqual(['1', '2', '3']);
 }
 
 async function testDatabasesOn(url: string): Promise<string[]> {
   const admin = new pg.Client(url);
   await admin.connect();
   try {
-    const { rows } = await admin.query<{ datname: string }>('select datname from pg_database where starts_with(datname, $1) order by 1', [TEST_DATABASE_PREFIX]);
+    const { rows } = await admin.query<{ datname: string }>('select datname from pg_database where starts_with(datname, $1) order by 1', [
+      TEST_DATABASE_PREFIX,
+    ]);
     return rows.map((r) => r.datname);
   } finally {
     await admin.end();
@@ -100,7 +103,10 @@ async function testDatabasesOn(url: string): Promise<string[]> {
 }
 
 // This machine's name, when it resolves to loopback: a URL the toolkit takes for a database elsewhere, served here.
-const elsewhere = await lookup(hostname()).then((a) => (a.address.startsWith('127.') ? hostname() : undefined), () => undefined);
+const elsewhere = await lookup(hostname()).then(
+  (a) => (a.address.startsWith('127.') ? hostname() : undefined),
+  () => undefined,
+);
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -160,23 +166,27 @@ describe('each test file its own database, on PostgreSQL', () => {
     expect(Math.max(...result.saw.map((s) => s.count))).toBe(7); // the migrated row and all six
   }, 240_000);
 
-  it.skipIf(!elsewhere)('shares a database elsewhere when NEON_API_KEY and NEON_PROJECT_ID are not set, and says so in one line', async () => {
-    const dir = makeProject();
-    dirs.push(dir);
-    const admin = new pg.Client(db.url);
-    await admin.connect();
-    await admin.query('drop table if exists notes; delete from neon_on_localhost_migrations');
-    await admin.end();
-    const remote = new URL(db.url);
-    remote.hostname = elsewhere!;
-    const result = await vitestIn(dir, { DATABASE_URL: remote.href });
-    expect(result.code, result.output).toBe(0);
-    expect(result.output).toContain(
-      '[neon-on-localhost] the test files share one database: it is not on this machine (set NEON_API_KEY and NEON_PROJECT_ID for a Neon branch per test run)',
-    );
-    expect(result.saw.map((s) => s.own)).toEqual([false, false, false]);
-    expect(result.output).not.toContain(db.password);
-  }, 240_000);
+  it.skipIf(!elsewhere)(
+    'shares a database elsewhere when NEON_API_KEY and NEON_PROJECT_ID are not set, and says so in one line',
+    async () => {
+      const dir = makeProject();
+      dirs.push(dir);
+      const admin = new pg.Client(db.url);
+      await admin.connect();
+      await admin.query('drop table if exists notes; delete from neon_on_localhost_migrations');
+      await admin.end();
+      const remote = new URL(db.url);
+      remote.hostname = elsewhere!;
+      const result = await vitestIn(dir, { DATABASE_URL: remote.href });
+      expect(result.code, result.output).toBe(0);
+      expect(result.output).toContain(
+        '[neon-on-localhost] the test files share one database: it is not on this machine (set NEON_API_KEY and NEON_PROJECT_ID for a Neon branch per test run)',
+      );
+      expect(result.saw.map((s) => s.own)).toEqual([false, false, false]);
+      expect(result.output).not.toContain(db.password);
+    },
+    240_000,
+  );
 });
 
 describe('each test file its own database, on the embedded database', () => {

@@ -77,5 +77,4 @@ describe('vitest-setup', () => {
       cleanup();
     }
   });
-
 });

@@ -59,7 +59,10 @@ describe('quietOfflineCf', () => {
 
 describe('neon-on-localhost run wrangler dev', () => {
   it('hands wrangler the switch only when workers.cloudflare.com cannot be reached from here, and says so once', async () => {
-    const offline = await lookup('workers.cloudflare.com').then(() => false, () => true);
+    const offline = await lookup('workers.cloudflare.com').then(
+      () => false,
+      () => true,
+    );
     // A wrangler that shows what it was given.
     const bin = path.join(dir, 'bin');
     mkdirSync(bin);

@@ -115,6 +115,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     dev.close();
     // Work handed to waitUntil (closing a Pool) finishes first, as on Vercel; but not forever.
     const waited = Promise.race([current.waitUntil(), new Promise((r) => setTimeout(r, 3_000))]);
-    void waited.then(() => process.exit(0), () => process.exit(0));
+    void waited.then(
+      () => process.exit(0),
+      () => process.exit(0),
+    );
   });
 }

@@ -62,7 +62,9 @@ describe('against the database', () => {
     } else {
       expect(status).toBe(404);
       expect(body.error).toMatch(/no places table.*db:setup/);
-      const [{ postgis }] = (await neon(databaseUrl)`select exists (select 1 from pg_available_extensions where name = 'postgis') as postgis`) as { postgis: boolean }[];
+      const [{ postgis }] = (await neon(databaseUrl)`select exists (select 1 from pg_available_extensions where name = 'postgis') as postgis`) as {
+        postgis: boolean;
+      }[];
       if (!postgis) expect(body.error).toMatch(/needs PostGIS.*Neon database or a local Postgres with PostGIS/);
     }
   });
@@ -74,7 +76,12 @@ describe('against the database', () => {
     expect([200, 404]).toContain(status); // 404 without a places table; never a 400 here
   });
 
-  for (const path of ['/api/nearest', '/api/nearest?lat=1e3&lng=0', '/api/nearest?lat=north&lng=2', `/api/nearest?lat=1&lng=${encodeURIComponent('2) or 1=1 --')}`]) {
+  for (const path of [
+    '/api/nearest',
+    '/api/nearest?lat=1e3&lng=0',
+    '/api/nearest?lat=north&lng=2',
+    `/api/nearest?lat=1&lng=${encodeURIComponent('2) or 1=1 --')}`,
+  ]) {
     it(`GET ${path} is a 400`, async () => {
       setEnv(databaseUrl);
       const { status, body } = await call(nearest, path);

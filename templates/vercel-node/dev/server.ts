@@ -62,7 +62,10 @@ const { values } = parseArgs({
 });
 
 const apiDir = fileURLToPath(new URL('api/', root));
-const routes = () => readdirSync(apiDir).filter((f) => f.endsWith('.ts')).map((f) => `/api/${f.slice(0, -3)}`);
+const routes = () =>
+  readdirSync(apiDir)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => `/api/${f.slice(0, -3)}`);
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers });

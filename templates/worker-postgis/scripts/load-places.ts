@@ -71,11 +71,7 @@ export async function applySchema(client: pg.ClientBase): Promise<void> {
 
 type Batch = { line: number; place: Place }[];
 
-export async function loadPlaces(
-  client: pg.ClientBase,
-  rows: AsyncIterable<Row>,
-  onProgress: (rowsRead: number) => void = () => {},
-): Promise<LoadReport> {
+export async function loadPlaces(client: pg.ClientBase, rows: AsyncIterable<Row>, onProgress: (rowsRead: number) => void = () => {}): Promise<LoadReport> {
   const report: LoadReport = { rows: 0, loaded: 0, skipped: 0, examples: [] };
   const skip = (line: number, reason: string) => {
     report.skipped++;

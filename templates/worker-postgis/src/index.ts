@@ -97,7 +97,12 @@ app.get('/nearest/ws', async (c) => {
   if (cell instanceof Response) return cell;
   try {
     const located = await nearestOverWebSocket(c.env.DATABASE_URL, (promise) => c.executionCtx.waitUntil(promise), cell);
-    return c.json(located.map(withoutPosition), 200, { 'Cache-Control': 'no-store', 'X-Cell': cellKey(cell), 'X-Cache': 'BYPASS', 'X-Attribution': ATTRIBUTION });
+    return c.json(located.map(withoutPosition), 200, {
+      'Cache-Control': 'no-store',
+      'X-Cell': cellKey(cell),
+      'X-Cache': 'BYPASS',
+      'X-Attribution': ATTRIBUTION,
+    });
   } catch (err) {
     return databaseError(c, err);
   }

@@ -43,16 +43,32 @@ const fixed = (n: number) => n.toFixed(1);
 function localMap(here: Point, places: NearbyPlace[], coordinates: [number, number][]) {
   const farthest = Math.max(...places.map((p) => p.distance_m), 500);
   // A circle through the farthest place frames the map, so the scale is known from the distance.
-  const frame = geoCircle().center([here.lng, here.lat]).radius(((farthest * 1.15) / 6_371_008.8) * (180 / Math.PI))();
+  const frame = geoCircle()
+    .center([here.lng, here.lat])
+    .radius(((farthest * 1.15) / 6_371_008.8) * (180 / Math.PI))();
   // Clipped to the map's edges and drawn to 0.1 px, so the page holds only the coastline in view.
   const projection = geoAzimuthalEquidistant()
     .rotate([-here.lng, -here.lat])
-    .fitExtent([[60, 30], [WIDTH - 60, HEIGHT - 30]], frame)
-    .clipExtent([[0, 0], [WIDTH, HEIGHT]]);
+    .fitExtent(
+      [
+        [60, 30],
+        [WIDTH - 60, HEIGHT - 30],
+      ],
+      frame,
+    )
+    .clipExtent([
+      [0, 0],
+      [WIDTH, HEIGHT],
+    ]);
   const path = geoPath(projection).digits(1);
   const at = (lng: number, lat: number) => projection([lng, lat]) ?? [WIDTH / 2, HEIGHT / 2];
   const [cx, cy] = at(here.lng, here.lat);
-  const ring = path(geoCircle().center([here.lng, here.lat]).radius((farthest / 6_371_008.8) * (180 / Math.PI))()) ?? '';
+  const ring =
+    path(
+      geoCircle()
+        .center([here.lng, here.lat])
+        .radius((farthest / 6_371_008.8) * (180 / Math.PI))(),
+    ) ?? '';
   // Labels are placed nearest first; one that would overlap a label already placed moves down a line.
   const placed: { x0: number; x1: number; y: number }[] = [{ x0: cx - 45, x1: cx + 45, y: cy - 14 }]; // "You are here"
   const markers = places.map((place, i) => {
@@ -64,17 +80,36 @@ function localMap(here: Point, places: NearbyPlace[], coordinates: [number, numb
     let labelY = y + 4;
     while (placed.some((p) => p.x0 < x0 + width && x0 < p.x1 && Math.abs(p.y - labelY) < 14)) labelY += 14;
     placed.push({ x0, x1: x0 + width, y: labelY });
-    const leader = labelY - y > 10 ? html`<line x1="${fixed(x)}" y1="${fixed(y)}" x2="${fixed(anchor === 'end' ? x - 8 : x + 8)}" y2="${fixed(labelY - 4)}"/>` : '';
-    return html`<g class="place">${leader}<circle cx="${fixed(x)}" cy="${fixed(y)}" r="5"/><text x="${fixed(anchor === 'end' ? x - 9 : x + 9)}" y="${fixed(labelY)}" text-anchor="${anchor}">${label}</text></g>`;
+    const leader =
+      labelY - y > 10 ? html`<line x1="${fixed(x)}" y1="${fixed(y)}" x2="${fixed(anchor === 'end' ? x - 8 : x + 8)}" y2="${fixed(labelY - 4)}" />` : '';
+    return html`<g class="place"
+      >${leader}<circle cx="${fixed(x)}" cy="${fixed(y)}" r="5" /><text
+        x="${fixed(anchor === 'end' ? x - 9 : x + 9)}"
+        y="${fixed(labelY)}"
+        text-anchor="${anchor}"
+        >${label}</text
+      ></g
+    >`;
   });
-  return html`<svg class="map" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-label="Map of the 10 places nearest to ${here.lat}, ${here.lng}">
-  <rect class="sea" width="${WIDTH}" height="${HEIGHT}"/>
-  <path class="land" d="${raw(path(worldOutline()) ?? '')}"/>
-  <path class="ring" d="${raw(ring)}"/>
-  ${markers}
-  <g class="you"><circle cx="${fixed(cx)}" cy="${fixed(cy)}" r="8"/><circle cx="${fixed(cx)}" cy="${fixed(cy)}" r="2.5" class="dot"/><text x="${fixed(cx)}" y="${fixed(cy - 14)}" text-anchor="middle">You are here</text></g>
-  <text class="scale" x="${WIDTH - 12}" y="${HEIGHT - 12}" text-anchor="end">ring: ${formatDistance(farthest)} from you</text>
-</svg>`;
+  return html`<svg
+    class="map"
+    viewBox="0 0 ${WIDTH} ${HEIGHT}"
+    width="${WIDTH}"
+    height="${HEIGHT}"
+    role="img"
+    aria-label="Map of the 10 places nearest to ${here.lat}, ${here.lng}"
+  >
+    <rect class="sea" width="${WIDTH}" height="${HEIGHT}" />
+    <path class="land" d="${raw(path(worldOutline()) ?? '')}" />
+    <path class="ring" d="${raw(ring)}" />
+    ${markers}
+    <g class="you">
+      <circle cx="${fixed(cx)}" cy="${fixed(cy)}" r="8" />
+      <circle cx="${fixed(cx)}" cy="${fixed(cy)}" r="2.5" class="dot" />
+      <text x="${fixed(cx)}" y="${fixed(cy - 14)}" text-anchor="middle">You are here</text>
+    </g>
+    <text class="scale" x="${WIDTH - 12}" y="${HEIGHT - 12}" text-anchor="end">ring: ${formatDistance(farthest)} from you</text>
+  </svg>`;
 }
 
 /** A small world map with the caller's point on it. */
@@ -86,11 +121,18 @@ function insetMap(here: Point) {
   const path = geoPath(insetProjection).digits(1);
   insetPaths ??= { sphere: path({ type: 'Sphere' }) ?? '', land: path(worldOutline()) ?? '' };
   const [x, y] = insetProjection([here.lng, here.lat]) ?? [0, 0];
-  return html`<svg class="inset" viewBox="0 0 ${INSET.width} ${INSET.height}" width="${INSET.width}" height="${INSET.height}" role="img" aria-label="Where that is on the world map">
-  <path class="sphere" d="${raw(insetPaths.sphere)}"/>
-  <path class="land" d="${raw(insetPaths.land)}"/>
-  <circle class="here" cx="${fixed(x)}" cy="${fixed(y)}" r="4"/>
-</svg>`;
+  return html`<svg
+    class="inset"
+    viewBox="0 0 ${INSET.width} ${INSET.height}"
+    width="${INSET.width}"
+    height="${INSET.height}"
+    role="img"
+    aria-label="Where that is on the world map"
+  >
+    <path class="sphere" d="${raw(insetPaths.sphere)}" />
+    <path class="land" d="${raw(insetPaths.land)}" />
+    <circle class="here" cx="${fixed(x)}" cy="${fixed(y)}" r="4" />
+  </svg>`;
 }
 
 const STYLE = `
@@ -117,23 +159,24 @@ footer { margin-top: 16px; font-size: 12px; color: #52616b; }`;
  */
 export async function renderMapPage(here: Point, places: NearbyPlace[], coordinates: [number, number][], attribution: string): Promise<string> {
   const page = html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>The 10 places nearest to ${here.lat}, ${here.lng}</title>
-<style>${raw(STYLE)}</style>
-</head>
-<body>
-<h1>The 10 places nearest to you</h1>
-<p class="where">Your point, rounded to 0.01°: ${here.lat}, ${here.lng}</p>
-<div class="maps">${localMap(here, places, coordinates)}${insetMap(here)}</div>
-<ol class="places">
-${places.map((p) => html`<li><span class="name">${p.name}</span>${p.country ? html` (${p.country})` : ''} <span class="distance">${formatDistance(p.distance_m)}</span></li>`)}
-</ol>
-<footer>${attribution}. ${MAP_ATTRIBUTION}. The same answer as JSON: request it with <code>Accept: application/json</code>.</footer>
-</body>
-</html>
-`;
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>The 10 places nearest to ${here.lat}, ${here.lng}</title>
+        <style>
+          ${raw(STYLE)}
+        </style>
+      </head>
+      <body>
+        <h1>The 10 places nearest to you</h1>
+        <p class="where">Your point, rounded to 0.01°: ${here.lat}, ${here.lng}</p>
+        <div class="maps">${localMap(here, places, coordinates)}${insetMap(here)}</div>
+        <ol class="places">
+          ${places.map((p) => html`<li><span class="name">${p.name}</span>${p.country ? html` (${p.country})` : ''} <span class="distance">${formatDistance(p.distance_m)}</span></li>`)}
+        </ol>
+        <footer>${attribution}. ${MAP_ATTRIBUTION}. The same answer as JSON: request it with <code>Accept: application/json</code>.</footer>
+      </body>
+    </html> `;
   return (await page).toString();
 }

@@ -39,7 +39,7 @@ async function databaseQueries(): Promise<number | undefined> {
 // A seeded generator: the same "random" points every run.
 function points(count: number, seed: number): [number, number][] {
   let state = seed;
-  const next = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const next = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   return Array.from({ length: count }, () => [Math.round((next() * 180 - 90) * 100) / 100, Math.round((next() * 360 - 180) * 100) / 100]);
 }
 
@@ -186,7 +186,8 @@ describe('a page with a map for a browser (Accept: text/html), JSON for everyone
     expect(response.headers.get('Content-Security-Policy')).toBe("default-src 'none'; style-src 'unsafe-inline'");
     const page = await response.text();
     expect(page).toMatch(/<svg class="map"[^>]*>[\s\S]*<path class="land" d="M[\s\S]*<\/svg>/);
-    const escape = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;');
+    const escape = (text: string) =>
+      text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;');
     const names = [...page.matchAll(/<span class="name">([^<]*)<\/span>/g)].map((m) => m[1]);
     expect(names).toEqual(json.body.map((p) => escape(p.name)));
     expect(page).not.toContain('<script');
@@ -232,8 +233,8 @@ describe('bad input is a 400, never a 500', () => {
     '/nearest?lat=91&lng=0',
     '/nearest?lat=-90.01&lng=0',
     '/nearest?lat=0&lng=180.5',
-    `/nearest?lat=${encodeURIComponent("1; drop table places; --")}&lng=2`,
-    `/nearest?lat=1&lng=${encodeURIComponent("2) or 1=1 --")}`,
+    `/nearest?lat=${encodeURIComponent('1; drop table places; --')}&lng=2`,
+    `/nearest?lat=1&lng=${encodeURIComponent('2) or 1=1 --')}`,
     '/nearest/ws?lat=1000&lng=0',
   ];
   for (const path of bad) {

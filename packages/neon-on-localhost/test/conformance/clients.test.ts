@@ -95,11 +95,17 @@ describe.each(Object.keys(databases) as (keyof typeof databases)[])('in front of
         { title: `${label} two`, tags: [], meta: null, amount: null, at: null },
       ])
       .returning();
-    await d.update(notes).set({ views: dsql`${notes.views} + 5` }).where(eq(notes.id, 1));
-    const duplicate = await d.insert(notes).values({ title: `${label} two` }).then(
-      () => 'inserted',
-      (err: { code?: string; cause?: { code?: string; constraint?: string } }) => ({ code: err.cause?.code ?? err.code, constraint: err.cause?.constraint }),
-    );
+    await d
+      .update(notes)
+      .set({ views: dsql`${notes.views} + 5` })
+      .where(eq(notes.id, 1));
+    const duplicate = await d
+      .insert(notes)
+      .values({ title: `${label} two` })
+      .then(
+        () => 'inserted',
+        (err: { code?: string; cause?: { code?: string; constraint?: string } }) => ({ code: err.cause?.code ?? err.code, constraint: err.cause?.constraint }),
+      );
     let rolledBack: unknown = 'not run';
     if (transactions) {
       rolledBack = await d
@@ -164,10 +170,14 @@ describe.each(Object.keys(databases) as (keyof typeof databases)[])('in front of
         return tx.selectFrom('notes').select(['id', 'views']).orderBy('id').execute();
       });
     }
-    const failed = await k.insertInto('notes').values({ title: 'k two' }).execute().then(
-      () => 'inserted',
-      (err: { code?: string; constraint?: string }) => ({ code: err.code, constraint: err.constraint }),
-    );
+    const failed = await k
+      .insertInto('notes')
+      .values({ title: 'k two' })
+      .execute()
+      .then(
+        () => 'inserted',
+        (err: { code?: string; constraint?: string }) => ({ code: err.code, constraint: err.constraint }),
+      );
     const rows = await k.selectFrom('notes').selectAll().where('title', 'like', 'k %').orderBy('id').execute();
     return normalise({ inserted, committed, failed, rows });
   }
@@ -181,7 +191,11 @@ describe.each(Object.keys(databases) as (keyof typeof databases)[])('in front of
       expect(expected).toMatchObject({ failed: { code: '23505', constraint: 'notes_title_unique' }, committed: [{ views: 0 }, { views: 7 }] });
       expect(await kyselyScenario(onWs, true)).toEqual(expected);
       // kysely-neon has no transactions over HTTP (each query is its own request).
-      expect(await kyselyScenario(onHttp, false)).toEqual({ ...(expected as object), committed: 'not run', rows: (await kyselyScenario(onPg, false) as { rows: unknown }).rows });
+      expect(await kyselyScenario(onHttp, false)).toEqual({
+        ...(expected as object),
+        committed: 'not run',
+        rows: ((await kyselyScenario(onPg, false)) as { rows: unknown }).rows,
+      });
     } finally {
       await Promise.all([onPg.destroy(), onWs.destroy(), onHttp.destroy()]);
     }

@@ -82,9 +82,17 @@ const TYPES_SQL = `select
 const PARAMS_SQL = `select $1::int8 + 1 as big, $2::text as txt, $3::jsonb as jb, $4::bytea as bytes, $5::text[] as arr,
   $6::timestamptz as ts, $7::numeric as num, $8::uuid as id, $9::int4 as nothing, $10::bool as flag, $11::date as d`;
 const PARAMS = [
-  '9007199254740993', `it's "quoted" \\ and ünïcødé`, JSON.stringify({ a: [1, null, 'x'] }), Buffer.from([0, 1, 254, 255]),
-  ['x', null, 'y"z', 'NULL', 'a,b'], new Date('2024-02-29T01:02:03.456Z'), '-0.000001230', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
-  null, false, '2024-12-31',
+  '9007199254740993',
+  `it's "quoted" \\ and ünïcødé`,
+  JSON.stringify({ a: [1, null, 'x'] }),
+  Buffer.from([0, 1, 254, 255]),
+  ['x', null, 'y"z', 'NULL', 'a,b'],
+  new Date('2024-02-29T01:02:03.456Z'),
+  '-0.000001230',
+  'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
+  null,
+  false,
+  '2024-12-31',
 ];
 
 /** What each error scenario runs; the second part set up by beforeAll. */
@@ -110,12 +118,19 @@ const BATCHES: BatchOptions[] = [
   { isolationLevel: 'Serializable', readOnly: false, deferrable: false },
 ];
 
-const digest = (rows: unknown) => createHash('sha256').update(JSON.stringify(normalise(rows))).digest('hex');
+const digest = (rows: unknown) =>
+  createHash('sha256')
+    .update(JSON.stringify(normalise(rows)))
+    .digest('hex');
 
 const names: TargetName[] = ['pg-tcp', 'neon-ws', 'neon-http', 'embedded-ws', 'embedded-http'];
 
 const LISTEN_SPELLINGS = ['listen conf_channel', '/* c */ listen conf_channel', 'select 1; listen conf_channel', 'LISTEN "conf_channel"'];
-const COPY_IN_SPELLINGS = ['copy conf_copy from stdin', 'COPY conf_copy FROM /* the client */ STDIN', 'insert into conf_copy values (1); copy conf_copy from stdin'];
+const COPY_IN_SPELLINGS = [
+  'copy conf_copy from stdin',
+  'COPY conf_copy FROM /* the client */ STDIN',
+  'insert into conf_copy values (1); copy conf_copy from stdin',
+];
 
 describe.each(names)('%s', (name) => {
   const target = () => targets[name];
@@ -224,10 +239,17 @@ describe.each(names)('%s', (name) => {
       expect(await pending).toMatchObject({ sourceError: { name: 'AbortError' } });
       expect(Date.now() - started).toBeLessThan(3_000);
       if (!target().embedded) {
-        await expect.poll(
-          () => direct(db.url, async (c) => (await c.query(`select count(*)::int as n from pg_stat_activity where query like '%cancel_probe%' and pid <> pg_backend_pid()`)).rows[0].n),
-          { timeout: 3_000 },
-        ).toBe(0);
+        await expect
+          .poll(
+            () =>
+              direct(
+                db.url,
+                async (c) =>
+                  (await c.query(`select count(*)::int as n from pg_stat_activity where query like '%cancel_probe%' and pid <> pg_backend_pid()`)).rows[0].n,
+              ),
+            { timeout: 3_000 },
+          )
+          .toBe(0);
       }
       return;
     }
@@ -256,7 +278,12 @@ describe.each(names)('%s', (name) => {
     // The embedded database runs one statement at a time (and blocks Node meanwhile): no sleep there.
     const sleep = target().embedded ? 0 : 0.3;
     const started = Date.now();
-    const got = await target().concurrently(20, `select pg_sleep(${sleep}), $1::int * 2 as twice, $2::text as label`, (i) => [i, `q${i}`], (r) => r.rows[0]);
+    const got = await target().concurrently(
+      20,
+      `select pg_sleep(${sleep}), $1::int * 2 as twice, $2::text as label`,
+      (i) => [i, `q${i}`],
+      (r) => r.rows[0],
+    );
     expect(got).toEqual(Array.from({ length: 20 }, (_, i) => ({ pg_sleep: '', twice: i * 2, label: `q${i}` })));
     if (!target().embedded) expect(Date.now() - started).toBeLessThan(20 * sleep * 1000 * 0.5);
   });

@@ -169,7 +169,14 @@ function httpTarget(name: TargetName, url: string, embedded: boolean): Target {
 export function makeTarget(name: TargetName, url: string): Target {
   const embedded = name.startsWith('embedded');
   if (name.endsWith('http')) return httpTarget(name, url, embedded);
-  if (name === 'pg-tcp') return sessionTarget(name, url, false, () => new pg.Client(url), (max) => new pg.Pool({ connectionString: url, max }));
+  if (name === 'pg-tcp')
+    return sessionTarget(
+      name,
+      url,
+      false,
+      () => new pg.Client(url),
+      (max) => new pg.Pool({ connectionString: url, max }),
+    );
   return sessionTarget(
     name,
     url,
@@ -181,7 +188,10 @@ export function makeTarget(name: TargetName, url: string): Target {
 
 export function makeTargets(postgresUrl: string, embeddedUrl: string): Record<TargetName, Target> {
   const names: TargetName[] = ['pg-tcp', 'neon-ws', 'neon-http', 'embedded-ws', 'embedded-http'];
-  return Object.fromEntries(names.map((name) => [name, makeTarget(name, name.startsWith('embedded') ? embeddedUrl : postgresUrl)])) as Record<TargetName, Target>;
+  return Object.fromEntries(names.map((name) => [name, makeTarget(name, name.startsWith('embedded') ? embeddedUrl : postgresUrl)])) as Record<
+    TargetName,
+    Target
+  >;
 }
 
 /**

@@ -141,7 +141,11 @@ describe('the CSV importer', () => {
     expect(first.stdout).toMatch(/✔ 4 places in the places table/);
     expect(first.stdout + first.stderr).not.toContain(new URL(databaseUrl).password || '\u0000');
     const tableRows = async () =>
-      (await admin.query(`select id::int, name, category, country, round(st_y(location::geometry)::numeric, 4)::float8 as lat from ${schema}.places order by id`)).rows;
+      (
+        await admin.query(
+          `select id::int, name, category, country, round(st_y(location::geometry)::numeric, 4)::float8 as lat from ${schema}.places order by id`,
+        )
+      ).rows;
     const after1 = await tableRows();
     expect(after1).toHaveLength(4);
     expect(after1[3]).toEqual({ id: 96, name: 'Edge Of The World', category: 'Natural', country: 'Fiji', lat: -17.71 });
@@ -187,15 +191,17 @@ describe('the CSV importer', () => {
       'Skipped 5 of 12 rows (line 4: missing id; line 6: id 9223372036854775808 is out of range (bigint, at most 9223372036854775807); line 10: coordinates are not plain decimal numbers (like -33.8688); line 11: coordinates are not plain decimal numbers (like -33.8688); line 13: duplicate id 4)',
     );
     expect(ran.stdout).toMatch(/✔ 7 places in the places table/);
-    expect(await placesNow()).toEqual([
-      { id: '11', name: 'Leading zeros', lat: 11, lng: 11 },
-      { id: '10', name: 'Signed', lat: -1.5, lng: 2 },
-      { id: '4', name: 'Line four', lat: 4, lng: 5 },
-      { id: '7', name: 'Quoted id with a newline', lat: 7, lng: 8 },
-      { id: '9007199254740992', name: 'Its float twin', lat: 1.25, lng: 2.25 },
-      { id: '9007199254740993', name: 'Above 2^53', lat: 1.5, lng: 2.5 },
-      { id: '9223372036854775807', name: 'Bigint max', lat: 6, lng: 7 },
-    ].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1)));
+    expect(await placesNow()).toEqual(
+      [
+        { id: '11', name: 'Leading zeros', lat: 11, lng: 11 },
+        { id: '10', name: 'Signed', lat: -1.5, lng: 2 },
+        { id: '4', name: 'Line four', lat: 4, lng: 5 },
+        { id: '7', name: 'Quoted id with a newline', lat: 7, lng: 8 },
+        { id: '9007199254740992', name: 'Its float twin', lat: 1.25, lng: 2.25 },
+        { id: '9007199254740993', name: 'Above 2^53', lat: 1.5, lng: 2.5 },
+        { id: '9223372036854775807', name: 'Bigint max', lat: 6, lng: 7 },
+      ].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1)),
+    );
   });
 
   it('without an id column, a row takes its line number as id', async () => {
@@ -218,7 +224,9 @@ describe('the CSV importer', () => {
       expect(failed).toMatchObject({ code: 1 });
       const { stdout, stderr } = failed as { stdout: string; stderr: string };
       expect(stderr.trim().split('\n')).toHaveLength(1);
-      expect(stderr.trim()).toMatch(/^✖ Only [01] of [23] rows of .*junk\.csv are valid places \(line \d: coordinates are not plain decimal numbers .*fewer than half of the rows are valid, so the places table was not changed\./);
+      expect(stderr.trim()).toMatch(
+        /^✖ Only [01] of [23] rows of .*junk\.csv are valid places \(line \d: coordinates are not plain decimal numbers .*fewer than half of the rows are valid, so the places table was not changed\./,
+      );
       expect(stdout).not.toContain('✔');
       expect(await placesNow()).toEqual(before);
     });
