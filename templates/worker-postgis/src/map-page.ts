@@ -81,35 +81,17 @@ function localMap(here: Point, places: NearbyPlace[], coordinates: [number, numb
     while (placed.some((p) => p.x0 < x0 + width && x0 < p.x1 && Math.abs(p.y - labelY) < 14)) labelY += 14;
     placed.push({ x0, x1: x0 + width, y: labelY });
     const leader =
-      labelY - y > 10 ? html`<line x1="${fixed(x)}" y1="${fixed(y)}" x2="${fixed(anchor === 'end' ? x - 8 : x + 8)}" y2="${fixed(labelY - 4)}" />` : '';
-    return html`<g class="place"
-      >${leader}<circle cx="${fixed(x)}" cy="${fixed(y)}" r="5" /><text
-        x="${fixed(anchor === 'end' ? x - 9 : x + 9)}"
-        y="${fixed(labelY)}"
-        text-anchor="${anchor}"
-        >${label}</text
-      ></g
-    >`;
+      labelY - y > 10 ? html`<line x1="${fixed(x)}" y1="${fixed(y)}" x2="${fixed(anchor === 'end' ? x - 8 : x + 8)}" y2="${fixed(labelY - 4)}"/>` : '';
+    return html`<g class="place">${leader}<circle cx="${fixed(x)}" cy="${fixed(y)}" r="5"/><text x="${fixed(anchor === 'end' ? x - 9 : x + 9)}" y="${fixed(labelY)}" text-anchor="${anchor}">${label}</text></g>`;
   });
-  return html`<svg
-    class="map"
-    viewBox="0 0 ${WIDTH} ${HEIGHT}"
-    width="${WIDTH}"
-    height="${HEIGHT}"
-    role="img"
-    aria-label="Map of the 10 places nearest to ${here.lat}, ${here.lng}"
-  >
-    <rect class="sea" width="${WIDTH}" height="${HEIGHT}" />
-    <path class="land" d="${raw(path(worldOutline()) ?? '')}" />
-    <path class="ring" d="${raw(ring)}" />
-    ${markers}
-    <g class="you">
-      <circle cx="${fixed(cx)}" cy="${fixed(cy)}" r="8" />
-      <circle cx="${fixed(cx)}" cy="${fixed(cy)}" r="2.5" class="dot" />
-      <text x="${fixed(cx)}" y="${fixed(cy - 14)}" text-anchor="middle">You are here</text>
-    </g>
-    <text class="scale" x="${WIDTH - 12}" y="${HEIGHT - 12}" text-anchor="end">ring: ${formatDistance(farthest)} from you</text>
-  </svg>`;
+  return html`<svg class="map" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-label="Map of the 10 places nearest to ${here.lat}, ${here.lng}">
+  <rect class="sea" width="${WIDTH}" height="${HEIGHT}"/>
+  <path class="land" d="${raw(path(worldOutline()) ?? '')}"/>
+  <path class="ring" d="${raw(ring)}"/>
+  ${markers}
+  <g class="you"><circle cx="${fixed(cx)}" cy="${fixed(cy)}" r="8"/><circle cx="${fixed(cx)}" cy="${fixed(cy)}" r="2.5" class="dot"/><text x="${fixed(cx)}" y="${fixed(cy - 14)}" text-anchor="middle">You are here</text></g>
+  <text class="scale" x="${WIDTH - 12}" y="${HEIGHT - 12}" text-anchor="end">ring: ${formatDistance(farthest)} from you</text>
+</svg>`;
 }
 
 /** A small world map with the caller's point on it. */
@@ -121,18 +103,11 @@ function insetMap(here: Point) {
   const path = geoPath(insetProjection).digits(1);
   insetPaths ??= { sphere: path({ type: 'Sphere' }) ?? '', land: path(worldOutline()) ?? '' };
   const [x, y] = insetProjection([here.lng, here.lat]) ?? [0, 0];
-  return html`<svg
-    class="inset"
-    viewBox="0 0 ${INSET.width} ${INSET.height}"
-    width="${INSET.width}"
-    height="${INSET.height}"
-    role="img"
-    aria-label="Where that is on the world map"
-  >
-    <path class="sphere" d="${raw(insetPaths.sphere)}" />
-    <path class="land" d="${raw(insetPaths.land)}" />
-    <circle class="here" cx="${fixed(x)}" cy="${fixed(y)}" r="4" />
-  </svg>`;
+  return html`<svg class="inset" viewBox="0 0 ${INSET.width} ${INSET.height}" width="${INSET.width}" height="${INSET.height}" role="img" aria-label="Where that is on the world map">
+  <path class="sphere" d="${raw(insetPaths.sphere)}"/>
+  <path class="land" d="${raw(insetPaths.land)}"/>
+  <circle class="here" cx="${fixed(x)}" cy="${fixed(y)}" r="4"/>
+</svg>`;
 }
 
 const STYLE = `
@@ -159,24 +134,23 @@ footer { margin-top: 16px; font-size: 12px; color: #52616b; }`;
  */
 export async function renderMapPage(here: Point, places: NearbyPlace[], coordinates: [number, number][], attribution: string): Promise<string> {
   const page = html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>The 10 places nearest to ${here.lat}, ${here.lng}</title>
-        <style>
-          ${raw(STYLE)}
-        </style>
-      </head>
-      <body>
-        <h1>The 10 places nearest to you</h1>
-        <p class="where">Your point, rounded to 0.01°: ${here.lat}, ${here.lng}</p>
-        <div class="maps">${localMap(here, places, coordinates)}${insetMap(here)}</div>
-        <ol class="places">
-          ${places.map((p) => html`<li><span class="name">${p.name}</span>${p.country ? html` (${p.country})` : ''} <span class="distance">${formatDistance(p.distance_m)}</span></li>`)}
-        </ol>
-        <footer>${attribution}. ${MAP_ATTRIBUTION}. The same answer as JSON: request it with <code>Accept: application/json</code>.</footer>
-      </body>
-    </html> `;
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>The 10 places nearest to ${here.lat}, ${here.lng}</title>
+<style>${raw(STYLE)}</style>
+</head>
+<body>
+<h1>The 10 places nearest to you</h1>
+<p class="where">Your point, rounded to 0.01°: ${here.lat}, ${here.lng}</p>
+<div class="maps">${localMap(here, places, coordinates)}${insetMap(here)}</div>
+<ol class="places">
+${places.map((p) => html`<li><span class="name">${p.name}</span>${p.country ? html` (${p.country})` : ''} <span class="distance">${formatDistance(p.distance_m)}</span></li>`)}
+</ol>
+<footer>${attribution}. ${MAP_ATTRIBUTION}. The same answer as JSON: request it with <code>Accept: application/json</code>.</footer>
+</body>
+</html>
+`;
   return (await page).toString();
 }
