@@ -86,7 +86,7 @@ describe('npm create neon-edge@latest places -- --neon-new --template worker-pos
   it("passes the generated project's own npm test (workerd and Node) against it", async () => {
     const result = await run('npm', ['test'], { cwd: project(), timeoutMs: 240_000 });
     expect(result.code, result.output).toBe(0);
-    expect(result.output).toMatch(/Test Files\s+2 passed/);
+    expect(result.output).toMatch(/Test Files\s+3 passed/); // nearest, own-database (workerd) and db-setup (Node)
     expect(result.output).not.toContain(password());
   }, 300_000);
 
