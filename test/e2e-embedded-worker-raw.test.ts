@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
+import { queryRows as query } from './support/postgres.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, runCli } from './support/cli.ts';
 import { startDevServer, type DevServer } from './support/dev-server.ts';
@@ -39,16 +39,6 @@ function listening(address: string): Promise<boolean> {
     const socket = net.connect(Number(port), host, () => (socket.destroy(), resolve(true)));
     socket.once('error', () => resolve(false));
   });
-}
-
-async function query<T>(url: string, text: string): Promise<T[]> {
-  const client = new pg.Client(url);
-  await client.connect();
-  try {
-    return (await client.query(text)).rows as T[];
-  } finally {
-    await client.end();
-  }
 }
 
 describe('worker-raw with no DATABASE_URL', () => {

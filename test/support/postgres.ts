@@ -131,3 +131,14 @@ function uidOf(user: string): number {
 function gidOf(user: string): number {
   return idOf('-g', user);
 }
+
+/** The rows of one statement, on a connection of its own (opened and closed here). */
+export async function queryRows<T = Record<string, unknown>>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client(url);
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}

@@ -6,10 +6,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cleanEnv, REPO_ROOT, run } from '../../../test/support/cli.ts';
-import { startPostgres, type TestPostgres } from '../../../test/support/postgres.ts';
+import { queryRows as query, startPostgres, type TestPostgres } from '../../../test/support/postgres.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/embedded.ts';
 import { checkedDatabaseUrl, sameDatabase } from '../src/database-url.ts';
 import { migrate, MIGRATIONS_TABLE, readMigrationUrl } from '../src/migrate.ts';
@@ -34,16 +33,6 @@ beforeEach(() => {
   mkdirSync(dir);
 });
 afterEach(() => rmSync(project, { recursive: true, force: true }));
-
-async function query<T = Record<string, unknown>>(url: string, text: string): Promise<T[]> {
-  const client = new pg.Client(url);
-  await client.connect();
-  try {
-    return (await client.query(text)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
 
 /** A fresh schema per test on the shared PostgreSQL, so tests don't see each other's tables. */
 async function freshDatabase(url: string): Promise<string> {

@@ -7,7 +7,7 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
+import { queryRows as query } from '../../../test/support/postgres.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres } from '../src/embedded.ts';
 import { startProjectDatabase } from '../src/project-database.ts';
@@ -37,16 +37,6 @@ beforeAll(() => {
   writeFileSync(path.join(project, 'seed-inputs', 'spots.txt'), 'Paris London Berlin\n');
 });
 afterAll(() => rmSync(project, { recursive: true, force: true }));
-
-async function query<T>(url: string, text: string): Promise<T[]> {
-  const client = new pg.Client(url);
-  await client.connect();
-  try {
-    return (await client.query(text)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
 
 const seedRuns = () =>
   existsSync(path.join(project, 'seed-runs.txt')) ? readFileSync(path.join(project, 'seed-runs.txt'), 'utf8').split('\n').filter(Boolean).length : 0;
