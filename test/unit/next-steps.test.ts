@@ -7,29 +7,13 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Answers } from '../../src/scaffold/context.ts';
 import { layOut, NEXT_STEPS_WIDTH, nextSteps } from '../../src/scaffold/next-steps.ts';
-import type { Template } from '../../src/scaffold/template-config.ts';
 import { TEMPLATES } from '../../src/scaffold/templates.ts';
+import { sampleAnswers, templateNamed } from '../support/answers.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'next-steps-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const template = (name: string) => TEMPLATES.find((t) => t.name === name) as Template;
 
-function answers(overrides: Partial<Answers> = {}): Answers {
-  return {
-    targetDir: dir,
-    displayDir: 'app',
-    projectName: 'app',
-    template: template('worker-raw'),
-    install: true,
-    packageManager: 'npm',
-    dbSetup: false,
-    agents: true,
-    ci: true,
-    git: true,
-    secret: false,
-    ...overrides,
-  };
-}
+const answers = (overrides: Partial<Answers> = {}): Answers => sampleAnswers({ targetDir: dir, ...overrides });
 
 const commentColumns = (text: string) =>
   new Set(
@@ -58,14 +42,14 @@ describe('nextSteps', () => {
   });
 
   it.each(['npm', 'pnpm', 'yarn', 'bun'] as const)('lines up the comments in one column (%s)', (pm) => {
-    for (const extra of [{}, { install: false }, { template: template('worker-postgis'), databaseUrl: 'postgres://a:b@ep-x.neon.tech/db' }]) {
+    for (const extra of [{}, { install: false }, { template: templateNamed('worker-postgis'), databaseUrl: 'postgres://a:b@ep-x.neon.tech/db' }]) {
       const text = nextSteps(answers({ packageManager: pm, ...extra }), { secretStored: false, dataLoaded: false });
       expect(commentColumns(text).size, text).toBe(1);
     }
   });
 
   it("follows the template's facts, not its name: a Hyperdrive binding's set-up instead of the secret, in the package manager's terms", () => {
-    const bound = { ...template('worker-raw'), production: { kind: 'hyperdrive', binding: 'DB' } as const };
+    const bound = { ...templateNamed('worker-raw'), production: { kind: 'hyperdrive', binding: 'DB' } as const };
     const text = nextSteps(
       answers({ template: bound, packageManager: 'pnpm', databaseUrl: 'postgres://a:b@ep-x-pooler.us-east-2.aws.neon.tech/db' }),
       { secretStored: false, dataLoaded: false },
@@ -81,17 +65,17 @@ describe('nextSteps', () => {
   });
 
   it('without the embedded database, says where to put DATABASE_URL instead of offering PGlite', () => {
-    const needsPostgis = { ...template('worker-raw'), embeddedDatabase: false };
+    const needsPostgis = { ...templateNamed('worker-raw'), embeddedDatabase: false };
     const text = nextSteps(answers({ template: needsPostgis }), { secretStored: false, dataLoaded: false });
     expect(text).toContain('# put DATABASE_URL=postgres://… in .dev.vars');
     expect(text).not.toContain('PGlite');
   });
 
   it('with no DATABASE_URL, worker-postgis runs no db:setup first: the first start prepares the embedded database with the places', () => {
-    const text = nextSteps(answers({ template: template('worker-postgis') }), { secretStored: false, dataLoaded: false });
+    const text = nextSteps(answers({ template: templateNamed('worker-postgis') }), { secretStored: false, dataLoaded: false });
     expect(text).not.toContain('db:setup');
     expect(text).toContain('# the first start or test run prepares it once, with the data (about a minute)');
-    const withUrl = nextSteps(answers({ template: template('worker-postgis'), databaseUrl: 'postgres://a:b@ep-x.neon.tech/db' }), {
+    const withUrl = nextSteps(answers({ template: templateNamed('worker-postgis'), databaseUrl: 'postgres://a:b@ep-x.neon.tech/db' }), {
       secretStored: false,
       dataLoaded: false,
     });

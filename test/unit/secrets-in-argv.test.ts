@@ -10,10 +10,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ciWorkflow } from '../../src/scaffold/ci-workflow.ts';
-import type { Answers } from '../../src/scaffold/context.ts';
 import { nextSteps } from '../../src/scaffold/next-steps.ts';
 import { PACKAGE_MANAGERS } from '../../src/scaffold/package-manager.ts';
 import { TEMPLATES, templatesRoot } from '../../src/scaffold/templates.ts';
+import { sampleAnswers } from '../support/answers.ts';
 
 const REPO = path.resolve(templatesRoot(), '..');
 
@@ -58,20 +58,7 @@ describe('no secret in a command line', () => {
   it('the next steps of every template (with and without a URL)', () => {
     for (const template of TEMPLATES) {
       for (const databaseUrl of [undefined, 'postgres://app:pw@ep-x-1.us-east-2.aws.neon.tech/neondb']) {
-        const answers: Answers = {
-          targetDir: '/tmp/app',
-          displayDir: 'app',
-          projectName: 'app',
-          template,
-          install: true,
-          packageManager: 'npm',
-          dbSetup: false,
-          agents: true,
-          ci: true,
-          git: true,
-          secret: false,
-          databaseUrl,
-        };
+        const answers = sampleAnswers({ template, databaseUrl });
         expect(offending(nextSteps(answers, { secretStored: false, dataLoaded: false })), template.name).toEqual([]);
       }
     }
