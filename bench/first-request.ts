@@ -6,10 +6,10 @@
 // npm cache state.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { cleanEnv, run } from '../test/support/cli.ts';
+import { cleanEnv, INSTALL_CACHE, run } from '../test/support/cli.ts';
 import { freePort } from '../test/support/postgres.ts';
 import { median } from './stats.ts';
 
@@ -69,6 +69,17 @@ export interface FirstRequest {
   /** With againstWrangler: a second `npm start` → first 200, and `wrangler dev` alone → its first answer (any status). */
   laterResponseMs?: number;
   wranglerAloneMs?: number;
+  /** With againstWrangler: the set-up of `npm test`, timed on one trivial test file (see measureTestSetup). */
+  testSetup?: TestSetup;
+}
+
+export interface TestSetup {
+  /** vitest with the project's config, the first run after `npm create`: the embedded database made, migrated, a copy for the file. */
+  firstMs: number;
+  /** The same, run again. */
+  laterMs: number;
+  /** vitest with @cloudflare/vitest-plugin alone (no database set-up) on the same file. */
+  aloneMs: number;
 }
 
 /**
@@ -78,6 +89,8 @@ export interface FirstRequest {
 function envFor(cache: string | undefined): NodeJS.ProcessEnv {
   return cleanEnv({
     npm_config_yes: 'true',
+    // npm's own install, even in the smoke run under vitest: never a copy of an earlier one.
+    [INSTALL_CACHE]: '',
     ...(cache ? { npm_config_cache: cache } : {}),
     CREATE_CLOUDFLARE_TELEMETRY_DISABLED: '1',
     WRANGLER_SEND_METRICS: 'false',
@@ -147,6 +160,42 @@ export async function firstResponse(
   }
 }
 
+// A test file that asks nothing of the database: what a run of it takes is the set-up.
+const PROBE_TEST = "import { expect, it } from 'vitest';\n\nit('runs', () => expect(1 + 1).toBe(2));\n";
+const PROBE_PATH = 'test/bench-setup-probe.test.ts';
+// The project's test set-up without neon-on-localhost: the Workers pool alone.
+const ALONE_CONFIG = `import { cloudflareTest } from '@cloudflare/vitest-plugin';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.jsonc' } })],
+  test: { include: ['${PROBE_PATH}'] },
+});
+`;
+
+async function timedVitest(project: string, env: NodeJS.ProcessEnv, args: string[]): Promise<number> {
+  const started = performance.now();
+  const result = await run('npx', ['vitest', 'run', ...args], { cwd: project, env, timeoutMs: 300_000 });
+  const elapsed = performance.now() - started;
+  if (result.code !== 0) throw new Error(`vitest run ${args.join(' ')} failed in ${project}:\n${result.output.slice(-3000)}`);
+  return elapsed;
+}
+
+/**
+ * Issue 26's goal for `npm test`: its set-up at most 1.25× the Workers pool's
+ * own. Both run the same one-assertion file, so the difference is the
+ * database: found or made, migrated, and a copy for the file. `project` must
+ * be as `npm create` left it, for the first run.
+ */
+export async function measureTestSetup(project: string, env: NodeJS.ProcessEnv): Promise<TestSetup> {
+  writeFileSync(path.join(project, PROBE_PATH), PROBE_TEST);
+  writeFileSync(path.join(project, 'vitest.alone.config.ts'), ALONE_CONFIG);
+  const firstMs = await timedVitest(project, env, [PROBE_PATH]);
+  const laterMs = await timedVitest(project, env, [PROBE_PATH]);
+  const aloneMs = await timedVitest(project, env, ['--config', 'vitest.alone.config.ts']);
+  return { firstMs, laterMs, aloneMs };
+}
+
 function nodeModulesMiB(project: string): number {
   const du = spawnSync('du', ['-sk', path.join(project, 'node_modules')], { encoding: 'utf8' });
   if (du.status !== 0) throw new Error(`du failed: ${du.stderr}`);
@@ -192,6 +241,7 @@ export async function measureFirstRequest(options: FirstRequestOptions): Promise
       size: [] as number[],
       later: [] as number[],
       alone: [] as number[],
+      tests: [] as TestSetup[],
     }));
     for (let i = 0; i < options.runs; i++) {
       for (const [j, contender] of contenders.entries()) {
@@ -199,12 +249,16 @@ export async function measureFirstRequest(options: FirstRequestOptions): Promise
         const dir = freshDir();
         const project = path.join(dir, contender.project);
         samples[j].create.push(await create(contender, dir, env));
+        // A copy as npm create left it, for the first npm test after it.
+        const untouched = `${project}-for-tests`;
+        if (contender.againstWrangler) cpSync(project, untouched, { recursive: true, verbatimSymlinks: true });
         samples[j].first.push(await firstResponse(contender, project, env));
         samples[j].size.push(nodeModulesMiB(project));
         if (contender.againstWrangler) {
           samples[j].later.push(await firstResponse(contender, project, env));
           // wrangler dev alone: no database, so the Worker's first answer is its 503; the time is wrangler's.
           samples[j].alone.push(await firstResponse({ name: 'wrangler dev', script: ['wrangler', 'dev'] }, project, env, { anyAnswer: true, npx: true }));
+          samples[j].tests.push(await measureTestSetup(untouched, env));
         }
         rmSync(dir, { recursive: true, force: true });
       }
@@ -214,7 +268,17 @@ export async function measureFirstRequest(options: FirstRequestOptions): Promise
       createMs: median(samples[j].create),
       firstResponseMs: median(samples[j].first),
       nodeModulesMiB: median(samples[j].size),
-      ...(contender.againstWrangler ? { laterResponseMs: median(samples[j].later), wranglerAloneMs: median(samples[j].alone) } : {}),
+      ...(contender.againstWrangler
+        ? {
+            laterResponseMs: median(samples[j].later),
+            wranglerAloneMs: median(samples[j].alone),
+            testSetup: {
+              firstMs: median(samples[j].tests.map((t) => t.firstMs)),
+              laterMs: median(samples[j].tests.map((t) => t.laterMs)),
+              aloneMs: median(samples[j].tests.map((t) => t.aloneMs)),
+            },
+          }
+        : {}),
     }));
   } finally {
     rmSync(root, { recursive: true, force: true });

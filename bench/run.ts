@@ -260,7 +260,12 @@ try {
           (r) =>
             `\n\nOn the same ${r.name} project, \`wrangler dev\` alone (no database: its first answer is the Worker's 503) answers in ${seconds(r.wranglerAloneMs!)}; ` +
             `\`npm start\`'s first 200 takes ${(r.firstResponseMs / r.wranglerAloneMs!).toFixed(2)}× that on the first start after \`npm create\` and ` +
-            `${(r.laterResponseMs! / r.wranglerAloneMs!).toFixed(2)}× (${seconds(r.laterResponseMs!)}) on the next (goal ≤ 1.25× for both).`,
+            `${(r.laterResponseMs! / r.wranglerAloneMs!).toFixed(2)}× (${seconds(r.laterResponseMs!)}) on the next (goal ≤ 1.25× for both).` +
+            (r.testSetup
+              ? ` \`npm test\`'s set-up, timed on a one-assertion test file: @cloudflare/vitest-plugin alone (no database) runs it in ${seconds(r.testSetup.aloneMs)}; ` +
+                `with the project's config (the embedded database, migrated, a copy for the file) it takes ${(r.testSetup.firstMs / r.testSetup.aloneMs).toFixed(2)}× that (${seconds(r.testSetup.firstMs)}) on the first run after \`npm create\` and ` +
+                `${(r.testSetup.laterMs / r.testSetup.aloneMs).toFixed(2)}× (${seconds(r.testSetup.laterMs)}) on the next (goal ≤ 1.25× for both).`
+              : ''),
         )
         .join(''),
   );

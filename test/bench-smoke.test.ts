@@ -53,6 +53,10 @@ describe('npm run bench -- --smoke', () => {
       expect(report).toMatch(/\| create-neon-edge `worker-raw` \| [\d.]+ s \| [\d.]+ s \| [\d.]+ s \| \d+ MiB \|/);
       // Issue 26's start goal: npm start against wrangler dev alone on the same project, first and later start.
       expect(report).toMatch(/`wrangler dev` alone .* answers in [\d.]+ s; `npm start`'s first 200 takes [\d.]+× that .* and [\d.]+× \([\d.]+ s\) on the next/);
+      // …and the same for npm test's set-up, against the Workers pool alone.
+      expect(report).toMatch(
+        /alone \(no database\) runs it in [\d.]+ s; with the project's config .* takes [\d.]+× that \([\d.]+ s\) on the first run after `npm create` and [\d.]+× \([\d.]+ s\) on the next/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

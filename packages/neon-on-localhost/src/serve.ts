@@ -149,7 +149,14 @@ if (allow.length === 0) {
 async function perFileDatabases(): Promise<TestDatabases | string> {
   if (project) {
     const expected = Number(process.env.NEON_LOCALHOST_TESTS_FILES ?? 0) || 0;
-    return embeddedTestDatabases({ front: project.front, tarball: project.prepared, extensions: project.extensions, projectDir: values.project!, expected });
+    return embeddedTestDatabases({
+      front: project.front,
+      tarball: project.prepared,
+      extensions: project.extensions,
+      projectDir: values.project!,
+      expected,
+      ...(values.embedded === 'memory' ? { inMemoryBase: { ready: project.ready } } : {}),
+    });
   }
   const url = process.env.NEON_LOCALHOST_TESTS_URL;
   if (!url) return 'no database URL was given for them';

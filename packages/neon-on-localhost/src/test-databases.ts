@@ -11,7 +11,8 @@
 // behind the same front under a name of its own. A PGlite takes a second or
 // two to open and some 200 MB, so a few are opened ahead of the files (as
 // many as there are files to come, at most `limit` at a time), and a file
-// past the limit waits for one to end.
+// past the limit waits for one to end. The run's own in-memory database is a
+// copy of the same data already: the first file gets it, and waits for no copy.
 //
 // Every name starts with `neon_localhost_test_`, then the process id and
 // start time of the process that made it: what a run leaves behind when it
@@ -22,7 +23,7 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import pg from 'pg';
 import type { EmbeddedFront } from './embedded-front.ts';
-import { openEmbeddedDatabase, type OpenedDatabase } from './embedded.ts';
+import { EMBEDDED_DATABASE, openEmbeddedDatabase, type OpenedDatabase } from './embedded.ts';
 import { databaseNameOf, withDatabaseName } from './database-name.ts';
 import { processStart } from './lock.ts';
 
@@ -176,6 +177,12 @@ export interface EmbeddedTestDatabasesOptions {
   expected: number;
   /** How many may be open at once (default: by free memory, 1 to 4). */
   limit?: number;
+  /**
+   * The run's own database when it is in memory and started from the same
+   * prepared data: as fresh as a copy, and open first, so the first file to
+   * ask gets it rather than waiting for a copy. Never a folder (npm start's data).
+   */
+  inMemoryBase?: { ready: Promise<unknown> };
 }
 
 /** About what one PGlite holds, with its copy of the data. */
@@ -191,44 +198,58 @@ export function embeddedTestDatabases(options: EmbeddedTestDatabasesOptions): Te
   const limit = options.limit ?? defaultEmbeddedLimit();
   const stem = runStem();
   const open = new Map<string, Promise<OpenedDatabase>>();
+  /** Those of `open` that have opened. */
+  const opened = new Set<string>();
   /** Opening or open, not yet handed to a file. */
   const spares: string[] = [];
   const waiting: Array<() => void> = [];
   let count = 0;
   let closed = false;
+  let base = options.inMemoryBase;
+  const copiesExpected = options.expected - (base ? 1 : 0);
 
   const openOne = () => {
     const name = `${stem}_${++count}`;
-    const opened = options.tarball.then((from) => {
+    const opening = options.tarball.then((from) => {
       if (!from) throw new Error('the prepared database is missing');
       return openEmbeddedDatabase('memory', { extensions, projectDir, from }, () => {});
     });
-    opened.catch(() => {});
-    open.set(name, opened);
+    opening.then(
+      () => opened.add(name),
+      () => {},
+    );
+    open.set(name, opening);
     front.serve(
       name,
-      opened.then((db) => db.socketPath),
+      opening.then((db) => db.socketPath),
     );
     spares.push(name);
   };
   /** Opens ahead, within the limit, as many as there are files still to come. */
   const fill = () => {
-    while (!closed && open.size < limit && count < options.expected) openOne();
+    while (!closed && open.size < limit && count < copiesExpected) openOne();
   };
   fill();
 
   const close = async (name: string) => {
-    const opened = open.get(name);
-    if (!opened) return;
+    const opening = open.get(name);
+    if (!opening) return;
     open.delete(name);
+    opened.delete(name);
     front.forget(name);
-    await (await opened.catch(() => undefined))?.close();
+    await (await opening.catch(() => undefined))?.close();
     waiting.shift()?.();
     fill();
   };
 
   return {
     async create() {
+      if (base) {
+        const { ready } = base;
+        base = undefined;
+        await ready;
+        return { name: EMBEDDED_DATABASE, url: front.url() };
+      }
       while (spares.length === 0 && open.size >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
       if (spares.length === 0) openOne();
       const name = spares.shift()!;
@@ -239,7 +260,9 @@ export function embeddedTestDatabases(options: EmbeddedTestDatabasesOptions): Te
     drop: close,
     async close() {
       closed = true;
-      await Promise.all([...open.keys()].map(close));
+      // A copy still opening (opened ahead for a file that never came) is not waited for: a second or
+      // two for nothing at the end of every run. It closes once open, or goes with the process (it is in memory).
+      await Promise.all([...open.keys()].map((name) => (opened.has(name) ? close(name) : void close(name))));
       for (const wake of waiting.splice(0)) wake();
     },
   };

@@ -44,7 +44,11 @@ declare module 'vitest' {
 /** What the setup uses of vitest's TestProject. */
 interface SetupProject {
   provide<K extends 'databaseUrl' | 'neonLocalhostProxy' | 'neonLocalhostTestDatabases'>(key: K, value: ProvidedContext[K]): void;
-  vitest?: { projects: Array<{ config: { setupFiles?: string[] }; globTestFiles(): Promise<{ testFiles: string[] }> }> };
+  vitest?: {
+    /** The files named on the command line (vitest's, internal: without it every file counts). */
+    filenamePattern?: string[];
+    projects: Array<{ config: { setupFiles?: string[] }; globTestFiles(filters?: string[]): Promise<{ testFiles: string[] }> }>;
+  };
 }
 
 /** vitest's globalSetup: on failure, the one line saying why and what to fix is all the run prints (endTestRun). */
@@ -106,12 +110,18 @@ const say = (line: string) => console.log(`[neon-on-localhost] ${line}`);
 /** The setup file that asks for a database per test file (vitest-database.ts), compiled or from source. */
 const PER_FILE_SETUP = /neon-on-localhost[\\/](dist|src)[\\/]vitest-database\.(js|ts)$/;
 
-/** How many test files will ask for a database of their own: those of projects that list the setup file. */
-async function filesAsking(project: SetupProject): Promise<number> {
+/**
+ * How many test files will ask for a database of their own: those of projects
+ * that list the setup file, and of those the ones named on the command line
+ * (`vitest run test/one.test.ts`). Copies are opened ahead for that many: one
+ * for a file that does not run costs CPU the run needs.
+ */
+export async function filesAsking(project: Pick<SetupProject, 'vitest'>): Promise<number> {
+  const filters = (project.vitest?.filenamePattern ?? []).map((filter) => filter.replace(/:\d+$/, '')); // file:line
   let count = 0;
   for (const p of project.vitest?.projects ?? []) {
     if (!(p.config.setupFiles ?? []).some((file) => PER_FILE_SETUP.test(file))) continue;
-    count += (await p.globTestFiles()).testFiles.length;
+    count += (await p.globTestFiles(filters)).testFiles.length;
   }
   return count;
 }

@@ -77,16 +77,20 @@ async function vitestIn(dir: string, env: NodeJS.ProcessEnv) {
   return { ...result, saw };
 }
 
-/** Every file passed, each on a database of its own holding the migrated row and its own rows only. */
-function expectOwnDatabases(result: Awaited<ReturnType<typeof vitestIn>>): void {
+/**
+ * Every file passed, each on a database of its own holding the migrated row
+ * and its own rows only: copies named by the run, numbered from 1, one per
+ * file and no more (a test file importing the setup file does not make
+ * another); `names` are the suffixes expected.
+ */
+function expectOwnDatabases(result: Awaited<ReturnType<typeof vitestIn>>, names: string[]): void {
   expect(result.code, result.output).toBe(0);
   expect(result.saw.map(({ rows, count, own }) => ({ rows, count, own }))).toEqual([
     { rows: 1, count: 2, own: true },
     { rows: 2, count: 3, own: true },
     { rows: 3, count: 4, own: true },
   ]);
-  // One database per file, no more (a test file importing the setup file does not make another).
-  expect(result.saw.map((s) => s.name.split('_').pop()).sort()).toEqual(['1', '2', '3']);
+  expect(result.saw.map((s) => s.name.split('_').pop()).sort()).toEqual(names);
 }
 
 async function testDatabasesOn(url: string): Promise<string[]> {
@@ -139,7 +143,7 @@ describe('each test file its own database, on PostgreSQL', () => {
     const dir = makeProject();
     dirs.push(dir);
     const result = await vitestIn(dir, { DATABASE_URL: db.url });
-    expectOwnDatabases(result);
+    expectOwnDatabases(result, ['1', '2', '3']);
     for (const s of result.saw) expect(s.name.startsWith(TEST_DATABASE_PREFIX)).toBe(true);
     expect(result.output).toContain('dropped 1 test database left by a test run that ended without cleaning up');
     expect(await testDatabasesOn(db.url)).toEqual([]);
@@ -190,10 +194,11 @@ describe('each test file its own database, on PostgreSQL', () => {
 });
 
 describe('each test file its own database, on the embedded database', () => {
-  it('runs three files in parallel, each on a copy of the prepared database', async () => {
+  it("runs three files in parallel, each on a database of its own: the run's in-memory one (a copy of the prepared one) for the first, copies for the others", async () => {
     const dir = makeProject();
     dirs.push(dir);
     const result = await vitestIn(dir, {});
-    expectOwnDatabases(result);
+    // The run's in-memory database is a copy of the prepared one already: the first file gets it, the others copies.
+    expectOwnDatabases(result, ['1', '2', 'postgres']);
   }, 240_000);
 });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { setupOrThrow as setup } from '../src/vitest-setup.ts';
+import { filesAsking, setupOrThrow as setup } from '../src/vitest-setup.ts';
 
 const saved = { ...process.env };
 const savedCwd = process.cwd();
@@ -76,5 +76,30 @@ describe('vitest-setup', () => {
     } finally {
       cleanup();
     }
+  });
+});
+
+describe('how many test files ask for a database of their own (copies are opened ahead for that many)', () => {
+  const perFile = { setupFiles: ['/p/node_modules/neon-on-localhost/dist/vitest-database.js'] };
+  /** A vitest whose projects glob `files`, filtered as vitest filters (by substring). */
+  const vitestWith = (filenamePattern: string[] | undefined, projects: { setupFiles: string[]; files: string[] }[]) => ({
+    filenamePattern,
+    projects: projects.map(({ setupFiles, files }) => ({
+      config: { setupFiles },
+      globTestFiles: async (filters: string[] = []) => ({ testFiles: files.filter((f) => filters.length === 0 || filters.some((x) => f.includes(x))) }),
+    })),
+  });
+
+  it('counts the files of the projects that list the setup file', async () => {
+    const vitest = vitestWith(undefined, [
+      { ...perFile, files: ['/p/test/a.test.ts', '/p/test/b.test.ts'] },
+      { setupFiles: [], files: ['/p/test/node/c.test.ts'] },
+    ]);
+    expect(await filesAsking({ vitest })).toBe(2);
+  });
+
+  it('counts only the files named on the command line, with or without a line number', async () => {
+    const vitest = vitestWith(['test/a.test.ts:12'], [{ ...perFile, files: ['/p/test/a.test.ts', '/p/test/b.test.ts'] }]);
+    expect(await filesAsking({ vitest })).toBe(1);
   });
 });
