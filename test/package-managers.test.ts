@@ -10,7 +10,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, run, runCli, TEST_REGISTRY } from './support/cli.ts';
+import { cleanEnv, INSTALL_CACHE, run, runCli, TEST_REGISTRY } from './support/cli.ts';
+
+// Every install here is the package manager's own, npm's included: not a copy from the run's install cache.
+const REAL_INSTALLS = { [INSTALL_CACHE]: '' };
 
 let dir: string;
 beforeAll(() => {
@@ -25,6 +28,7 @@ async function installTool(name: string, spec: string): Promise<NodeJS.ProcessEn
   expect(installed.code, installed.output).toBe(0);
   const registry = process.env[TEST_REGISTRY];
   return cleanEnv({
+    ...REAL_INSTALLS,
     PATH: `${path.join(prefix, 'node_modules', '.bin')}:${cleanEnv().PATH}`,
     // pnpm 11+ reads pnpm_config_*, no longer npm_config_*; bun reads the upper-case form.
     ...(registry ? { NPM_CONFIG_REGISTRY: registry, pnpm_config_registry: registry, YARN_REGISTRY: registry } : {}),
@@ -48,7 +52,7 @@ describe.each([
   let env: NodeJS.ProcessEnv;
 
   it('creates and installs worker-raw, with the build scripts it needs allowed', async () => {
-    env = spec ? await installTool(pm, spec) : cleanEnv();
+    env = spec ? await installTool(pm, spec) : cleanEnv(REAL_INSTALLS);
     const created = await runCli([name, '-t', 'worker-raw', '--yes', '--no-git', '--package-manager', pm], { cwd: dir, env });
     expect(created.code, created.output).toBe(0);
     expect(created.output).not.toContain('ERR_PNPM_IGNORED_BUILDS');

@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, REPO_ROOT, run, type Ran } from './support/cli.ts';
+import { cleanEnv, INSTALL_CACHE, REPO_ROOT, run, type Ran } from './support/cli.ts';
 import { startDevServer } from './support/dev-server.ts';
 import { installWithoutDevDependencies, packageOf, wranglerBundle } from './support/production.ts';
 import { freePort } from './support/postgres.ts';
@@ -38,7 +38,7 @@ beforeAll(async () => {
   created = await run('npm', ['create', 'neon-edge@latest', 'my-app', '--', '--template', 'worker-raw', '--yes', '--no-git'], {
     cwd: dir,
     // What answering "Ok to proceed? (y)" does in a terminal.
-    env: cleanEnv({ npm_config_yes: 'true' }),
+    env: cleanEnv({ npm_config_yes: 'true', [INSTALL_CACHE]: '' }), // npm's own install, as users get it
     timeoutMs: 300_000,
   });
 }, 300_000);
@@ -127,7 +127,7 @@ describe('npm create neon-edge@latest my-app (from the registry)', () => {
       ],
       {
         cwd: dir,
-        env: cleanEnv({ npm_config_yes: 'true' }),
+        env: cleanEnv({ npm_config_yes: 'true', [INSTALL_CACHE]: '' }), // npm's own install, as users get it
         timeoutMs: 120_000,
       },
     );

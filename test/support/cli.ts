@@ -9,6 +9,8 @@ export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = `${REPO_ROOT}dist/create-neon-edge.cjs`;
 /** The throwaway registry serving this repository's packages (build.ts starts it). */
 export const TEST_REGISTRY = 'CREATE_NEON_EDGE_TEST_REGISTRY';
+/** The run's cache of installs (npm-install-cache.ts); '' turns it off for a command. */
+export const INSTALL_CACHE = 'CREATE_NEON_EDGE_INSTALL_CACHE';
 
 export interface Ran {
   code: number | null;
@@ -22,7 +24,7 @@ export interface Ran {
 /**
  * The environment of a fresh shell: no DATABASE_URL, no npm script context,
  * Node 22 first on PATH, a git identity so commits work anywhere, and the
- * test registry for every install.
+ * test registry for every install (with the run's install cache, when set).
  */
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -32,7 +34,7 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   }
   return {
     ...env,
-    PATH: `${REPO_ROOT}node_modules/.bin:${process.env.PATH}`,
+    PATH: `${process.env[INSTALL_CACHE] ? `${REPO_ROOT}test/support/bin:` : ''}${REPO_ROOT}node_modules/.bin:${process.env.PATH}`,
     GIT_AUTHOR_NAME: 'Test',
     GIT_AUTHOR_EMAIL: 'test@example.com',
     GIT_COMMITTER_NAME: 'Test',
