@@ -15,7 +15,9 @@
 // directory tarball, the project's prepared one (prepared.ts) or the engine's
 // initialised one (@electric-sql/pglite-prepopulatedfs, made by the same
 // PGlite's initdb). A folder gets the tarball unpacked into it, then opened,
-// which is quicker than PGlite loading it file by file; 'memory' loads it.
+// which is quicker than PGlite loading it file by file; 'memory' loads it, or,
+// from a project's prepared tarball, opens a throwaway copy of it unpacked
+// (scratch-copy.ts), quicker still.
 //
 // The engine (PGlite, pglite-socket, extension plugins such as PostGIS) is
 // loaded by engine.ts, only when this is used. A folder remembers which engine
@@ -31,6 +33,7 @@ import { EMBEDDED_DATABASE, EMBEDDED_USER, EmbeddedFront } from './embedded-fron
 import { guardPGlite, prepareSessions } from './embedded-session.ts';
 import { ENGINE_POSTGRES_MAJOR, initialisedDataDir, loadEngine, type Engine, type PGliteLike } from './engine.ts';
 import { acquireLock } from './lock.ts';
+import { keptUnpacked, scratchCopy } from './scratch-copy.ts';
 
 export { EMBEDDED_DATABASE, EMBEDDED_USER };
 export const EMBEDDED_DATA_DIR = '.neon-localhost/pgdata';
@@ -158,9 +161,21 @@ async function unpackInto(tarball: string, dataDir: string): Promise<void> {
   }
 }
 
-async function openPGlite(engine: Engine, dataDir: string, from: string | undefined): Promise<{ db: PGliteLike; created: boolean }> {
+/** A throwaway database: a copy of a project's prepared data in the temp dir (scratch-copy.ts), else in memory. */
+async function openThrowaway(engine: Engine, opened: object, from: string | undefined): Promise<{ db: PGliteLike; created: boolean; scratch?: () => void }> {
+  if (!from || !keptUnpacked(from)) return { db: await engine.PGlite.create(from ? { ...opened, loadDataDir: blobOf(from) } : opened), created: true };
+  const copy = await scratchCopy(from);
+  try {
+    return { db: await engine.PGlite.create(copy.dir, opened), created: true, scratch: copy.remove };
+  } catch (err) {
+    copy.remove();
+    throw err;
+  }
+}
+
+async function openPGlite(engine: Engine, dataDir: string, from: string | undefined): Promise<{ db: PGliteLike; created: boolean; scratch?: () => void }> {
   const opened = { extensions: engine.plugins, ...startOptions(engine.PGlite as { defaultStartParams?: string[] }) };
-  if (dataDir === 'memory') return { db: await engine.PGlite.create(from ? { ...opened, loadDataDir: blobOf(from) } : opened), created: true };
+  if (dataDir === 'memory') return openThrowaway(engine, opened, from);
   setAsideIfIncomplete(dataDir);
   checkMadeByThisEngine(dataDir, engine);
   const fresh = !existsSync(path.join(dataDir, 'PG_VERSION'));
@@ -218,10 +233,11 @@ export async function openEmbeddedDatabase(
   let db: PGliteLike;
   let created: boolean;
   let engine: Engine;
+  let scratch: (() => void) | undefined;
   try {
     engine = await loadEngine(options.extensions ?? [], options.projectDir);
     await prepareSessions();
-    ({ db, created } = await openPGlite(engine, dataDir, options.from ?? initialisedDataDir()));
+    ({ db, created, scratch } = await openPGlite(engine, dataDir, options.from ?? initialisedDataDir()));
   } catch (err) {
     release();
     throw err;
@@ -234,6 +250,7 @@ export async function openEmbeddedDatabase(
   } catch (err) {
     await db.close().catch(() => {});
     rmSync(socketDir, { recursive: true, force: true });
+    scratch?.();
     release();
     throw err;
   }
@@ -253,6 +270,7 @@ export async function openEmbeddedDatabase(
         .finally(() => {
           rmSync(socketDir, { recursive: true, force: true });
           if (dataDir !== 'memory') makePrivate(dataDir);
+          scratch?.();
           release();
         });
       return closed;
