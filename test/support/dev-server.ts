@@ -34,8 +34,19 @@ export async function startDevServer(
   project: string,
   readyPath: string,
   env: NodeJS.ProcessEnv = cleanEnv(),
-  { defaultPort = false }: { defaultPort?: boolean } = {},
+  options: { defaultPort?: boolean } = {},
 ): Promise<DevServer> {
+  try {
+    return await startOnce(project, readyPath, env, options);
+  } catch (err) {
+    // A port is found free, then bound a moment later (ours, and those wrangler picks for itself): with
+    // files running in parallel another process may take it first. Once more, on new ports.
+    if (!/Address already in use|EADDRINUSE/.test((err as Error).message)) throw err;
+    return startOnce(project, readyPath, env, options);
+  }
+}
+
+async function startOnce(project: string, readyPath: string, env: NodeJS.ProcessEnv, { defaultPort = false }: { defaultPort?: boolean }): Promise<DevServer> {
   const port = await freePort();
   if (defaultPort) env = Object.fromEntries(Object.entries(env).filter(([key]) => key !== 'PORT'));
   const dev = spawn('npm', defaultPort ? ['start'] : ['start', '--', '--port', String(port), '--ip', '127.0.0.1'], {

@@ -12,7 +12,8 @@
 // two to open and some 200 MB, so a few are opened ahead of the files (as
 // many as there are files to come, at most `limit` at a time), and a file
 // past the limit waits for one to end. The run's own in-memory database is a
-// copy of the same data already: the first file gets it, and waits for no copy.
+// copy of the same data already: the first file gets it, once the copies
+// opened ahead are open (a run of one file opens none).
 //
 // Every name starts with `neon_localhost_test_`, then the process id and
 // start time of the process that made it: what a run leaves behind when it
@@ -179,8 +180,8 @@ export interface EmbeddedTestDatabasesOptions {
   limit?: number;
   /**
    * The run's own database when it is in memory and started from the same
-   * prepared data: as fresh as a copy, and open first, so the first file to
-   * ask gets it rather than waiting for a copy. Never a folder (npm start's data).
+   * prepared data: as fresh as a copy, so the first file to ask gets it
+   * rather than a copy of its own. Never a folder (npm start's data).
    */
   inMemoryBase?: { ready: Promise<unknown> };
 }
@@ -247,6 +248,9 @@ export function embeddedTestDatabases(options: EmbeddedTestDatabasesOptions): Te
       if (base) {
         const { ready } = base;
         base = undefined;
+        // Not before the copies opened ahead are open: opening a PGlite holds this process (the
+        // front of every database) for a second at a time, and a file's first connection would wait.
+        await Promise.allSettled([ready, ...open.values()]);
         await ready;
         return { name: EMBEDDED_DATABASE, url: front.url() };
       }
