@@ -28,12 +28,11 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { extract } from 'tar';
 import { EMBEDDED_DATABASE, EMBEDDED_USER, EmbeddedFront } from './embedded-front.ts';
 import { guardPGlite, prepareSessions } from './embedded-session.ts';
 import { ENGINE_POSTGRES_MAJOR, initialisedDataDir, loadEngine, type Engine, type PGliteLike } from './engine.ts';
 import { acquireLock } from './lock.ts';
-import { keptUnpacked, scratchCopy } from './scratch-copy.ts';
+import { keptUnpacked, scratchCopy, unpackInto } from './scratch-copy.ts';
 
 export { EMBEDDED_DATABASE, EMBEDDED_USER };
 export const EMBEDDED_DATA_DIR = '.neon-localhost/pgdata';
@@ -144,21 +143,6 @@ function blobOf(file: string): Blob {
   const blob = new Blob([readFileSync(file)]);
   blobs.set(file, { mtimeMs, blob });
   return blob;
-}
-
-/** Unpacks a data directory tarball into the empty folder `dataDir`, whole or not at all. */
-async function unpackInto(tarball: string, dataDir: string): Promise<void> {
-  const unpacking = `${dataDir}.unpacking-${process.pid}`;
-  rmSync(unpacking, { recursive: true, force: true });
-  mkdirSync(unpacking, { mode: 0o700 });
-  try {
-    // tar takes the tarball's absolute member names (/PG_VERSION…) as relative to the folder.
-    await extract({ file: tarball, cwd: unpacking });
-    rmSync(dataDir, { recursive: true, force: true });
-    renameSync(unpacking, dataDir);
-  } finally {
-    rmSync(unpacking, { recursive: true, force: true });
-  }
 }
 
 /** A throwaway database: a copy of a project's prepared data in the temp dir (scratch-copy.ts), else in memory. */

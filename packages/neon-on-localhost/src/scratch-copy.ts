@@ -5,9 +5,10 @@
 // tarball is unpacked once, beside it (`prepared.tar.gz.d`, made again when
 // the tarball changes), and each database opens a throwaway copy of that
 // folder in the temp dir (0.04–0.12 s), removed when it closes. What a
-// process killed outright left there is removed by the next one.
+// process killed outright left there is removed by the next one. A new
+// embedded folder (embedded.ts) is unpacked the same way, by unpackInto.
 
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { extract } from 'tar';
@@ -25,32 +26,40 @@ const stampOf = (tarball: string) => {
   return `${mtimeMs} ${size}`;
 };
 
-/** The tarball unpacked beside it: made whole (or again when the tarball changed), then stamped. */
-async function unpack(tarball: string, stamp: string): Promise<string> {
-  const dir = `${tarball}.d`;
-  const stampFile = `${dir}.stamp`;
-  if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return dir;
-  const unpacking = mkdtempSync(`${dir}.unpacking-`);
+/** Unpacks a data directory tarball into the empty folder `dataDir`, whole or not at all. */
+export async function unpackInto(tarball: string, dataDir: string): Promise<void> {
+  const unpacking = `${dataDir}.unpacking-${process.pid}`;
+  rmSync(unpacking, { recursive: true, force: true });
+  mkdirSync(unpacking, { mode: 0o700 });
   try {
     // tar takes the tarball's absolute member names (/PG_VERSION…) as relative to the folder.
     await extract({ file: tarball, cwd: unpacking });
-    rmSync(stampFile, { force: true });
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(unpacking, dir);
-    writeFileSync(stampFile, stamp, { mode: 0o600 });
-    return dir;
+    rmSync(dataDir, { recursive: true, force: true });
+    renameSync(unpacking, dataDir);
   } finally {
     rmSync(unpacking, { recursive: true, force: true });
   }
 }
 
+/** The tarball unpacked beside it: made whole (or again when the tarball changed), then stamped. */
+async function unpack(tarball: string, stamp: string): Promise<string> {
+  const dir = `${tarball}.d`;
+  const stampFile = `${dir}.stamp`;
+  if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return dir;
+  rmSync(stampFile, { force: true });
+  await unpackInto(tarball, dir);
+  writeFileSync(stampFile, stamp, { mode: 0o600 });
+  return dir;
+}
+
 // Once per tarball version in a process: a run opens several copies at once.
 const unpacking = new Map<string, Promise<string>>();
 function unpacked(tarball: string): Promise<string> {
-  const key = `${path.resolve(tarball)} ${stampOf(tarball)}`;
+  const stamp = stampOf(tarball);
+  const key = `${path.resolve(tarball)} ${stamp}`;
   let dir = unpacking.get(key);
   if (!dir) {
-    dir = unpack(tarball, stampOf(tarball));
+    dir = unpack(tarball, stamp);
     unpacking.set(key, dir);
     dir.catch(() => unpacking.delete(key));
   }
