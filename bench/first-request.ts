@@ -21,7 +21,7 @@ export interface Contender {
   /** `npm create …` arguments, run in an empty directory; writes `project`. */
   create: string[];
   project: string;
-  /** The npm script that serves the project; `-- --port N --ip 127.0.0.1` is appended. */
+  /** The npm script that serves the project; `-- --port N --ip 127.0.0.1 --inspector-port M` is appended. */
   script: string[];
   /** Also time a later start, and `wrangler dev` alone on the same project (issue 26's goal: npm start ≤ 1.25× that). */
   againstWrangler?: boolean;
@@ -126,7 +126,9 @@ export async function firstResponse(
 ): Promise<number> {
   const port = await freePort();
   const started = performance.now();
-  const listen = ['--port', String(port), '--ip', '127.0.0.1'];
+  // wrangler's inspector tries 9229 before a random port, checked free seconds before it binds: with other
+  // files' wranglers starting meanwhile (the gate), it may be taken by then. A port of our own makes that unlikely.
+  const listen = ['--port', String(port), '--ip', '127.0.0.1', '--inspector-port', String(await freePort())];
   const server = spawn(npx ? 'npx' : 'npm', npx ? [...contender.script, ...listen] : [...contender.script, '--', ...listen], {
     cwd: project,
     env,
