@@ -49,8 +49,8 @@ export async function expectFreePortWhenTaken(project: string, readyPath: string
   }
 }
 
-/** The TCP ports listening on this machine that belong to a process of the group `pgid` (from /proc). */
-export function listeningPorts(pgid: number): number[] {
+/** Every process listening on TCP here, with its ports, process group and working directory (from /proc). */
+function listeners(): { pgid: number; cwd: string; ports: number[] }[] {
   const byInode = new Map<string, number>();
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
     for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
@@ -58,24 +58,39 @@ export function listeningPorts(pgid: number): number[] {
       if (f[3] === '0A') byInode.set(f[9], parseInt(f[1].split(':').pop()!, 16)); // 0A: LISTEN
     }
   }
-  const ports = new Set<number>();
+  const found: { pgid: number; cwd: string; ports: number[] }[] = [];
   for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    let stat: string;
+    let pgid: number;
     let fds: string[];
     try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) !== pgid) continue; // field 5: the process group
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]); // field 5: the process group
       fds = readdirSync(`/proc/${pid}/fd`);
     } catch {
       continue; // gone meanwhile
     }
-    for (const fd of fds) {
+    const ports = fds.flatMap((fd) => {
       const inode = /^socket:\[(\d+)\]$/.exec(readlinkOr(`/proc/${pid}/fd/${fd}`))?.[1];
       const port = inode && byInode.get(inode);
-      if (port) ports.add(port);
-    }
+      return port ? [port] : [];
+    });
+    if (ports.length) found.push({ pgid, cwd: readlinkOr(`/proc/${pid}/cwd`), ports });
   }
-  return [...ports].sort((a, b) => a - b);
+  return found;
+}
+
+/** The TCP ports listening on this machine that belong to a process of the group `pgid`. */
+export function listeningPorts(pgid: number): number[] {
+  return [...new Set(listeners().flatMap((l) => (l.pgid === pgid ? l.ports : [])))].sort((a, b) => a - b);
+}
+
+/**
+ * The TCP ports held by processes working in `dir` (a project): what its own processes listen on,
+ * whatever their group, and not what another project's took meanwhile (4444 is every project's default).
+ */
+export function listeningFrom(dir: string): number[] {
+  const inside = (cwd: string) => cwd === dir || cwd.startsWith(`${dir}/`);
+  return [...new Set(listeners().flatMap((l) => (inside(l.cwd) ? l.ports : [])))].sort((a, b) => a - b);
 }
 
 function readlinkOr(file: string): string {
