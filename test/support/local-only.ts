@@ -30,11 +30,24 @@ export async function expectLocalOnly(project: string, route: string, readyPath:
   expect(dev.output()).toMatch(new RegExp(`GET ${route.replace(/[/?]/g, '\\$&')} 403 Forbidden \\(\\d+ms\\): neon-on-localhost: refused Host "evil\\.example`));
 }
 
+/**
+ * Port 3000, held here. Another file's test may hold it for a few seconds and then let it go, so
+ * it is tried again until it is ours; after a minute it is taken for good by something else.
+ */
+async function hold3000(): Promise<net.Server | undefined> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const blocker = net.createServer();
+    const held = await new Promise<boolean>((resolve) => blocker.once('error', () => resolve(false)).listen(3000, '127.0.0.1', () => resolve(true)));
+    if (held) return blocker;
+    if (Date.now() > deadline) return undefined;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 /** With port 3000 taken, plain `npm start` takes a free one and says so, without a stack. */
 export async function expectFreePortWhenTaken(project: string, readyPath: string): Promise<void> {
-  const blocker = net.createServer();
-  // Held here, or already held by someone else: either way it is taken.
-  const held = await new Promise<boolean>((resolve) => blocker.once('error', () => resolve(false)).listen(3000, '127.0.0.1', () => resolve(true)));
+  const blocker = await hold3000();
   try {
     const dev = await startDevServer(project, readyPath, cleanEnv(), { defaultPort: true });
     try {
@@ -45,7 +58,7 @@ export async function expectFreePortWhenTaken(project: string, readyPath: string
       expect(await dev.stop()).toBe(true);
     }
   } finally {
-    if (held) blocker.close();
+    blocker?.close();
   }
 }
 

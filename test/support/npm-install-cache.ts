@@ -1,11 +1,12 @@
 // `npm install` in a test run (through test/support/bin/npm): the first
 // install of a package.json in the run is real npm, through the test registry,
 // and is kept; a later `npm install` of the same package.json (its name aside:
-// every test names its project) into a project without node_modules copies
-// that install, node_modules and package-lock.json, instead of repeating it.
+// every test names its project) into a project without node_modules takes
+// that install (node_modules hard-linked, package-lock.json copied) instead
+// of repeating it.
 // Installs are the gate's largest cost, and most e2e files install a template
 // another file installs too. A second install of a package.json being
-// installed waits for the first, then copies it. Tests of installing itself
+// installed waits for the first, then takes it. Tests of installing itself
 // turn the cache off (CREATE_NEON_EDGE_INSTALL_CACHE=''): package-managers,
 // published, and the bench's `npm create`.
 
