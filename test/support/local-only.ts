@@ -62,8 +62,10 @@ export async function expectFreePortWhenTaken(project: string, readyPath: string
   }
 }
 
+type Listener = { pgid: number; cwd: string; ports: number[] };
+
 /** Every process listening on TCP here, with its ports, process group and working directory (from /proc). */
-function listeners(): { pgid: number; cwd: string; ports: number[] }[] {
+function listeners(): Listener[] {
   const byInode = new Map<string, number>();
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
     for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
@@ -71,7 +73,7 @@ function listeners(): { pgid: number; cwd: string; ports: number[] }[] {
       if (f[3] === '0A') byInode.set(f[9], parseInt(f[1].split(':').pop()!, 16)); // 0A: LISTEN
     }
   }
-  const found: { pgid: number; cwd: string; ports: number[] }[] = [];
+  const found: Listener[] = [];
   for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
     let pgid: number;
     let fds: string[];
@@ -92,9 +94,14 @@ function listeners(): { pgid: number; cwd: string; ports: number[] }[] {
   return found;
 }
 
+/** The ports the listeners that `holds` picks listen on, once each, in order. */
+function portsOf(holds: (listener: Listener) => boolean): number[] {
+  return [...new Set(listeners().flatMap((l) => (holds(l) ? l.ports : [])))].sort((a, b) => a - b);
+}
+
 /** The TCP ports listening on this machine that belong to a process of the group `pgid`. */
 export function listeningPorts(pgid: number): number[] {
-  return [...new Set(listeners().flatMap((l) => (l.pgid === pgid ? l.ports : [])))].sort((a, b) => a - b);
+  return portsOf((l) => l.pgid === pgid);
 }
 
 /**
@@ -102,8 +109,7 @@ export function listeningPorts(pgid: number): number[] {
  * whatever their group, and not what another project's took meanwhile (4444 is every project's default).
  */
 export function listeningFrom(dir: string): number[] {
-  const inside = (cwd: string) => cwd === dir || cwd.startsWith(`${dir}/`);
-  return [...new Set(listeners().flatMap((l) => (inside(l.cwd) ? l.ports : [])))].sort((a, b) => a - b);
+  return portsOf(({ cwd }) => cwd === dir || cwd.startsWith(`${dir}/`));
 }
 
 function readlinkOr(file: string): string {
