@@ -2,8 +2,11 @@
 // worker-postgis` against a stand-in for neon.new (test/support/
 // neon-new-standin.ts) that hands out a fresh database in a throwaway
 // PostgreSQL + PostGIS cluster. Everything after the two calls is the real
-// flow: install, db:setup, the project's own npm test and npm start. Then the
-// service failing in the ways it can, leaving nothing behind.
+// flow: install, db:setup, the project's own npm test and npm start. This is
+// also worker-postgis' run on PostgreSQL with PostGIS (its Drizzle variant's
+// is in e2e-migrations-geo.test.ts, the embedded database's in
+// e2e-embedded-places.test.ts). Then the service failing in the ways it can,
+// leaving nothing behind.
 
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +19,8 @@ import { startDevServer } from './support/dev-server.ts';
 import { databasesIn, type NeonNewStandin, startNeonNewStandin } from './support/neon-new-standin.ts';
 import { startPostgres, type TestPostgres } from './support/postgres.ts';
 import { KEYS, Pty } from './support/pty.ts';
+import { describeUnreachableDatabase } from './support/scaffolded.ts';
+import { expectAllPassed } from './support/vitest-output.ts';
 
 let db: TestPostgres;
 let standin: NeonNewStandin;
@@ -43,28 +48,30 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function countPlaces(): Promise<number> {
+async function query<T extends pg.QueryResultRow>(text: string): Promise<T[]> {
   const client = new pg.Client(databaseUrl);
   await client.connect();
   try {
-    return (await client.query<{ n: number }>('select count(*)::int as n from places')).rows[0].n;
+    return (await client.query<T>(text)).rows;
   } finally {
     await client.end();
   }
 }
 
+const countPlaces = async () => (await query<{ n: number }>('select count(*)::int as n from places'))[0].n;
+
 describe('npm create neon-edge@latest places -- --neon-new --template worker-postgis', () => {
-  it('creates the database with the two calls, installs, and loads the places into it', async () => {
+  it('creates the database with the two calls, installs, and loads the places into it (db:setup offered after install)', async () => {
     expect(created.code, created.output).toBe(0);
     expect(standin.calls.map((c) => `${c.method} ${c.path}`)).toEqual([
       expect.stringMatching(/^POST \/api\/v1\/database\/[0-9a-f-]{36}$/),
       expect.stringMatching(/^GET \/api\/v1\/database\/[0-9a-f-]{36}$/),
     ]);
     expect(standin.calls[0].query).toEqual({ referrer: 'npm:create-neon-edge' });
+    expect(created.output).toMatch(/Create the schema and load the places .*\n.*yes \(default\)/);
     expect(created.output).toMatch(/171,0\d\d places in the places table/);
     expect(await countPlaces()).toBeGreaterThan(170_000);
   });
-
   it('shows the claim URL once, with the expiry, and the password nowhere', () => {
     const id = standin.calls[0].path.split('/').pop();
     const claimUrl = `${standin.base}/database/${id}`;
@@ -83,27 +90,66 @@ describe('npm create neon-edge@latest places -- --neon-new --template worker-pos
     expect(text).toMatch(/^# A Neon claimable database: claim it at http:\/\/127\.0\.0\.1:\d+\/database\/[0-9a-f-]{36} before .* UTC, or it is deleted\.$/m);
   });
 
+  it('db:setup is idempotent: a second run leaves the same rows, in under 30 s', async () => {
+    const before = await countPlaces();
+    const started = Date.now();
+    const again = await run('npm', ['run', 'db:setup'], { cwd: project(), timeoutMs: 120_000 });
+    expect(again.code, again.output).toBe(0);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(await countPlaces()).toBe(before);
+    expect(again.output).not.toContain(password());
+  }, 120_000);
+
   it("passes the generated project's own npm test (workerd and Node) against it", async () => {
     const result = await run('npm', ['test'], { cwd: project(), timeoutMs: 240_000 });
     expect(result.code, result.output).toBe(0);
     expect(result.output).toMatch(/Test Files\s+3 passed/); // nearest, own-database (workerd) and db-setup (Node)
+    expectAllPassed(result.output);
     expect(result.output).not.toContain(password());
   }, 300_000);
 
-  it('npm start serves the nearest places from it', async () => {
+  it('type-checks', async () => {
+    const result = await run('npm', ['run', 'typecheck'], { cwd: project() });
+    expect(result.code, result.output).toBe(0);
+  }, 120_000);
+
+  it('npm start serves the same nearest places as the database, then from the cache', async () => {
+    const expected = (
+      await query<{ id: string }>(
+        `select id from places
+         order by st_distance(location, st_setsrid(st_makepoint(2.35, 48.86), 4326)::geography, false), id limit 10`,
+      )
+    ).map((r) => Number(r.id));
     const dev = await startDevServer(project(), '/nearest?lat=0&lng=0');
     try {
-      const res = await fetch(`${dev.base}/nearest?lat=48.8566&lng=2.3522`);
-      expect(res.status).toBe(200);
-      const places = (await res.json()) as { name: string }[];
-      expect(places).toHaveLength(10);
+      const first = await fetch(`${dev.base}/nearest?lat=48.8566&lng=2.3522`);
+      expect(first.status).toBe(200);
+      expect(first.headers.get('x-cache')).toBe('MISS');
+      const places = (await first.json()) as { id: number; name: string }[];
+      expect(places.map((p) => p.id)).toEqual(expected);
       expect(places.map((p) => p.name)).toContain('Paris');
+      const second = await fetch(`${dev.base}/nearest?lat=48.8612&lng=2.3488`);
+      expect(second.headers.get('x-cache')).toBe('HIT');
+      const bad = await fetch(`${dev.base}/nearest?lat=north&lng=2`);
+      expect(bad.status).toBe(400);
       expect(dev.output()).not.toContain(password());
     } finally {
       expect(await dev.stop()).toBe(true);
     }
   }, 120_000);
 });
+
+describeUnreachableDatabase(
+  {
+    get db() {
+      return db;
+    },
+    get project() {
+      return project();
+    },
+  },
+  '.dev.vars',
+);
 
 describe('--neon-new when the service fails', () => {
   const cases: [NonNullable<NeonNewStandin['fault']>, RegExp][] = [

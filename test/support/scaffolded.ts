@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseEnvFile } from '../../packages/neon-on-localhost/src/database-url.ts';
 import { cleanEnv, run, runCli, type Ran } from './cli.ts';
 import { startPostgres, type TestPostgres } from './postgres.ts';
 import { expectStoppedWith } from './vitest-output.ts';
@@ -72,24 +73,36 @@ export function scaffoldedEmbedded(dir: string, template: string, extraArgs: str
 }
 
 /**
+ * The URL the project's tests connect with, from its env file: the direct one
+ * where there is one (as --neon-new writes), and the variable that holds it.
+ * Its user and password are the cluster's own, or the ones --neon-new created.
+ */
+function connectionOf(envText: string): { variable: string; url: URL } {
+  const env = parseEnvFile(envText);
+  const variable = env.DATABASE_URL_UNPOOLED ? 'DATABASE_URL_UNPOOLED' : 'DATABASE_URL';
+  return { variable, url: new URL(env[variable]) };
+}
+
+/**
  * The project's `npm test` when its database cannot be reached, with a wrong
  * password in `envFile` and with PostgreSQL stopped: the reason and the fix,
  * once, is all it prints. Registered last in a file: the database is stopped
  * for a moment.
  */
-export function describeUnreachableDatabase(scaffolded: Scaffolded, envFile: string): void {
+export function describeUnreachableDatabase(scaffolded: Pick<Scaffolded, 'db' | 'project'>, envFile: string): void {
   describe('npm test when the database cannot be reached', () => {
     it(`with a wrong password in ${envFile}: the reason and the fix, once, and nothing else`, async () => {
       const { db, project } = scaffolded;
       const file = path.join(project, envFile);
       const saved = readFileSync(file, 'utf8');
-      writeFileSync(file, saved.replace(`:${db.password}@`, ':Wr0ngPassword@'));
+      const { variable, url } = connectionOf(saved);
+      writeFileSync(file, saved.replaceAll(`:${url.password}@`, ':Wr0ngPassword@'));
       try {
         const result = await run('npm', ['test'], { cwd: project, timeoutMs: 120_000 });
         expect(result.code).toBe(1);
         expectStoppedWith(
           result.output,
-          `✖ PostgreSQL at 127.0.0.1:${db.port} refused the password for user "app": fix the user or password in DATABASE_URL in ${envFile}, then run the tests again.`,
+          `✖ PostgreSQL at 127.0.0.1:${db.port} refused the password for user "${url.username}": fix the user or password in ${variable} in ${envFile}, then run the tests again.`,
         );
       } finally {
         writeFileSync(file, saved);
@@ -98,13 +111,14 @@ export function describeUnreachableDatabase(scaffolded: Scaffolded, envFile: str
 
     it('with PostgreSQL stopped: is it running?', async () => {
       const { db, project } = scaffolded;
+      const { variable } = connectionOf(readFileSync(path.join(project, envFile), 'utf8'));
       await db.stop();
       try {
         const result = await run('npm', ['test'], { cwd: project, timeoutMs: 120_000 });
         expect(result.code).toBe(1);
         expectStoppedWith(
           result.output,
-          `✖ Nothing answers at 127.0.0.1:${db.port} (connection refused): start PostgreSQL there, or fix the host and port of DATABASE_URL in ${envFile}, then run the tests again.`,
+          `✖ Nothing answers at 127.0.0.1:${db.port} (connection refused): start PostgreSQL there, or fix the host and port of ${variable} in ${envFile}, then run the tests again.`,
         );
       } finally {
         await db.start();
