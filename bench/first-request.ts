@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { cleanEnv, INSTALL_CACHE, run } from '../test/support/cli.ts';
+import { cleanEnv, run } from '../test/support/cli.ts';
 import { freePort } from '../test/support/postgres.ts';
 import { median } from './stats.ts';
 
@@ -85,12 +85,13 @@ export interface TestSetup {
 /**
  * `npm_config_yes` is what answering "Ok to proceed? (y)" does; the telemetry
  * switches keep create-cloudflare and wrangler (both sides run wrangler) quiet.
+ * In the smoke run under vitest, the run's install cache serves our install
+ * (npm's own installs are package-managers.test.ts'); the bench proper runs
+ * outside vitest, where there is none.
  */
 function envFor(cache: string | undefined): NodeJS.ProcessEnv {
   return cleanEnv({
     npm_config_yes: 'true',
-    // npm's own install, even in the smoke run under vitest: never a copy of an earlier one.
-    [INSTALL_CACHE]: '',
     ...(cache ? { npm_config_cache: cache } : {}),
     CREATE_CLOUDFLARE_TELEMETRY_DISABLED: '1',
     WRANGLER_SEND_METRICS: 'false',
