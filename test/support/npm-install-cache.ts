@@ -3,23 +3,26 @@
 // and is kept; a later `npm install` of the same package.json (its name aside:
 // every test names its project) into a project without node_modules takes
 // that install (node_modules hard-linked, package-lock.json copied) instead
-// of repeating it.
+// of repeating it. A package.json that keeps every dependency of one
+// installed earlier, spec for spec, and adds some (a Drizzle variant over its
+// template) starts from that install, and real npm installs what it adds.
 // Installs are the gate's largest cost, and most e2e files install a template
 // another file installs too. A second install of a package.json being
 // installed waits for the first, then takes it. Tests of installing itself
-// turn the cache off (CREATE_NEON_EDGE_INSTALL_CACHE=''): package-managers,
-// published, and the bench's `npm create`.
+// turn the cache off (CREATE_NEON_EDGE_INSTALL_CACHE=''): package-managers and
+// published.
 
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { lock } from 'proper-lockfile';
 
 const cache = process.env.CREATE_NEON_EDGE_INSTALL_CACHE!;
+const DEPENDENCY_KINDS = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'] as const;
 const realNpm = process.env.CREATE_NEON_EDGE_REAL_NPM!;
 
-type PackageJson = { name?: string } & Record<string, unknown>;
+type PackageJson = { name?: string; overrides?: unknown } & Partial<Record<(typeof DEPENDENCY_KINDS)[number], Record<string, string>>>;
 type Lockfile = { name?: string; packages?: Record<string, { name?: string }> };
 
 function keyOf(pkg: PackageJson): string {
@@ -56,11 +59,36 @@ function copyFromCache(entry: string, name: string | undefined): void {
   renameLockfile(path.join('node_modules', '.package-lock.json'), name);
 }
 
-/** Kept whole or not at all: copied aside, then renamed into place. */
+/** How many dependencies `base` has if `pkg` keeps them all, spec for spec, with the same overrides; else 0. */
+function keptFrom(base: PackageJson, pkg: PackageJson): number {
+  if (JSON.stringify(base.overrides) !== JSON.stringify(pkg.overrides)) return 0;
+  let kept = 0;
+  for (const kind of DEPENDENCY_KINDS) {
+    for (const [name, spec] of Object.entries(base[kind] ?? {})) {
+      if (pkg[kind]?.[name] !== spec) return 0;
+      kept++;
+    }
+  }
+  return kept;
+}
+
+/** The earlier install of the run that `pkg` keeps the most dependencies of, if any. */
+function baseFor(pkg: PackageJson): string | undefined {
+  let best: { entry: string; kept: number } | undefined;
+  for (const name of readdirSync(cache)) {
+    const manifest = path.join(cache, name, 'package.json');
+    if (name.startsWith('.') || !existsSync(manifest)) continue;
+    const kept = keptFrom(JSON.parse(readFileSync(manifest, 'utf8')) as PackageJson, pkg);
+    if (kept > (best?.kept ?? 0)) best = { entry: path.join(cache, name), kept };
+  }
+  return best?.entry;
+}
+
+/** Kept whole or not at all (with the package.json it installs): copied aside, then renamed into place. */
 function store(entry: string): void {
   const staging = mkdtempSync(path.join(cache, '.staging-'));
   try {
-    execFileSync('cp', ['-a', 'node_modules', 'package-lock.json', staging]);
+    execFileSync('cp', ['-a', 'node_modules', 'package-lock.json', 'package.json', staging]);
     renameSync(staging, entry);
   } catch {
     rmSync(staging, { recursive: true, force: true });
@@ -87,6 +115,12 @@ try {
     copyFromCache(entry, pkg.name);
     console.log(`copied the install of the same package.json made earlier in this test run (${path.basename(entry)})`);
   } else {
+    const base = baseFor(pkg);
+    if (base) {
+      // npm then adds what this package.json adds; the lockfiles it rewrites are the project's own files (renameLockfile).
+      copyFromCache(base, pkg.name);
+      console.log(`started from the install of a package.json whose dependencies this one keeps (${path.basename(base)}); npm installs the rest`);
+    }
     code = await npmInstall();
     if (code === 0) store(entry);
   }
