@@ -1,7 +1,9 @@
 // End to end with no DATABASE_URL at all: worker-raw falls back to an
 // embedded Postgres (PGlite over the wire protocol, behind neon-on-localhost)
-// and runs fully on it: its tests, npm start across restarts and signals, and
-// its README's loop. (e2e-embedded-places.test.ts: vercel-edge and worker-postgis.)
+// and runs fully on it: npm start across restarts and signals, and its
+// README's loop with its tests. (Its npm test as created: published.test.ts,
+// on the same project as `npm create` makes it from the registry.
+// e2e-embedded-places.test.ts: vercel-edge and worker-postgis.)
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -15,7 +17,7 @@ import { startDevServer, type DevServer } from './support/dev-server.ts';
 import { embeddedUrl } from './support/embedded.ts';
 import { listeningFrom } from './support/local-only.ts';
 import { followReadme } from './support/readme-path.ts';
-import { expectAllPassed, expectOwnDatabases, expectQuiet } from './support/vitest-output.ts';
+import { expectAllPassed } from './support/vitest-output.ts';
 
 let workDir: string;
 
@@ -53,15 +55,6 @@ describe('worker-raw with no DATABASE_URL', () => {
       'to switch to Neon: put DATABASE_URL=postgres://… in .dev.vars, then store it as the production secret (below)',
     );
     project = path.join(workDir, 'raw');
-  }, 300_000);
-
-  it('npm test passes inside workerd against the embedded database', async () => {
-    const result = await run('npm', ['test'], { cwd: project, timeoutMs: 240_000 });
-    expect(result.code, result.output).toBe(0);
-    expect(result.output).toContain('No DATABASE_URL: testing against an embedded Postgres (PGlite, in memory)');
-    expectAllPassed(result.output);
-    expectOwnDatabases(result.output);
-    expectQuiet(result.output);
   }, 300_000);
 
   it('npm start serves /, /http and /tx from it, and keeps data across a Ctrl-C restart', async () => {

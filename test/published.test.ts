@@ -13,6 +13,7 @@ import { cleanEnv, INSTALL_CACHE, REPO_ROOT, run, type Ran } from './support/cli
 import { startDevServer } from './support/dev-server.ts';
 import { installWithoutDevDependencies, packageOf, wranglerBundle } from './support/production.ts';
 import { freePort } from './support/postgres.ts';
+import { expectAllPassed, expectOwnDatabases, expectQuiet } from './support/vitest-output.ts';
 
 let dir: string;
 let created: Ran;
@@ -91,10 +92,13 @@ describe('npm create neon-edge@latest my-app (from the registry)', () => {
     expect(installed.version).toBe('0.1.0');
   });
 
-  it('passes its own tests inside workerd, on the embedded database', async () => {
+  it('passes its own tests inside workerd, on the embedded database: each file on a database of its own, quietly', async () => {
     const tested = await run('npm', ['test'], { cwd: project(), env: cleanEnv(), timeoutMs: 180_000 });
     expect(tested.code, tested.output).toBe(0);
-    expect(tested.output).toMatch(/Tests\s+\d+ passed/);
+    expect(tested.output).toContain('No DATABASE_URL: testing against an embedded Postgres (PGlite, in memory)');
+    expectAllPassed(tested.output);
+    expectOwnDatabases(tested.output);
+    expectQuiet(tested.output);
   }, 200_000);
 
   it('npm start answers on every route, and Ctrl-C leaves nothing running', async () => {
