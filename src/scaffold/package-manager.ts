@@ -115,6 +115,17 @@ export function frozenInstallCommand(pm: PackageManager): string {
 }
 
 /**
+ * npm 11.19 warns, after each install, about every dependency install script
+ * that package.json's `allowScripts` does not approve (its documentation
+ * says they are blocked by default; 11.19.1 still ran them). An npm project
+ * approves the template's builds there, by name (any version), as `npm
+ * install-scripts approve --no-allow-scripts-pin` writes them.
+ */
+export function npmAllowScripts(builds: readonly string[]): Record<string, true> {
+  return Object.fromEntries([...builds].sort().map((name) => [name, true] as const));
+}
+
+/**
  * pnpm 10 and later run no dependency's install script unless the project
  * approves it, and pnpm 11 fails the install (ERR_PNPM_IGNORED_BUILDS) when
  * one is left unapproved. pnpm 11 reads the approvals from

@@ -9,7 +9,7 @@ import type { Answers } from './context.ts';
 import { CliError } from './errors.ts';
 import { claimComment } from './neon-new.ts';
 import { withOrmEntries } from './orm.ts';
-import { forPackageManager } from './package-manager.ts';
+import { forPackageManager, npmAllowScripts } from './package-manager.ts';
 import { generatedFiles } from './project-files.ts';
 import { AGENTS_FILE, copyTemplate, templateEntries, type TemplateEntry } from './template-files.ts';
 import { toWorkerName } from './validate.ts';
@@ -35,6 +35,14 @@ export function setPackageName(targetDir: string, name: string, toolkitSpec = pr
   const pkg = JSON.parse(readFileSync(file, 'utf8')) as { devDependencies?: Record<string, string> };
   if (toolkitSpec && pkg.devDependencies?.['neon-on-localhost']) pkg.devDependencies['neon-on-localhost'] = toolkitSpec;
   writeFileSync(file, `${JSON.stringify({ ...pkg, name }, null, 2)}\n`);
+}
+
+/** npm's approval of the template's install scripts (npmAllowScripts), last in package.json. */
+export function setAllowScripts(targetDir: string, builds: readonly string[]): void {
+  if (builds.length === 0) return;
+  const file = path.join(targetDir, 'package.json');
+  const pkg = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  writeFileSync(file, `${JSON.stringify({ ...pkg, allowScripts: npmAllowScripts(builds) }, null, 2)}\n`);
 }
 
 /** Sets the top-level "name" in wrangler.jsonc, keeping its comments. */
@@ -143,6 +151,7 @@ export function writeProject(templatesRoot: string, answers: WriteAnswers, entri
     writeFileSync(path.join(answers.targetDir, '.gitignore'), mergeGitignore(theirIgnore, readFileSync(gitignore.source, 'utf8')));
   }
   setPackageName(answers.targetDir, answers.projectName);
+  if (answers.packageManager === 'npm') setAllowScripts(answers.targetDir, answers.template.allowBuilds);
   setWorkerName(answers.targetDir, toWorkerName(answers.projectName));
   for (const file of generatedFiles(answers)) {
     const target = path.join(answers.targetDir, file.path);

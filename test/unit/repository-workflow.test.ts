@@ -109,3 +109,17 @@ describe(RUN, () => {
     }
   });
 });
+
+describe('package.json', () => {
+  type Lock = { packages: Record<string, { hasInstallScript?: boolean; optional?: boolean }> };
+  const lock = JSON.parse(readFileSync(path.join(REPO, 'package-lock.json'), 'utf8')) as Lock;
+  const pkg = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { allowScripts?: Record<string, boolean> };
+
+  it("approves in allowScripts every install script npm ci runs (node's preinstall brings Node 22), so npm 11.19+ has nothing to warn about", () => {
+    const withScripts = Object.entries(lock.packages)
+      .filter(([, entry]) => entry.hasInstallScript)
+      .map(([where]) => where.slice(where.lastIndexOf('node_modules/') + 'node_modules/'.length));
+    expect(withScripts).toContain('node');
+    expect([...new Set(withScripts)].sort()).toEqual(Object.keys(pkg.allowScripts ?? {}).sort());
+  });
+});

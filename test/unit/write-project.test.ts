@@ -301,6 +301,19 @@ describe('writeProject', () => {
     expect(existsSync(path.join(target, 'node_modules'))).toBe(false);
   });
 
+  it("approves the template's install scripts in package.json's allowScripts for npm only (pnpm's are in pnpm-workspace.yaml)", () => {
+    const npm = path.join(tmp, 'npm');
+    writeProject(templatesRoot(), answers(npm));
+    const pkg = JSON.parse(readFileSync(path.join(npm, 'package.json'), 'utf8')) as Record<string, unknown>;
+    expect(pkg.allowScripts).toEqual({ esbuild: true, workerd: true });
+    expect(Object.keys(pkg).at(-1)).toBe('allowScripts');
+    for (const packageManager of ['pnpm', 'yarn', 'bun'] as const) {
+      const other = path.join(tmp, packageManager);
+      writeProject(templatesRoot(), answers(other, { packageManager }));
+      expect(JSON.parse(readFileSync(path.join(other, 'package.json'), 'utf8')), packageManager).not.toHaveProperty('allowScripts');
+    }
+  });
+
   it('writes no .dev.vars without a database URL', async () => {
     const target = path.join(tmp, 'proj');
     mkdirSync(target);
