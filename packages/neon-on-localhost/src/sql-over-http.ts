@@ -525,6 +525,7 @@ export function createSqlOverHttp({ policy, stats, slots, bodyTimeoutMs = 10_000
       observed?.end();
       inflight.unwatch();
       budget.release();
+      lease.answered();
       let broken = inflight.broken;
       if (!broken) broken = !(await resetSession(client));
       lease.release(broken);

@@ -28,6 +28,8 @@ interface Session {
   client: pg.Client;
   pool: Pool;
   idleTimer?: NodeJS.Timeout;
+  /** The session cap took this answered session's slot: it ends when released, instead of going idle. */
+  endOnRelease?: boolean;
   /** Runs once, when the connection has ended: gives the slot back. */
   ended: () => void;
 }
@@ -43,6 +45,11 @@ interface Pool {
 
 export interface Lease {
   client: pg.Client;
+  /**
+   * The request has its answer: from now until release (the session being reset), the session
+   * cap may take this connection's slot as it takes an idle one's.
+   */
+  answered(): void;
   /** Back to the pool; a broken session (or one in an unknown state) is ended instead. */
   release(broken: boolean): void;
 }
@@ -67,6 +74,8 @@ export interface SqlPoolsOptions {
 export class SqlPools {
   private readonly pools = new Map<string, Pool>(); // least recently used first
   private readonly sessions = new Set<Session>();
+  /** Leased sessions whose request has been answered, being reset before they go idle. */
+  private readonly answered = new Set<Session>();
   private readonly secret = randomBytes(32);
   private readonly slots: SessionSlots;
   private readonly stats: ProxyStats;
@@ -230,12 +239,16 @@ export class SqlPools {
     let released = false;
     return {
       client: session.client,
+      answered: () => {
+        if (!released) this.answered.add(session);
+      },
       release: (broken) => {
         if (released) return;
         released = true;
+        this.answered.delete(session);
         const { pool } = session;
         pool.busy--;
-        if (broken || this.closed) this.end(session);
+        if (broken || this.closed || session.endOnRelease) this.end(session);
         else {
           session.idleTimer = setTimeout(() => this.end(session), this.idleMs);
           session.idleTimer.unref();
@@ -281,7 +294,11 @@ export class SqlPools {
     if (i !== -1) session.pool.idle.splice(i, 1);
   }
 
-  /** The session cap needs a slot: the least recently used idle connection ends. */
+  /**
+   * The session cap needs a slot: the least recently used idle connection ends, or else one whose
+   * request has been answered ends as soon as it is reset (a client that has its answer and opens
+   * a WebSocket at once must not meet a cap its own finished request still fills).
+   */
   private endOneIdle(): boolean {
     for (const pool of this.pools.values()) {
       const session = pool.idle[0];
@@ -289,6 +306,11 @@ export class SqlPools {
         this.end(session);
         return true;
       }
+    }
+    for (const session of this.answered) {
+      if (session.endOnRelease) continue;
+      session.endOnRelease = true;
+      return true;
     }
     return false;
   }

@@ -13,6 +13,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { configureNeonDriver } from '../src/driver.ts';
+import { startLatencyFront } from '../src/latency.ts';
 import { startProxy, type LocalProxy } from '../src/proxy.ts';
 import { SQL_APPLICATION_NAME } from '../src/sql-pool.ts';
 import { targetOf } from '../src/targets.ts';
@@ -358,9 +359,9 @@ describe('the connection cap', () => {
     proxy = await startCappedProxy(CAP); // for any later test
   });
 
-  function upgradeTo(address: string): Promise<{ status: number; body: string; ws?: WebSocket }> {
+  function upgradeTo(address: string, port = db.port): Promise<{ status: number; body: string; ws?: WebSocket }> {
     return new Promise((resolve) => {
-      const ws = new WebSocket(`ws://${address}/v1?address=127.0.0.1:${db.port}`);
+      const ws = new WebSocket(`ws://${address}/v1?address=127.0.0.1:${port}`);
       ws.once('open', () => resolve({ status: 101, body: '', ws }));
       ws.once('unexpected-response', (_req, res) => {
         let body = '';
@@ -487,6 +488,25 @@ describe('the connection cap', () => {
       await queued.close();
       configureNeonDriver(neonConfig, db.url, capped.address);
       // Step by step, so connect() itself meets the faults (pipelining: latency and proxy-auth tests).
+      neonConfig.pipelineConnect = false;
+    }
+  });
+
+  it('counts a /sql connection whose answer has been sent as idle while the proxy resets it: a WebSocket opened at once gets its slot', async () => {
+    // Postgres a 400 ms round trip from the proxy: resetting the answered request's connection takes that long.
+    const far = await startLatencyFront({ target: { host: '127.0.0.1', port: db.port }, rttMs: 400 });
+    const farUrl = db.url.replace(`:${db.port}/`, `:${far.port}/`);
+    const one = await startProxy({ allow: [targetOf(farUrl)], maxConnections: 1, queueTimeoutMs: 0, requestTimeoutMs: 10_000 });
+    try {
+      configureNeonDriver(neonConfig, farUrl, one.address);
+      expect(await neon(farUrl)`select 1 as one`).toEqual([{ one: 1 }]);
+      const opened = await upgradeTo(one.address, far.port);
+      expect(opened.status, opened.body).toBe(101);
+      opened.ws?.terminate();
+    } finally {
+      await one.close();
+      await far.close();
+      configureNeonDriver(neonConfig, db.url, capped.address);
       neonConfig.pipelineConnect = false;
     }
   });
