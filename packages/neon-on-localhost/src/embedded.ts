@@ -25,13 +25,13 @@
 // engine's is refused with one line before it is opened, and never deleted.
 
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EMBEDDED_DATABASE, EMBEDDED_USER, EmbeddedFront } from './embedded-front.ts';
 import { guardPGlite, prepareSessions } from './embedded-session.ts';
 import { ENGINE_POSTGRES_MAJOR, initialisedDataDir, loadEngine, type Engine, type PGliteLike } from './engine.ts';
 import { acquireLock } from './lock.ts';
+import { processTempDir } from './process-temp-dir.ts';
 import { keptUnpacked, scratchCopy, unpackInto } from './scratch-copy.ts';
 
 export { EMBEDDED_DATABASE, EMBEDDED_USER };
@@ -226,7 +226,7 @@ export async function openEmbeddedDatabase(
     release();
     throw err;
   }
-  const socketDir = mkdtempSync(path.join(tmpdir(), 'neon-edge-pglite-')); // 0700: only we can connect
+  const socketDir = processTempDir('neon-edge-pglite-'); // 0700: only we can connect
   const socketPath = path.join(socketDir, '.s.PGSQL');
   const inner = new engine.PGLiteSocketServer({ db: guardPGlite(db), path: socketPath, maxConnections: 64 });
   try {

@@ -12,12 +12,12 @@
 // left is removed by the next one. A new embedded folder (embedded.ts) is
 // unpacked the same way, by unpackInto.
 
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { extract } from 'tar';
 import { processStart } from './lock.ts';
+import { processTempDir } from './process-temp-dir.ts';
 
 const SCRATCH_PREFIX = 'neon-edge-pgdata-';
 
@@ -102,22 +102,10 @@ function unpacked(tarball: string): Promise<string> {
   return dir;
 }
 
-let swept = false;
-/** Removes the copies of processes that are gone (killed outright: their close never ran). */
-function sweep(): void {
-  if (swept) return;
-  swept = true;
-  for (const name of readdirSync(tmpdir())) {
-    const pid = new RegExp(`^${SCRATCH_PREFIX}(\\d+)-`).exec(name)?.[1];
-    if (pid && processStart(Number(pid)) === undefined) rmSync(path.join(tmpdir(), name), { recursive: true, force: true });
-  }
-}
-
 /** A private throwaway copy of the tarball's data directory, for one database; `remove` deletes it. */
 export async function scratchCopy(tarball: string): Promise<{ dir: string; remove(): void }> {
-  sweep();
   const source = await unpacked(tarball);
-  const dir = mkdtempSync(path.join(tmpdir(), `${SCRATCH_PREFIX}${process.pid}-`)); // 0700
+  const dir = processTempDir(SCRATCH_PREFIX);
   const remove = () => rmSync(dir, { recursive: true, force: true });
   try {
     cpSync(source, dir, { recursive: true });

@@ -1,0 +1,28 @@
+// Private folders in the temp dir that belong to one process (a database's
+// copy, the embedded database's socket): named `<prefix><pid>-XXXXXX`, so
+// that what a process killed outright left behind (its cleanup never ran)
+// is removed by the next process that makes one.
+
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { processStart } from './lock.ts';
+
+const swept = new Set<string>();
+
+/** Removes, once per process and prefix, the folders of processes that are gone. */
+function sweep(prefix: string): void {
+  if (swept.has(prefix)) return;
+  swept.add(prefix);
+  const owner = new RegExp(`^${prefix}(\\d+)-`);
+  for (const name of readdirSync(tmpdir())) {
+    const pid = owner.exec(name)?.[1];
+    if (pid && processStart(Number(pid)) === undefined) rmSync(path.join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
+/** A new private (0700) folder in the temp dir for this process, after sweeping those of gone processes. */
+export function processTempDir(prefix: string): string {
+  sweep(prefix);
+  return mkdtempSync(path.join(tmpdir(), `${prefix}${process.pid}-`));
+}
