@@ -30,19 +30,24 @@ export function projectEntries(templateDir: string, answers: Pick<Answers, 'temp
  */
 export const TOOLKIT_OVERRIDE = 'CREATE_NEON_EDGE_TOOLKIT';
 
-export function setPackageName(targetDir: string, name: string, toolkitSpec = process.env[TOOLKIT_OVERRIDE]): void {
+type PackageJson = { devDependencies?: Record<string, string> } & Record<string, unknown>;
+
+/** Rewrites the project's package.json with what `update` makes of it. */
+function updatePackageJson(targetDir: string, update: (pkg: PackageJson) => PackageJson): void {
   const file = path.join(targetDir, 'package.json');
-  const pkg = JSON.parse(readFileSync(file, 'utf8')) as { devDependencies?: Record<string, string> };
-  if (toolkitSpec && pkg.devDependencies?.['neon-on-localhost']) pkg.devDependencies['neon-on-localhost'] = toolkitSpec;
-  writeFileSync(file, `${JSON.stringify({ ...pkg, name }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify(update(JSON.parse(readFileSync(file, 'utf8')) as PackageJson), null, 2)}\n`);
+}
+
+export function setPackageName(targetDir: string, name: string, toolkitSpec = process.env[TOOLKIT_OVERRIDE]): void {
+  updatePackageJson(targetDir, (pkg) => {
+    if (toolkitSpec && pkg.devDependencies?.['neon-on-localhost']) pkg.devDependencies['neon-on-localhost'] = toolkitSpec;
+    return { ...pkg, name };
+  });
 }
 
 /** npm's approval of the template's install scripts (npmAllowScripts), last in package.json. */
 export function setAllowScripts(targetDir: string, builds: readonly string[]): void {
-  if (builds.length === 0) return;
-  const file = path.join(targetDir, 'package.json');
-  const pkg = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  writeFileSync(file, `${JSON.stringify({ ...pkg, allowScripts: npmAllowScripts(builds) }, null, 2)}\n`);
+  if (builds.length > 0) updatePackageJson(targetDir, (pkg) => ({ ...pkg, allowScripts: npmAllowScripts(builds) }));
 }
 
 /** Sets the top-level "name" in wrangler.jsonc, keeping its comments. */
