@@ -10,14 +10,20 @@ import { processStart } from './lock.ts';
 
 const swept = new Set<string>();
 
+/** The process `name` belongs to, when it is `<prefix><pid>-…`. */
+export function ownerPid(name: string, prefix: string): number | undefined {
+  if (!name.startsWith(prefix)) return undefined;
+  const pid = /^(\d+)-/.exec(name.slice(prefix.length))?.[1];
+  return pid === undefined ? undefined : Number(pid);
+}
+
 /** Removes, once per process and prefix, the folders of processes that are gone. */
 function sweep(prefix: string): void {
   if (swept.has(prefix)) return;
   swept.add(prefix);
-  const owner = new RegExp(`^${prefix}(\\d+)-`);
   for (const name of readdirSync(tmpdir())) {
-    const pid = owner.exec(name)?.[1];
-    if (pid && processStart(Number(pid)) === undefined) rmSync(path.join(tmpdir(), name), { recursive: true, force: true });
+    const pid = ownerPid(name, prefix);
+    if (pid !== undefined && processStart(pid) === undefined) rmSync(path.join(tmpdir(), name), { recursive: true, force: true });
   }
 }
 

@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { extract } from 'tar';
 import { processStart } from './lock.ts';
-import { processTempDir } from './process-temp-dir.ts';
+import { ownerPid, processTempDir } from './process-temp-dir.ts';
 
 const SCRATCH_PREFIX = 'neon-edge-pgdata-';
 
@@ -57,7 +57,7 @@ async function extracted(tarball: string, into: string): Promise<string> {
   }
 }
 
-const UNPACKING = /^\.unpacking-(\d+)-/;
+const UNPACKING = '.unpacking-';
 
 /** The tarball's version unpacked beside it: whole, by one process or another, and never rewritten. */
 async function unpack(tarball: string, version: string): Promise<string> {
@@ -65,7 +65,7 @@ async function unpack(tarball: string, version: string): Promise<string> {
   const dir = path.join(parent, version);
   if (existsSync(dir)) return dir;
   mkdirSync(parent, { recursive: true, mode: 0o700 });
-  const unpacking = await extracted(tarball, path.join(parent, `.unpacking-${process.pid}-${randomUUID()}`));
+  const unpacking = await extracted(tarball, path.join(parent, `${UNPACKING}${process.pid}-${randomUUID()}`));
   try {
     renameSync(unpacking, dir);
   } catch (err) {
@@ -82,8 +82,8 @@ async function unpack(tarball: string, version: string): Promise<string> {
 function removeOtherVersions(parent: string, version: string): void {
   rmSync(`${parent}.stamp`, { force: true });
   for (const name of readdirSync(parent)) {
-    const pid = UNPACKING.exec(name)?.[1];
-    if (name === version || (pid && processStart(Number(pid)) !== undefined)) continue;
+    const pid = ownerPid(name, UNPACKING);
+    if (name === version || (pid !== undefined && processStart(pid) !== undefined)) continue;
     rmSync(path.join(parent, name), { recursive: true, force: true });
   }
 }
