@@ -74,7 +74,7 @@ export interface SqlPoolsOptions {
 export class SqlPools {
   private readonly pools = new Map<string, Pool>(); // least recently used first
   private readonly sessions = new Set<Session>();
-  /** Leased sessions whose request has been answered, being reset before they go idle. */
+  /** Leased sessions whose request has been answered, being reset before they go idle, that the cap has not claimed. */
   private readonly answered = new Set<Session>();
   private readonly secret = randomBytes(32);
   private readonly slots: SessionSlots;
@@ -307,12 +307,11 @@ export class SqlPools {
         return true;
       }
     }
-    for (const session of this.answered) {
-      if (session.endOnRelease) continue;
-      session.endOnRelease = true;
-      return true;
-    }
-    return false;
+    const [answered] = this.answered;
+    if (!answered) return false;
+    this.answered.delete(answered);
+    answered.endOnRelease = true;
+    return true;
   }
 
   private dropIfUnused(pool: Pool): void {
