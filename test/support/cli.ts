@@ -42,9 +42,21 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     NO_COLOR: '1',
     // Never neon.new from a test: fetch never connects to port 1 (a blocked port) (tests that want it start the stand-in).
     NEON_NEW_BASE_URL: 'http://127.0.0.1:1',
-    ...(process.env[TEST_REGISTRY] ? { npm_config_registry: process.env[TEST_REGISTRY] } : {}),
+    ...(process.env[TEST_REGISTRY] ? testRegistryConfig(process.env[TEST_REGISTRY]) : {}),
     ...extra,
   };
+}
+
+/**
+ * Installs from the test registry, taking a package's metadata from the package
+ * manager's cache when it is there instead of asking again: each install would
+ * otherwise fetch again the metadata of the hundreds of packages it resolves
+ * (Verdaccio rebuilding each document), the largest part of a repeated install's
+ * processor time. Safe because caches are keyed by the registry's URL, whose
+ * port is new in every run, and nothing is published after the run's start.
+ */
+function testRegistryConfig(url: string): NodeJS.ProcessEnv {
+  return { npm_config_registry: url, npm_config_prefer_offline: 'true' };
 }
 
 export function run(
