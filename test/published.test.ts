@@ -1,9 +1,10 @@
 // Both packages as npm publishes them, met the way a user meets them:
 // published to a throwaway registry (test/support/registry.ts, started by the
 // global setup), then `npm create neon-edge@latest my-app` in an empty
-// directory, the generated project's `npm test`, `npm start`, and the bundle
-// `wrangler deploy --dry-run` would upload, built from an install without
-// devDependencies.
+// directory (npm's own install: npm's row of package-managers.test.ts), the
+// generated CI workflow's steps (`npm ci`, `npm test`), `npm start`, and the
+// bundle `wrangler deploy --dry-run` would upload, built from an install
+// without devDependencies.
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { startDevServer } from './support/dev-server.ts';
 import { installWithoutDevDependencies, packageOf, wranglerBundle } from './support/production.ts';
 import { freePort } from './support/postgres.ts';
 import { expectAllPassed, expectOwnDatabases, expectQuiet } from './support/vitest-output.ts';
+import { runWorkflowSteps } from './support/workflow-steps.ts';
 
 let dir: string;
 let created: Ran;
@@ -80,6 +82,7 @@ describe('npm create neon-edge@latest my-app (from the registry)', () => {
   it('creates, installs and generates the Workers types', () => {
     expect(created.code, created.output).toBe(0);
     expect(created.output).toContain('Next steps');
+    expect(created.output).toMatch(/^│\s+npm test\s+#/m);
     expect(statSync(path.join(project(), 'worker-configuration.d.ts')).size).toBeGreaterThan(1000);
   });
 
@@ -92,14 +95,15 @@ describe('npm create neon-edge@latest my-app (from the registry)', () => {
     expect(installed.version).toBe('0.1.0');
   });
 
-  it('passes its own tests inside workerd, on the embedded database: each file on a database of its own, quietly', async () => {
-    const tested = await run('npm', ['test'], { cwd: project(), env: cleanEnv(), timeoutMs: 180_000 });
-    expect(tested.code, tested.output).toBe(0);
+  it("runs its CI workflow's steps: the frozen install, then its own tests inside workerd, on the embedded database: each file on a database of its own, quietly", async () => {
+    const ran = await runWorkflowSteps(project(), cleanEnv());
+    expect(ran.map((r) => r.step)).toEqual(['npm ci', 'npm test']);
+    const tested = ran[1];
     expect(tested.output).toContain('No DATABASE_URL: testing against an embedded Postgres (PGlite, in memory)');
     expectAllPassed(tested.output);
     expectOwnDatabases(tested.output);
     expectQuiet(tested.output);
-  }, 200_000);
+  }, 400_000);
 
   it('npm start answers on every route, and Ctrl-C leaves nothing running', async () => {
     const dev = await startDevServer(project(), '/http');
