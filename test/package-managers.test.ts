@@ -7,7 +7,7 @@
 // registry serves metadata-only stand-ins for them
 // (support/platform-stand-ins.ts), which yarn 1 and `npm ci` need.
 
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,7 @@ const REAL_INSTALLS = { [INSTALL_CACHE]: '' };
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'neon-edge-pm-'));
+  mkdirSync(path.join(dir, 'tmp'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -31,11 +32,19 @@ async function installTool(name: string, spec: string): Promise<NodeJS.ProcessEn
   const registry = process.env[TEST_REGISTRY];
   return cleanEnv({
     ...REAL_INSTALLS,
+    // The tools' temp files go in the test's folder, removed with it: yarn 1 leaves a yarn--* folder in the temp dir per run.
+    TMPDIR: path.join(dir, 'tmp'),
     PATH: `${path.join(prefix, 'node_modules', '.bin')}:${cleanEnv().PATH}`,
     // pnpm 11+ reads pnpm_config_*, no longer npm_config_*; bun reads the upper-case form.
     ...(registry ? { NPM_CONFIG_REGISTRY: registry, pnpm_config_registry: registry, YARN_REGISTRY: registry } : {}),
   });
 }
+
+/** What yarn 1 leaves in the system's temp dir (one folder per run of it) unless TMPDIR says elsewhere. */
+const yarnLeftovers = () =>
+  readdirSync(tmpdir())
+    .filter((name) => name.startsWith('yarn--'))
+    .sort();
 
 describe.each([
   ['pnpm', 'pnpm', 'pnpm@10'],
@@ -45,8 +54,10 @@ describe.each([
 ] as const)('%s (%s %s)', (pm, _bin, spec) => {
   const name = `app-${spec.replace(/\W/g, '-')}`;
   let env: NodeJS.ProcessEnv;
+  let leftBefore: string[];
 
   it('creates and installs worker-raw, with the build scripts it needs allowed', async () => {
+    leftBefore = yarnLeftovers();
     env = await installTool(pm, spec);
     const created = await runCli([name, '-t', 'worker-raw', '--yes', '--no-git', '--package-manager', pm], { cwd: dir, env });
     expect(created.code, created.output).toBe(0);
@@ -54,10 +65,11 @@ describe.each([
     expect(created.output).toMatch(new RegExp(`^│\\s+${pm === 'bun' ? 'bun run test' : `${pm} test`}\\s+#`, 'm'));
   }, 600_000);
 
-  it("runs the CI workflow's steps: the frozen install and the tests", async () => {
+  it("runs the CI workflow's steps: the frozen install and the tests, leaving nothing in the system's temp dir", async () => {
     const project = path.join(dir, name);
     expect(existsSync(project), 'not created: see the test above').toBe(true);
     const ran = await runWorkflowSteps(project, env);
     expect(ran.length).toBeGreaterThanOrEqual(2);
+    expect(yarnLeftovers(), 'left in the temp dir').toEqual(leftBefore);
   }, 900_000);
 });
