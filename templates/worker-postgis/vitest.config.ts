@@ -4,7 +4,8 @@ import { defineConfig } from 'vitest/config';
 // Two kinds of tests: the Worker's, inside workerd; and the data loader's
 // (scripts/), in Node. neon-on-localhost/vitest finds DATABASE_URL and starts
 // the local proxy when the database is on this machine; test/places-ready.ts
-// checks that `npm run db:setup` has loaded the places.
+// checks that `npm run db:setup` has loaded the places. Each test file, of
+// either kind, gets its own database: a copy of the migrated and loaded one.
 export default defineConfig({
   test: {
     globalSetup: ['./test/places-ready.ts', 'neon-on-localhost/vitest'],
@@ -19,10 +20,9 @@ export default defineConfig({
             },
           })),
         ],
-        // Each test file its own database, a copy of the migrated and loaded one.
         test: { name: 'workerd', include: ['test/*.test.ts'], setupFiles: ['neon-on-localhost/vitest/database'] },
       },
-      { test: { name: 'node', include: ['test/node/*.test.ts'], environment: 'node' } },
+      { test: { name: 'node', include: ['test/node/*.test.ts'], environment: 'node', setupFiles: ['neon-on-localhost/vitest/database'] } },
     ],
   },
 });

@@ -1,9 +1,11 @@
 // The data loader, in Node, against the real database: a UNESCO-shaped CSV
-// written here is loaded by the real `db:setup` script into a schema of its
-// own (so the places the Worker's tests use stay as they are). The embedded
-// database is one Postgres session (a search path set per connection is not
-// kept), so on it these tests get an embedded database of their own instead: a
-// copy of the prepared one.
+// written here is loaded by the real `db:setup` script into this file's own
+// database (neon-on-localhost/vitest/database: a copy of the migrated and
+// loaded one), so the places the Worker's tests use stay as they are. When
+// the test files share one database ("testDatabase": "shared", or a database
+// elsewhere), the loads go into a schema of their own; the embedded database
+// is one Postgres session (a search path set per connection is not kept), so
+// there these tests start an embedded database of their own instead.
 
 import { execFile } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,8 +13,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnProxy, type ProxyProcess } from 'neon-on-localhost';
+import { testDatabase } from 'neon-on-localhost/vitest/database';
 import { csvPlaces, type Row } from '../../scripts/places-source.ts';
 
 const run = promisify(execFile);
@@ -51,10 +54,11 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'places-csv-'));
   csv = path.join(dir, 'whc-sites-test.csv');
   writeFileSync(csv, `\uFEFF${HEADER}\n${ROWS.join('\n')}\n`);
-  shared = !(await isEmbedded(inject('databaseUrl')));
+  const database = testDatabase();
+  shared = !database.own && !(await isEmbedded(database.url));
   if (shared) schema = `csv_probe_${process.pid}`;
-  else own = await spawnProxy({ embedded: 'memory', project: process.cwd() });
-  databaseUrl = own?.databaseUrl ?? inject('databaseUrl');
+  else if (!database.own) own = await spawnProxy({ embedded: 'memory', project: process.cwd() });
+  databaseUrl = own?.databaseUrl ?? database.url;
   admin = new pg.Client({ connectionString: databaseUrl });
   await admin.connect();
   if (shared) await admin.query(`create schema ${schema}`);
@@ -67,7 +71,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** DATABASE_URL with this test's schema first on the search path (the test's own embedded database as it is). */
+/** DATABASE_URL with this test's schema first on the search path (this file's own database as it is). */
 function probeUrl(): string {
   if (!shared) return databaseUrl;
   const url = new URL(databaseUrl);
