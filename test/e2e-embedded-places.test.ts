@@ -13,6 +13,7 @@ import { chromium } from 'playwright-core';
 import { cleanEnv, REPO_ROOT, run, runCli } from './support/cli.ts';
 import { startDevServer } from './support/dev-server.ts';
 import { embeddedUrl } from './support/embedded.ts';
+import { withSharedTestDatabase } from './support/scaffolded.ts';
 import { expectAllPassed, expectOwnDatabases, expectQuiet } from './support/vitest-output.ts';
 
 let workDir: string;
@@ -87,6 +88,13 @@ describe('worker-postgis with no DATABASE_URL', () => {
     expectAllPassed(second.output);
     expectOwnDatabases(second.output);
   }, 1_300_000);
+
+  it('passes the loader\'s Node tests when the test files share one database ("testDatabase": "shared"), on an embedded database of their own', async () => {
+    const result = await withSharedTestDatabase(project, () => run('npm', ['test', '--', '--project', 'node'], { cwd: project, timeoutMs: 300_000 }));
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toContain('the test files share one database');
+    expectAllPassed(result.output);
+  }, 400_000);
 
   it('npm start serves the places from it, JSON for a client and a map for a browser (screenshot in test-artifacts/)', async () => {
     const dev = await startDevServer(project, '/nearest?lat=0&lng=0');

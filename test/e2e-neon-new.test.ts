@@ -19,7 +19,7 @@ import { startDevServer } from './support/dev-server.ts';
 import { databasesIn, type NeonNewStandin, startNeonNewStandin } from './support/neon-new-standin.ts';
 import { startPostgres, type TestPostgres } from './support/postgres.ts';
 import { KEYS, Pty } from './support/pty.ts';
-import { describeUnreachableDatabase } from './support/scaffolded.ts';
+import { describeUnreachableDatabase, withSharedTestDatabase } from './support/scaffolded.ts';
 import { expectAllPassed } from './support/vitest-output.ts';
 
 let db: TestPostgres;
@@ -106,6 +106,13 @@ describe('npm create neon-edge@latest places -- --neon-new --template worker-pos
     expect(result.output).toMatch(/Test Files\s+3 passed/); // nearest, own-database (workerd) and db-setup (Node)
     expectAllPassed(result.output);
     expect(result.output).not.toContain(password());
+  }, 300_000);
+
+  it('passes the loader\'s Node tests when the test files share one database ("testDatabase": "shared"), in a schema of their own', async () => {
+    const result = await withSharedTestDatabase(project(), () => run('npm', ['test', '--', '--project', 'node'], { cwd: project(), timeoutMs: 240_000 }));
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toContain('the test files share one database');
+    expectAllPassed(result.output);
   }, 300_000);
 
   it('type-checks', async () => {

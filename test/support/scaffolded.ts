@@ -52,6 +52,20 @@ export async function withoutEnvFile<T>(project: string, envFile: string, body: 
   }
 }
 
+/** Runs `body` with the project's test files sharing one database ("testDatabase": "shared" in package.json), then puts package.json back. */
+export async function withSharedTestDatabase<T>(project: string, body: () => Promise<T>): Promise<T> {
+  const file = path.join(project, 'package.json');
+  const saved = readFileSync(file, 'utf8');
+  const pkg = JSON.parse(saved) as { 'neon-on-localhost'?: Record<string, unknown> };
+  pkg['neon-on-localhost'] = { ...pkg['neon-on-localhost'], testDatabase: 'shared' };
+  writeFileSync(file, `${JSON.stringify(pkg, null, 2)}\n`);
+  try {
+    return await body();
+  } finally {
+    writeFileSync(file, saved);
+  }
+}
+
 /** The same with no database URL at all: the project runs on the embedded database (PGlite). */
 export function scaffoldedEmbedded(dir: string, template: string, extraArgs: string[] = []): Omit<Scaffolded, 'db'> {
   const state = {} as Omit<Scaffolded, 'db'>;
