@@ -45,19 +45,17 @@ function renameLockfile(file: string, name: string | undefined): void {
  * `from`'s node_modules as `into`/node_modules, by hard links as pnpm's store gives: a copy of 700 MB
  * takes 5 s of disk (and up to 11 s of processor time), linking it a quarter of one. Folders are new,
  * so what tools add (node_modules/.vite, .mf) stays in the project that added it; npm and the tools
- * replace files rather than write into them, except npm's own record of the install, which each
- * side gets a copy of.
+ * replace files rather than write into them, except npm's own record of the install
+ * (node_modules/.package-lock.json), which each side makes its own: a copy from the cache renames
+ * it anew (renameLockfile), and the cache copies its own (store).
  */
 function linkNodeModules(from: string, into: string): void {
-  const target = path.join(into, 'node_modules');
   try {
     execFileSync('cp', ['-al', path.join(from, 'node_modules'), into], { stdio: 'ignore' });
   } catch {
-    rmSync(target, { recursive: true, force: true }); // another file system: links cannot cross it
+    rmSync(path.join(into, 'node_modules'), { recursive: true, force: true }); // another file system: links cannot cross it
     execFileSync('cp', ['-a', path.join(from, 'node_modules'), into]);
   }
-  const record = path.join(target, '.package-lock.json');
-  if (existsSync(record)) execFileSync('cp', ['--remove-destination', path.join(from, 'node_modules', '.package-lock.json'), record]);
 }
 
 function copyFromCache(entry: string, name: string | undefined): void {
@@ -97,6 +95,8 @@ function store(entry: string): void {
   const staging = mkdtempSync(path.join(cache, '.staging-'));
   try {
     linkNodeModules('.', staging);
+    const record = path.join('node_modules', '.package-lock.json');
+    if (existsSync(record)) execFileSync('cp', ['--remove-destination', record, path.join(staging, record)]);
     execFileSync('cp', ['package-lock.json', 'package.json', staging]);
     renameSync(staging, entry);
   } catch {

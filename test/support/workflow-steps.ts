@@ -7,7 +7,7 @@ import { expect } from 'vitest';
 import { run, type Ran } from './cli.ts';
 
 /** The `run:` steps of the generated workflow, in order. */
-export function workflowSteps(project: string): string[] {
+function workflowSteps(project: string): string[] {
   const yaml = readFileSync(path.join(project, '.github', 'workflows', 'ci.yml'), 'utf8');
   return [...yaml.matchAll(/^\s+- run: (.+)$/gm)].map((m) => m[1]);
 }
