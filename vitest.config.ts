@@ -1,5 +1,8 @@
 import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
+import { useRamTempDir } from './test/support/ram-temp-dir.ts';
+
+useRamTempDir();
 
 // Organised as the code is: `vitest run --project unit` takes seconds.
 //   unit      the scaffolder's steps, no processes

@@ -17,18 +17,19 @@ export function ownerPid(name: string, prefix: string): number | undefined {
   return pid === undefined ? undefined : Number(pid);
 }
 
-/** Removes, once per process and prefix, the folders of processes that are gone. */
-function sweep(prefix: string): void {
-  if (swept.has(prefix)) return;
-  swept.add(prefix);
-  for (const name of readdirSync(tmpdir())) {
+/** Removes, once per process, prefix and folder, the folders of processes that are gone. */
+function sweep(prefix: string, base: string): void {
+  const key = path.join(base, prefix);
+  if (swept.has(key)) return;
+  swept.add(key);
+  for (const name of readdirSync(base)) {
     const pid = ownerPid(name, prefix);
-    if (pid !== undefined && processStart(pid) === undefined) rmSync(path.join(tmpdir(), name), { recursive: true, force: true });
+    if (pid !== undefined && processStart(pid) === undefined) rmSync(path.join(base, name), { recursive: true, force: true });
   }
 }
 
-/** A new private (0700) folder in the temp dir for this process, after sweeping those of gone processes. */
-export function processTempDir(prefix: string): string {
-  sweep(prefix);
-  return mkdtempSync(path.join(tmpdir(), `${prefix}${process.pid}-`));
+/** A new private (0700) folder in `base` (the temp dir) for this process, after sweeping those of gone processes. */
+export function processTempDir(prefix: string, base: string = tmpdir()): string {
+  sweep(prefix, base);
+  return mkdtempSync(path.join(base, `${prefix}${process.pid}-`));
 }
