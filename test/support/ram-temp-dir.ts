@@ -7,7 +7,7 @@
 // vitest where it took 541 s on disk, measured back to back.
 //
 // Only where there is room (a tmpfs at /dev/shm with 8 GiB free and 12 GiB
-// of memory available: a run keeps up to about 4.5 GiB there), and never
+// of memory available: a run keeps up to about 5.2 GiB there), and never
 // over a TMPDIR the developer set. Called from vitest.config.ts, before any
 // worker starts, so that every test and every process it spawns inherits it.
 
