@@ -10,6 +10,9 @@ export default defineConfig({
     globalSetup: ['neon-on-localhost/vitest'],
     // Each test file its own database, a copy of the migrated one (neon-on-localhost/vitest/database).
     setupFiles: ['neon-on-localhost/vitest/database'],
+    // Each test file in a fresh worker, as vitest does by default: said here so that vitest does not
+    // advise sharing workers, which would carry module state (a pool, a cache) from one file's database to the next's.
+    isolate: true,
     testTimeout: 20_000,
   },
 });

@@ -9,6 +9,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     globalSetup: ['./test/places-ready.ts', 'neon-on-localhost/vitest'],
+    // Each test file in a fresh worker, as vitest does by default: said here so that vitest does not
+    // advise sharing workers, which would carry module state (a pool, a cache) from one file's database to the next's.
+    isolate: true,
     testTimeout: 30_000,
     projects: [
       {

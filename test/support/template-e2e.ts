@@ -163,6 +163,7 @@ export function describeTemplateE2e(template: E2eTemplate, hooks: TemplateHooks 
       for (const runtime of facts.runtimes ?? []) expect(result.output).toContain(runtime);
       expectOwnDatabases(result.output);
       expect(result.output).not.toContain(s.db.password);
+      expect(result.output).not.toContain('isolate: false'); // vitest's advice, which would share one file's module state with the next
       // Nothing is left in the user's PostgreSQL.
       expect(await databasesLeft(s.db.url)).toEqual([]);
     }, 300_000);

@@ -17,10 +17,11 @@ export function expectOwnDatabases(output: string): void {
   expect(output).not.toContain('the test files share one database');
 }
 
-/** Noise a passing run must not print: captured console output, wrangler's missing-secret warning. */
+/** Noise a passing run must not print: captured console output, wrangler's missing-secret warning, vitest's advice to share workers across files. */
 export function expectQuiet(output: string): void {
   expect(output).not.toMatch(/stderr \|/);
   expect(output).not.toContain('Missing required secrets');
+  expect(output).not.toContain('isolate: false');
 }
 
 // eslint-disable-next-line no-control-regex
