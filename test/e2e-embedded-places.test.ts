@@ -38,7 +38,6 @@ describe('vercel-edge with no DATABASE_URL', () => {
     expectAllPassed(result.output);
     expectOwnDatabases(result.output);
     expectQuiet(result.output);
-    expect(result.output).not.toContain('isolate: false'); // vitest's hint
   }, 300_000);
 
   it('npm start serves the functions from it', async () => {

@@ -4,22 +4,11 @@
 // Its own: its tests again with the places table, and npm start through a
 // database outage and back.
 
-import pg from 'pg';
 import { expect, it } from 'vitest';
 import { run } from './support/cli.ts';
-import type { TestPostgres } from './support/postgres.ts';
+import { queryRows } from './support/postgres.ts';
 import { describeTemplateE2e } from './support/template-e2e.ts';
 import { expectAllPassed, expectOwnDatabases } from './support/vitest-output.ts';
-
-async function sql(db: TestPostgres, text: string): Promise<void> {
-  const client = new pg.Client(db.url);
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
 
 describeTemplateE2e('vercel-edge', {
   afterScaffold: (s) => {
@@ -30,16 +19,16 @@ describeTemplateE2e('vercel-edge', {
   },
   beforeServing: (s) => {
     it('passes its tests again with a places table', async () => {
-      await sql(
-        s.db,
-        `create extension if not exists postgis;
-         create table places (id bigint primary key, name text not null, category text, country text,
-                              location geography(Point, 4326) not null);
-         create index on places using gist (location);
-         insert into places
+      for (const statement of [
+        'create extension if not exists postgis',
+        `create table places (id bigint primary key, name text not null, category text, country text,
+                              location geography(Point, 4326) not null)`,
+        'create index on places using gist (location)',
+        `insert into places
          select g, 'place ' || g, 'test', 'XX', st_setsrid(st_makepoint(2 + g * 0.01, 48 + g * 0.01), 4326)::geography
-         from generate_series(1, 50) as g;`,
-      );
+         from generate_series(1, 50) as g`,
+      ])
+        await queryRows(s.db.url, statement);
       const result = await run('npm', ['test'], { cwd: s.project, timeoutMs: 240_000 });
       expect(result.code, result.output).toBe(0);
       expectAllPassed(result.output);

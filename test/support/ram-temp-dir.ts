@@ -31,7 +31,7 @@ function roomInRam(): boolean {
 
 /** Points TMPDIR at a folder of this run's in RAM, removed when the run exits (or by the next run, if this one is killed). */
 export function useRamTempDir(): void {
-  if (process.env.TMPDIR || process.env.VITEST_WORKER_ID || !roomInRam()) return;
+  if (process.env.TMPDIR || !roomInRam()) return;
   const disk = tmpdir();
   const dir = processTempDir('neon-edge-gate-', RAM);
   chmodSync(dir, 0o1777); // as /tmp: Postgres runs as its own user, and some tests run the CLI as nobody

@@ -10,14 +10,14 @@
 
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { run } from './cli.ts';
 import { startDevServer, type DevServer } from './dev-server.ts';
 import { expectFreePortWhenTaken, expectLocalOnly } from './local-only.ts';
+import { queryRows } from './postgres.ts';
 import { describeUnreachableDatabase, scaffoldedProject, withoutEnvFile, type Scaffolded } from './scaffolded.ts';
 import { expectDeployUsesLocalVercel } from './vercel-cli.ts';
-import { expectAllPassed, expectOwnDatabases } from './vitest-output.ts';
+import { expectAllPassed, expectNoSharedWorkersAdvice, expectOwnDatabases } from './vitest-output.ts';
 
 type Body = { now: string; via?: string; sameTransaction?: boolean };
 
@@ -101,7 +101,7 @@ export const TEMPLATE_E2E = {
 export type E2eTemplate = keyof typeof TEMPLATE_E2E;
 
 /** Each route answers 200 with the database's time, through the template's driver, /tx in one transaction; and the other statuses. */
-export async function expectRoutes(template: E2eTemplate, base: string, secret?: string): Promise<void> {
+async function expectRoutes(template: E2eTemplate, base: string, secret?: string): Promise<void> {
   const facts: TemplateE2e = TEMPLATE_E2E[template];
   for (const route of facts.routes) {
     const response = await fetch(`${base}${route}`);
@@ -128,17 +128,6 @@ export interface TemplateHooks {
   afterServing?(s: Scaffolded): void;
 }
 
-async function databasesLeft(url: string): Promise<string[]> {
-  const client = new pg.Client(url);
-  await client.connect();
-  try {
-    const left = await client.query<{ datname: string }>("select datname from pg_database where datname like 'neon\\_localhost\\_test\\_%'");
-    return left.rows.map((r) => r.datname);
-  } finally {
-    await client.end();
-  }
-}
-
 /** Registers the table's tests for `template` against a throwaway PostgreSQL; returns the scaffolded project, filled in before the tests run. */
 export function describeTemplateE2e(template: E2eTemplate, hooks: TemplateHooks = {}): Scaffolded {
   const facts: TemplateE2e = TEMPLATE_E2E[template];
@@ -163,9 +152,10 @@ export function describeTemplateE2e(template: E2eTemplate, hooks: TemplateHooks 
       for (const runtime of facts.runtimes ?? []) expect(result.output).toContain(runtime);
       expectOwnDatabases(result.output);
       expect(result.output).not.toContain(s.db.password);
-      expect(result.output).not.toContain('isolate: false'); // vitest's advice, which would share one file's module state with the next
+      // Not expectQuiet: the templates' own tests of an outage log the error they provoke (stderr |).
+      expectNoSharedWorkersAdvice(result.output);
       // Nothing is left in the user's PostgreSQL.
-      expect(await databasesLeft(s.db.url)).toEqual([]);
+      expect(await queryRows(s.db.url, "select datname from pg_database where datname like 'neon\\_localhost\\_test\\_%'")).toEqual([]);
     }, 300_000);
 
     if (facts.embeddedHere) {

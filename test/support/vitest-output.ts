@@ -17,11 +17,16 @@ export function expectOwnDatabases(output: string): void {
   expect(output).not.toContain('the test files share one database');
 }
 
-/** Noise a passing run must not print: captured console output, wrangler's missing-secret warning, vitest's advice to share workers across files. */
+/** No advice from vitest to share workers across files (isolate: false), which would carry one file's module state to the next file's database. */
+export function expectNoSharedWorkersAdvice(output: string): void {
+  expect(output).not.toContain('isolate: false');
+}
+
+/** Noise a passing run must not print: captured console output, wrangler's missing-secret warning, vitest's advice to share workers. */
 export function expectQuiet(output: string): void {
   expect(output).not.toMatch(/stderr \|/);
   expect(output).not.toContain('Missing required secrets');
-  expect(output).not.toContain('isolate: false');
+  expectNoSharedWorkersAdvice(output);
 }
 
 // eslint-disable-next-line no-control-regex

@@ -4,12 +4,15 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
+import { parse } from 'yaml';
 import { run, type Ran } from './cli.ts';
 
-/** The `run:` steps of the generated workflow, in order. */
+type Workflow = { jobs: Record<string, { steps: { run?: string }[] }> };
+
+/** The `run:` steps of the generated workflow, job by job, in order. */
 function workflowSteps(project: string): string[] {
-  const yaml = readFileSync(path.join(project, '.github', 'workflows', 'ci.yml'), 'utf8');
-  return [...yaml.matchAll(/^\s+- run: (.+)$/gm)].map((m) => m[1]);
+  const workflow = parse(readFileSync(path.join(project, '.github', 'workflows', 'ci.yml'), 'utf8')) as Workflow;
+  return Object.values(workflow.jobs).flatMap((job) => job.steps.flatMap((step) => (step.run === undefined ? [] : [step.run])));
 }
 
 /** Runs every step; each must exit 0 without npm listing install scripts the project has not approved. */
