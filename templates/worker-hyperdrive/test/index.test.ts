@@ -71,13 +71,25 @@ describe('when the database is unreachable', () => {
   down.port = '1';
   const password = decodeURIComponent(new URL(databaseUrl).password);
 
+  /** The Worker's console.error lines while `work` runs, kept out of the test run's output. */
+  async function errorsLoggedBy<T>(work: () => Promise<T>): Promise<{ result: T; lines: string }> {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const result = await work();
+      return { result, lines: logged.mock.calls.map((args) => args.map(String).join(' ')).join('\n') };
+    } finally {
+      logged.mockRestore();
+    }
+  }
+
   for (const path of ['/', '/tx']) {
-    it(`GET ${path} answers 503 JSON without a stack or secret`, async () => {
-      const { status, text } = await getWith(down.toString(), path);
-      expect(status).toBe(503);
-      expect(JSON.parse(text)).toEqual({ error: 'database unavailable' });
-      if (password) expect(text).not.toContain(password);
-      expect(text).not.toContain('    at ');
+    it(`GET ${path} answers 503 JSON without a stack or secret, and logs why`, async () => {
+      const { result, lines } = await errorsLoggedBy(() => getWith(down.toString(), path));
+      expect(result.status).toBe(503);
+      expect(JSON.parse(result.text)).toEqual({ error: 'database unavailable' });
+      if (password) expect(result.text).not.toContain(password);
+      expect(result.text).not.toContain('    at ');
+      expect(lines).toContain('database error:');
     });
   }
 
@@ -85,15 +97,9 @@ describe('when the database is unreachable', () => {
     const secret = 'Sekr3t p@ss/wörd';
     const wrong = new URL(down);
     wrong.password = encodeURIComponent(secret);
-    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
-    try {
-      const { status } = await getWith(wrong.toString(), '/');
-      expect(status).toBe(503);
-      const lines = logged.mock.calls.map((args) => args.map(String).join(' ')).join('\n');
-      expect(lines).toContain('database error:');
-      for (const form of [secret, encodeURIComponent(secret), 'Sekr3t']) expect(lines).not.toContain(form);
-    } finally {
-      logged.mockRestore();
-    }
+    const { result, lines } = await errorsLoggedBy(() => getWith(wrong.toString(), '/'));
+    expect(result.status).toBe(503);
+    expect(lines).toContain('database error:');
+    for (const form of [secret, encodeURIComponent(secret), 'Sekr3t']) expect(lines).not.toContain(form);
   });
 });
