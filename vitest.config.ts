@@ -1,5 +1,6 @@
 import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
+import LongestFirstSequencer from './test/support/longest-first-sequencer.ts';
 import { useRamTempDir } from './test/support/ram-temp-dir.ts';
 
 useRamTempDir();
@@ -24,6 +25,8 @@ export default defineConfig({
     // `npm test` took 454 s with three and 503-510 s with two
     // (docs/contributing.md). `--maxWorkers=1` runs them one after another.
     maxWorkers: 3,
+    // The files measured longest start first, across projects (test/support/longest-first-sequencer.ts).
+    sequence: { sequencer: LongestFirstSequencer },
     testTimeout: 30_000,
     hookTimeout: 120_000,
     projects: [
