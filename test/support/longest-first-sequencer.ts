@@ -26,6 +26,8 @@ export const LONGEST_FILES = [
   'test/e2e-worker-raw.test.ts',
   'packages/neon-on-localhost/test/embedded.test.ts',
   'packages/neon-on-localhost/test/test-databases.test.ts',
+  // Short tests after a long set-up (PostGIS in PGlite): it ended the run when left to vitest's order.
+  'packages/neon-on-localhost/test/postgis.test.ts',
 ];
 
 function rank(spec: TestSpecification): number {
