@@ -5,13 +5,14 @@
 // instance's pool answers 503 meanwhile and recovers by itself after.
 
 import net from 'node:net';
+import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 
 // attachDatabasePool is inert outside Vercel; record what it is given.
-const attached = vi.hoisted(() => [] as unknown[]);
+const attached = vi.hoisted(() => [] as Pool[]);
 vi.mock('@vercel/functions', async (original) => ({
   ...(await original<typeof import('@vercel/functions')>()),
-  attachDatabasePool: (pool: unknown) => attached.push(pool),
+  attachDatabasePool: (pool: Pool) => attached.push(pool),
 }));
 
 /** A TCP relay to the database on a fixed port, which can be cut and restored. */
@@ -63,7 +64,7 @@ beforeAll(async () => {
 });
 // The pool closed first: connections it still holds, cut by the relay, would each log that they were lost.
 afterAll(async () => {
-  for (const pool of attached as { end(): Promise<void> }[]) await pool.end();
+  for (const pool of attached) await pool.end();
   await database.down();
 });
 
